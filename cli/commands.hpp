@@ -1,0 +1,24 @@
+// Subcommand registration; each cmd_*.cpp defines one.
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace resist::cli {
+
+void add_model_command(CLI::App& app);     // resist model
+void add_partition_command(CLI::App& app); // resist partition
+void add_comm_command(CLI::App& app);      // resist comm
+void add_schedule_command(CLI::App& app);  // resist schedule
+void add_paper_command(CLI::App& app);     // resist paper
+
+inline void add_core_commands(CLI::App& app) {
+  add_model_command(app);
+  add_partition_command(app);
+  add_comm_command(app);
+  add_schedule_command(app);
+  add_paper_command(app);
+}
+
+void add_simulate_commands(CLI::App& app); // resist simulate, resist sweep (sim/)
+void add_train_commands(CLI::App& app);    // resist train (exec/)
+
+} // namespace resist::cli

@@ -1,0 +1,72 @@
+#include "cli/options.hpp"
+
+#include "cli/config_file.hpp"
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+namespace resist::cli {
+
+void add_model_options(CLI::App& app, std::string& model, ModelOptions& options) {
+  app.add_option("--model", model, "Network (resist model --list shows all)")->capture_default_str();
+  app.add_option("--in-channels", options.in_channels, "Input channels (0 = the model's default)")
+      ->capture_default_str();
+  app.add_option("--image-size", options.image_size, "Input height = width in pixels (0 = the model's default)")
+      ->capture_default_str();
+  app.add_option("--classes", options.classes, "Output classes (0 = the model's default)")->capture_default_str();
+}
+
+void add_training_options(CLI::App& app, RunConfig& c) {
+  app.add_option("--partition-stages", c.partition.stages,
+                 "1-based stages whose blocks after the first are partitioned")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--local-steps,-l", c.local_steps, "Local SGD steps between synchronizations")->capture_default_str();
+  app.add_option("--batch", c.batch, "Images per worker per step")->capture_default_str();
+  app.add_option("--lr", c.lr, "Learning rate")->capture_default_str();
+  app.add_option("--lr-decay-at", c.lr_decay_at, "Fractions of the epochs after which the lr decays")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--lr-decay-factor", c.lr_decay_factor, "Multiplier at each decay point")->capture_default_str();
+  app.add_option("--momentum", c.momentum, "SGD momentum (reset every round, as the reference)")
+      ->capture_default_str();
+  app.add_option("--weight-decay", c.weight_decay, "SGD weight decay")->capture_default_str();
+  app.add_option("--seed", c.seed, "Seed of every random choice (partitions, data order, init)")
+      ->capture_default_str();
+  auto* rounds = app.add_option("--rounds", c.rounds, "Run length in rounds (instead of --epochs)");
+  app.add_option("--epochs", c.epochs, "Epochs per worker (each worker sees the whole train set)")
+      ->capture_default_str()
+      ->excludes(rounds);
+  app.add_option("--train-size", c.train_size, "Images per epoch (0 = the data set's)")->capture_default_str();
+  app.add_option("--dataset", c.dataset, "cifar10, cifar100, svhn, fashion_mnist or synthetic")->capture_default_str();
+}
+
+void add_run_options(CLI::App& app, RunConfig& c, std::string& protocol) {
+  add_model_options(app, c.model, c.model_options);
+  app.add_option("--protocol", protocol, "resist, local_sgd, data_parallel or ist")->capture_default_str();
+  app.add_option("--workers,-S", c.workers, "Workers S (one sub-network each)")->capture_default_str();
+  app.add_option("--min-depth", c.min_depth, "ResIST minimum partitioned blocks per sub-network")
+      ->capture_default_str();
+  add_training_options(app, c);
+}
+
+void add_format_option(CLI::App& app, std::string& format) {
+  app.add_option("--format", format, "Output: table (people), csv or json (scripts)")->capture_default_str();
+}
+
+void add_config_option(CLI::App& top) {
+  top.set_config("--config", "", "TOML or JSON file whose keys (long option names) stand in for flags");
+  top.config_formatter(std::make_shared<StrictConfig>(&top));
+  top.allow_config_extras(CLI::config_extras_mode::error);
+  top.fallthrough();
+}
+
+void print_table(const Table& table, Format format) {
+  switch (format) {
+  case Format::table: std::cout << table.to_text(); break;
+  case Format::csv: std::cout << table.to_csv(); break;
+  case Format::json: std::cout << table.to_json().dump(2) << "\n"; break;
+  }
+}
+
+} // namespace resist::cli

@@ -1,0 +1,34 @@
+// Option binders shared by the subcommands, so every subcommand spells a run the same way.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "core/output.hpp"
+#include "core/run_config.hpp"
+
+namespace resist::cli {
+
+/// --model, --in-channels, --image-size, --classes.
+void add_model_options(CLI::App& app, std::string& model, ModelOptions& options);
+
+/// Every RunConfig field except model/protocol/workers/min_depth, which some subcommands take as lists.
+/// `protocol` is a string the caller parses (so a bad name names itself).
+void add_training_options(CLI::App& app, RunConfig& config);
+
+/// All run options, single-valued (schedule, simulate, train).
+void add_run_options(CLI::App& app, RunConfig& config, std::string& protocol);
+
+/// --format table|csv|json (default table).
+void add_format_option(CLI::App& app, std::string& format);
+
+/// --config FILE on the top-level app: a TOML or JSON file whose keys stand in for the chosen
+/// subcommand's flags (CLI11 2.1 reads config files only at the top level; subcommands fall through).
+void add_config_option(CLI::App& top);
+
+/// Prints a table in the chosen format to stdout.
+void print_table(const Table& table, Format format);
+
+} // namespace resist::cli

@@ -1,0 +1,116 @@
+#include "core/collective.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "core/error.hpp"
+
+namespace resist {
+
+const char* to_string(Algorithm a) {
+  switch (a) {
+  case Algorithm::ring: return "ring";
+  case Algorithm::star: return "star";
+  case Algorithm::hierarchical: return "hierarchical";
+  }
+  return "?";
+}
+
+Algorithm parse_algorithm(const std::string& name) {
+  for (Algorithm a : {Algorithm::ring, Algorithm::star, Algorithm::hierarchical})
+    if (name == to_string(a)) return a;
+  throw InputError(fmt::format("unknown collective algorithm '{}' (known: ring, star, hierarchical)", name));
+}
+
+namespace {
+
+std::int64_t chunk_bytes(std::int64_t bytes, int n, int i) {
+  return bytes / n + (i < bytes % n ? 1 : 0);
+}
+
+int mod(int a, int n) { return ((a % n) + n) % n; }
+
+/// Ring all-reduce among `ranks` (ascending), steps first_step .. first_step + 2(n-1) - 1.
+void ring_allreduce(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out) {
+  const int n = static_cast<int>(ranks.size());
+  if (n < 2) return;
+  for (int k = 0; k < n - 1; ++k) // reduce-scatter: position p sends chunk (p - k)
+    for (int p = 0; p < n; ++p)
+      out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p - k, n)), first_step + k});
+  for (int k = 0; k < n - 1; ++k) // all-gather: position p sends chunk (p + 1 - k)
+    for (int p = 0; p < n; ++p)
+      out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p + 1 - k, n)),
+                     first_step + n - 1 + k});
+}
+
+void ring_exchange(const Exchange& e, std::vector<Transfer>& out) {
+  ring_allreduce(e.contributors, e.bytes, 0, out);
+  const int after = e.contributors.size() > 1 ? 2 * (static_cast<int>(e.contributors.size()) - 1) : 0;
+  std::vector<int> fresh;
+  for (int r : e.receivers)
+    if (!std::binary_search(e.contributors.begin(), e.contributors.end(), r)) fresh.push_back(r);
+  for (std::size_t j = 0; j < fresh.size(); ++j) {
+    const int src = e.contributors.empty() ? 0 : e.contributors[j % e.contributors.size()];
+    if (src != fresh[j]) out.push_back({src, fresh[j], e.bytes, after});
+  }
+}
+
+void star_exchange(const Exchange& e, std::vector<Transfer>& out) {
+  const int root = e.contributors.empty() ? 0 : e.contributors.front();
+  for (int c : e.contributors)
+    if (c != root) out.push_back({c, root, e.bytes, 0});
+  for (int r : e.receivers)
+    if (r != root) out.push_back({root, r, e.bytes, 1});
+}
+
+void hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, std::vector<Transfer>& out) {
+  std::map<int, std::vector<int>> members; // node -> workers (ascending)
+  for (int w : e.contributors) members[w < static_cast<int>(node_of.size()) ? node_of[w] : w].push_back(w);
+  std::vector<int> leaders;
+  for (const auto& [node, ws] : members) leaders.push_back(ws.front());
+  std::sort(leaders.begin(), leaders.end());
+  for (const auto& [node, ws] : members)
+    for (std::size_t i = 1; i < ws.size(); ++i) out.push_back({ws[i], ws.front(), e.bytes, 0});
+  ring_allreduce(leaders, e.bytes, 1, out);
+  const int last = 1 + (leaders.size() > 1 ? 2 * (static_cast<int>(leaders.size()) - 1) : 0);
+  for (const auto& [node, ws] : members)
+    for (std::size_t i = 1; i < ws.size(); ++i) out.push_back({ws.front(), ws[i], e.bytes, last});
+}
+
+} // namespace
+
+std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm, const std::vector<int>& node_of_worker) {
+  std::vector<Transfer> out;
+  if (e.bytes == 0) return out;
+  switch (algorithm) {
+  case Algorithm::star: star_exchange(e, out); break;
+  case Algorithm::hierarchical:
+    if (e.contributors == e.receivers && !node_of_worker.empty()) {
+      hierarchical_exchange(e, node_of_worker, out);
+      break;
+    }
+    [[fallthrough]];
+  case Algorithm::ring: ring_exchange(e, out); break;
+  }
+  return out;
+}
+
+std::vector<WorkerBytes> wire_bytes(const CommPlan& plan, int workers, Algorithm algorithm,
+                                    const std::vector<int>& node_of_worker) {
+  std::vector<WorkerBytes> out(static_cast<std::size_t>(workers));
+  for (const Exchange& e : plan.exchanges)
+    for (const Transfer& t : expand_exchange(e, algorithm, node_of_worker)) {
+      out.at(static_cast<std::size_t>(t.src)).sent += t.bytes * e.repeat;
+      out.at(static_cast<std::size_t>(t.dst)).received += t.bytes * e.repeat;
+    }
+  return out;
+}
+
+std::int64_t ring_allreduce_sent_bytes(std::int64_t bytes, int n, int position) {
+  if (n < 2) return 0;
+  return 2 * bytes - chunk_bytes(bytes, n, mod(position + 1, n)) - chunk_bytes(bytes, n, mod(position + 2, n));
+}
+
+} // namespace resist

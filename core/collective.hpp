@@ -1,0 +1,50 @@
+// How an Exchange moves on the wire: each collective algorithm expands into point-to-point transfers,
+// numbered by step. The rule the simulator replays (and the wire bytes the accounting reports):
+// a transfer of step k leaves its source once every transfer into that source with a smaller step has
+// arrived. Chunks of a ring are B/N bytes, the first B mod N chunks one byte larger.
+//
+//   ring          contributors == receivers (all-reduce over N): reduce-scatter then all-gather around
+//                 the ring of contributors in ascending order, 2(N-1) steps; rank p sends 2B minus the
+//                 two chunks it never forwards. Otherwise: ring all-reduce among the contributors, then
+//                 each new receiver gets B from one contributor (round robin).
+//   star          the reference's reduce-then-broadcast through a root (the lowest contributor, or
+//                 worker 0 when there is none): step 0 every other contributor sends B to the root,
+//                 step 1 the root sends B to every other receiver.
+//   hierarchical  all-reduce over workers on several nodes: step 0 each worker sends B to its node's
+//                 leader (lowest member on the node), then a ring all-reduce among leaders, then each
+//                 leader sends B to its node's other members. Other exchanges as ring.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/comm.hpp"
+
+namespace resist {
+
+enum class Algorithm { ring, star, hierarchical };
+
+const char* to_string(Algorithm a);
+/// Throws InputError naming the value and the known algorithms.
+Algorithm parse_algorithm(const std::string& name);
+
+struct Transfer {
+  int src = 0;
+  int dst = 0;
+  std::int64_t bytes = 0;
+  int step = 0;
+};
+
+/// Transfers of one exchange (one repetition). node_of_worker is needed for hierarchical only
+/// (empty: every worker on its own node).
+std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm,
+                                      const std::vector<int>& node_of_worker = {});
+
+/// Wire bytes per worker of a whole plan, repeats included. Size = workers.
+std::vector<WorkerBytes> wire_bytes(const CommPlan& plan, int workers, Algorithm algorithm,
+                                    const std::vector<int>& node_of_worker = {});
+
+/// Closed form of a ring all-reduce of `bytes` over n workers, per worker sent (exact integer form).
+std::int64_t ring_allreduce_sent_bytes(std::int64_t bytes, int n, int position);
+
+} // namespace resist

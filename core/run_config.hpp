@@ -1,0 +1,46 @@
+// The options of a run that the schedule, the simulator and the trainer share.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "core/comm.hpp"
+#include "core/model.hpp"
+#include "core/partition.hpp"
+
+namespace resist {
+
+struct RunConfig {
+  std::string model = "preact_resnet101_cifar";
+  ModelOptions model_options;           // 0 = model default
+  Protocol protocol = Protocol::resist;
+  int workers = 4;                      // S
+  int min_depth = 0;                    // ResIST minimum partitioned blocks per sub-network
+  PartitionPolicy partition;            // which stages are partitioned
+  int local_steps = 50;                 // l: local SGD steps between synchronizations
+  int batch = 128;                      // images per worker per step
+  double lr = 0.03;                     // the reference launchers' --lr 3e-2
+  std::vector<double> lr_decay_at{0.5, 0.75}; // fractions of the epochs after which lr *= factor
+  double lr_decay_factor = 0.1;
+  double momentum = 0.9;
+  double weight_decay = 5e-4;
+  std::uint64_t seed = 1;
+  int rounds = 0;                       // run length in rounds; 0 = from epochs
+  double epochs = 40;                   // epochs per worker (each worker sees the whole train set)
+  std::int64_t train_size = 0;          // images per epoch; 0 = the data set's
+  std::string dataset = "cifar10";      // cifar10, cifar100, svhn, fashion_mnist, synthetic
+};
+
+/// Training images of a known data set; throws InputError for an unknown name.
+std::int64_t dataset_train_size(const std::string& dataset);
+
+/// Checks every field, throws InputError naming the first offending value.
+void validate(const RunConfig& config);
+
+nlohmann::json to_json(const RunConfig& config);
+/// Throws InputError on a missing or ill-typed field.
+RunConfig run_config_from_json(const nlohmann::json& j);
+
+} // namespace resist

@@ -1,0 +1,117 @@
+#include "core/schedule.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "core/error.hpp"
+#include "core/model_zoo.hpp"
+#include "core/rng.hpp"
+
+namespace resist {
+
+double Round::lr_at(int k) const {
+  double v = lr.empty() ? 0 : lr.front().lr;
+  for (const auto& seg : lr)
+    if (seg.first_step <= k) v = seg.lr;
+  return v;
+}
+
+double lr_for_step(const RunConfig& config, std::int64_t step, int steps_per_epoch, double epochs) {
+  const std::int64_t epoch = step / steps_per_epoch + 1; // 1-based, as the reference counts
+  double lr = config.lr;
+  for (double f : config.lr_decay_at)
+    if (static_cast<double>(epoch) > std::floor(epochs * f)) lr *= config.lr_decay_factor;
+  return lr;
+}
+
+namespace {
+
+std::vector<int> residual_blocks(const Model& model) {
+  std::vector<int> out;
+  for (std::size_t i = 0; i < model.blocks.size(); ++i)
+    if (model.blocks[i].stage > 0) out.push_back(static_cast<int>(i));
+  return out;
+}
+
+ResistPartition partition_for(const RunConfig& c, const std::vector<int>& partitionable, int round) {
+  if (c.protocol == Protocol::resist)
+    return resist_partition_for_round(partitionable, c.workers, c.min_depth, c.seed, round);
+  return full_partition(partitionable, c.workers);
+}
+
+} // namespace
+
+Schedule make_schedule(const RunConfig& config) {
+  validate(config);
+  const Model model = make_model(config.model, config.model_options);
+  Schedule s;
+  s.config = config;
+  s.model = model.name;
+  s.params = model.params();
+  if (config.protocol == Protocol::resist) {
+    s.partitionable = partitionable_blocks(model, config.partition);
+    s.eval_scale = resist_eval_scale(static_cast<int>(s.partitionable.size()), config.workers, config.min_depth);
+  } else {
+    s.partitionable = residual_blocks(model);
+  }
+  s.train_size = config.train_size > 0 ? config.train_size : dataset_train_size(config.dataset);
+  s.steps_per_epoch = static_cast<int>((s.train_size + config.batch - 1) / config.batch);
+  double epochs = config.epochs;
+  if (config.rounds > 0) {
+    s.total_steps = std::int64_t{config.rounds} * config.local_steps;
+    epochs = static_cast<double>(s.total_steps) / s.steps_per_epoch;
+  } else {
+    s.total_steps = static_cast<std::int64_t>(std::ceil(config.epochs * s.steps_per_epoch - 1e-9));
+  }
+  if (s.total_steps < 1) throw InputError("the run has no steps: raise --epochs or --rounds");
+  const std::int64_t n_rounds = (s.total_steps + config.local_steps - 1) / config.local_steps;
+  if (n_rounds > 10'000'000) throw InputError(fmt::format("the run has {} rounds: too many", n_rounds));
+
+  std::vector<std::uint64_t> data_seeds;
+  for (int w = 0; w < config.workers; ++w)
+    data_seeds.push_back(derive_seed(config.seed, Stream::data, static_cast<std::uint64_t>(w)));
+
+  for (int r = 0; r < n_rounds; ++r) {
+    Round round;
+    round.round = r;
+    round.first_step = std::int64_t{r} * config.local_steps;
+    round.steps = static_cast<int>(std::min<std::int64_t>(config.local_steps, s.total_steps - round.first_step));
+    for (int k = 0; k < round.steps; ++k) {
+      const double lr = lr_for_step(config, round.first_step + k, s.steps_per_epoch, epochs);
+      if (round.lr.empty() || round.lr.back().lr != lr) round.lr.push_back({k, lr});
+    }
+    const ResistPartition part = partition_for(config, s.partitionable, r);
+    for (int w = 0; w < config.workers; ++w)
+      round.workers.push_back({w, part.worker_blocks[static_cast<std::size_t>(w)], data_seeds[static_cast<std::size_t>(w)]});
+    s.rounds.push_back(std::move(round));
+  }
+  return s;
+}
+
+ResistPartition round_partition(const Schedule& schedule, int round) {
+  if (round < 0 || round >= static_cast<int>(schedule.rounds.size()))
+    return partition_for(schedule.config, schedule.partitionable, round);
+  ResistPartition p;
+  p.partitionable = schedule.partitionable;
+  for (const auto& w : schedule.rounds[static_cast<std::size_t>(round)].workers) p.worker_blocks.push_back(w.blocks);
+  return p;
+}
+
+CommPlan round_comm_plan(const Schedule& schedule, const Model& model, int round) {
+  const RunConfig& c = schedule.config;
+  const int steps = round < static_cast<int>(schedule.rounds.size())
+                        ? schedule.rounds[static_cast<std::size_t>(round)].steps
+                        : c.local_steps;
+  switch (c.protocol) {
+  case Protocol::resist: return resist_plan(model, round_partition(schedule, round), round_partition(schedule, round + 1));
+  case Protocol::local_sgd: return local_sgd_plan(model, c.workers);
+  case Protocol::data_parallel: return data_parallel_plan(model, c.workers, steps);
+  case Protocol::ist:
+    return ist_plan(model, ist_partition_for_round(model, c.workers, c.seed, round),
+                    ist_partition_for_round(model, c.workers, c.seed, round + 1));
+  }
+  throw Error("round_comm_plan: unknown protocol");
+}
+
+} // namespace resist

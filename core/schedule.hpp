@@ -1,0 +1,61 @@
+// The schedule: every round of a run, written once by core and replayed by the simulator and the
+// trainer. Steps are per worker; every worker iterates the whole train set with its own shuffle
+// (the reference's setup: 40 epochs per worker of 50,000 images = 15,640 steps of 128 = 313 rounds of 50).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/run_config.hpp"
+
+namespace resist {
+
+struct LrSegment {
+  int first_step = 0; // relative to the round's first step
+  double lr = 0;
+};
+
+struct WorkerRound {
+  int worker = 0;
+  std::vector<int> blocks;     // partitioned model blocks held this round (ascending)
+  std::uint64_t data_seed = 0; // seeds this worker's per-epoch shuffles: derive_seed(data_seed, epoch)
+};
+
+struct Round {
+  int round = 0;
+  std::int64_t first_step = 0; // global step index of the round's first local step
+  int steps = 0;
+  std::vector<LrSegment> lr;   // piecewise-constant learning rate inside the round
+  std::vector<WorkerRound> workers;
+
+  /// Learning rate of local step `k` (0-based) of this round.
+  double lr_at(int k) const;
+};
+
+struct Schedule {
+  RunConfig config;
+  std::string model;              // resolved model name
+  std::int64_t params = 0;
+  std::vector<int> partitionable; // model block indices (resist); all residual blocks otherwise
+  std::int64_t train_size = 0;
+  int steps_per_epoch = 0;
+  std::int64_t total_steps = 0;
+  double eval_scale = 1.0;        // residual scale of partitioned blocks at evaluation
+  std::vector<Round> rounds;
+};
+
+/// Builds the schedule of a validated config (validate() is called first; throws InputError).
+Schedule make_schedule(const RunConfig& config);
+
+/// The partition a schedule round encodes (ResIST; everyone-holds-everything for other protocols).
+ResistPartition round_partition(const Schedule& schedule, int round);
+
+/// Communication plan of round r: its sync plus the dispatch for round r + 1 (the round after the last
+/// is derived the same way, so every round carries the same kind of traffic).
+CommPlan round_comm_plan(const Schedule& schedule, const Model& model, int round);
+
+/// Learning rate of global step `step` under the config's step decay (reference rule: 1-based epoch
+/// e gets lr * factor^(number of decay fractions f with e > floor(E f))).
+double lr_for_step(const RunConfig& config, std::int64_t step, int steps_per_epoch, double epochs);
+
+} // namespace resist
