@@ -2,14 +2,14 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
-#include "core/collective.hpp"
+#include "core/comm_volume.hpp"
 #include "core/error.hpp"
 #include "core/model_zoo.hpp"
-#include "core/schedule.hpp"
 
 namespace resist::cli {
 namespace {
@@ -35,7 +35,6 @@ void run(const CommArgs& a) {
   if (a.zip && a.workers.size() != a.min_depths.size())
     throw InputError(fmt::format("--zip pairs --workers and --min-depth: got {} and {} values", a.workers.size(),
                                  a.min_depths.size()));
-  if (a.gpus_per_node < 0) throw InputError(fmt::format("--gpus-per-node {}: must be >= 0", a.gpus_per_node));
   std::vector<std::pair<int, int>> shapes;
   for (std::size_t i = 0; i < a.workers.size(); ++i)
     for (std::size_t j = 0; j < a.min_depths.size(); ++j)
@@ -44,25 +43,20 @@ void run(const CommArgs& a) {
   for (const auto& p : a.protocols) protocols.push_back(parse_protocol(p));
 
   const Model model = make_model(a.config.model, a.config.model_options);
-  Table t({"protocol", "workers", "min_depth", "slots", "bytes_per_round", "gb_per_round", "wire_bytes_per_round",
-           "rounds", "bytes_per_run"});
+  Table t({"model", "classes", "protocol", "workers", "min_depth", "slots", "bytes_per_round", "gb_per_round",
+           "wire_bytes_per_round", "rounds", "bytes_per_run"});
+  std::set<std::pair<int, int>> done_without_depth; // (protocol, workers): min depth only matters to resist
   for (Protocol p : protocols)
     for (auto [s, d] : shapes) {
+      if (p != Protocol::resist && !done_without_depth.insert({static_cast<int>(p), s}).second) continue;
       RunConfig c = a.config;
       c.protocol = p;
       c.workers = s;
       c.min_depth = p == Protocol::resist ? d : 0;
-      const Schedule sched = make_schedule(c); // validates
-      std::vector<int> node_of;
-      if (a.gpus_per_node > 0)
-        for (int w = 0; w < s; ++w) node_of.push_back(w / a.gpus_per_node);
-      const CommPlan plan = round_comm_plan(sched, model, 0);
-      const std::int64_t per_round = total_bytes(payload_bytes(plan, s));
-      const std::int64_t wire = total_bytes(wire_bytes(plan, s, algorithm, node_of));
-      std::int64_t per_run = 0;
-      for (const Round& r : sched.rounds) per_run += total_bytes(payload_bytes(round_comm_plan(sched, model, r.round), s));
-      t.add_row({std::string(to_string(p)), std::int64_t{s}, std::int64_t{d}, std::int64_t{round_partition(sched, 0).slots()},
-                 per_round, per_round / 1e9, wire, static_cast<std::int64_t>(sched.rounds.size()), per_run});
+      const CommVolume v = comm_volume(c, algorithm, a.gpus_per_node);
+      t.add_row({model.name, std::int64_t{model.classes}, std::string(to_string(p)), std::int64_t{s},
+                 std::int64_t{c.min_depth}, std::int64_t{v.slots}, v.bytes_per_round, v.bytes_per_round / 1e9,
+                 v.wire_bytes_per_round, std::int64_t{v.rounds}, v.bytes_per_run});
     }
   if (format == Format::json) {
     std::cout << nlohmann::json{{"model", model.name}, {"params", model.params()}, {"algorithm", to_string(algorithm)},

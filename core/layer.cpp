@@ -94,4 +94,9 @@ Layer make_add(std::string name, int channels, int h, int w) {
   return l;
 }
 
+void mark_first_layer(Layer& layer) {
+  layer.first_layer = true;
+  layer.backward_macs = layer.forward_macs;
+}
+
 } // namespace resist

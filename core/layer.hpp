@@ -56,4 +56,7 @@ Layer make_global_avgpool(std::string name, int channels, int in_h, int in_w);
 Layer make_linear(std::string name, int in_features, int out_features, bool bias = true);
 Layer make_add(std::string name, int channels, int h, int w);
 
+/// Marks the network's first layer: backward computes no input gradient (1 x forward MACs).
+void mark_first_layer(Layer& layer);
+
 } // namespace resist

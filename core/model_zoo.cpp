@@ -121,7 +121,7 @@ Model preact_cifar(Model m, const std::vector<int>& depths, const std::vector<in
   stem.in_channels = x.channels;
   stem.out_channels = stem_width;
   stem.layers.push_back(make_conv("conv1", x.channels, stem_width, 3, 1, 1, x.h, x.w));
-  stem.layers.front().first_layer = true;
+  mark_first_layer(stem.layers.front());
   m.blocks.push_back(stem);
   x.channels = stem_width;
   for (std::size_t s = 0; s < depths.size(); ++s) {
@@ -147,7 +147,7 @@ Model torchvision_resnet(Model m, const std::vector<int>& depths, bool bottlenec
   stem.out_channels = 64;
   stem.stride = 4;
   Layer c = make_conv("conv1", x.channels, 64, 7, 2, 3, x.h, x.w);
-  c.first_layer = true;
+  mark_first_layer(c);
   stem.layers.push_back(c);
   stem.layers.push_back(make_batchnorm("bn1", 64, c.out_h, c.out_w));
   stem.layers.push_back(make_relu("relu", 64, c.out_h, c.out_w));
@@ -183,7 +183,7 @@ Model mlp(Model m, std::vector<int> hidden) {
     b.in_channels = m.mlp_dims[k - 1];
     b.out_channels = m.mlp_dims[k];
     b.layers.push_back(make_linear(b.name, b.in_channels, b.out_channels));
-    if (k == 1) b.layers.front().first_layer = true;
+    if (k == 1) mark_first_layer(b.layers.front());
     if (k + 1 < m.mlp_dims.size()) {
       b.layers.push_back(make_batchnorm(b.name + ".bn", b.out_channels, 1, 1));
       b.layers.push_back(make_relu(b.name + ".relu", b.out_channels, 1, 1));

@@ -1,0 +1,29 @@
+#include "core/comm_volume.hpp"
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "core/model_zoo.hpp"
+#include "core/schedule.hpp"
+
+namespace resist {
+
+CommVolume comm_volume(const RunConfig& config, Algorithm algorithm, int gpus_per_node) {
+  if (gpus_per_node < 0) throw InputError(fmt::format("--gpus-per-node {}: must be >= 0", gpus_per_node));
+  const Schedule s = make_schedule(config); // validates
+  const Model model = make_model(config.model, config.model_options);
+  const int workers = config.workers;
+  std::vector<int> node_of;
+  if (gpus_per_node > 0)
+    for (int w = 0; w < workers; ++w) node_of.push_back(w / gpus_per_node);
+  CommVolume v;
+  const CommPlan first = round_comm_plan(s, model, 0);
+  v.slots = round_partition(s, 0).slots();
+  v.bytes_per_round = total_bytes(payload_bytes(first, workers));
+  v.wire_bytes_per_round = total_bytes(wire_bytes(first, workers, algorithm, node_of));
+  v.rounds = static_cast<int>(s.rounds.size());
+  for (const Round& r : s.rounds) v.bytes_per_run += total_bytes(payload_bytes(round_comm_plan(s, model, r.round), workers));
+  return v;
+}
+
+} // namespace resist

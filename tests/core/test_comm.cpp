@@ -1,0 +1,102 @@
+// Communication accounting: the paper's Table 1, closed forms per protocol and per wire algorithm.
+#include <catch2/catch.hpp>
+
+#include "core/collective.hpp"
+#include "core/comm.hpp"
+#include "core/model_zoo.hpp"
+#include "core/paper_tables.hpp"
+#include "core/partition.hpp"
+
+using namespace resist;
+
+namespace {
+const Model& reference_model() {
+  static const Model m = make_model("preact_resnet101_cifar", {0, 0, 100});
+  return m;
+}
+std::int64_t resist_round_bytes(int s, int min_depth) {
+  const auto blocks = partitionable_blocks(reference_model(), {});
+  const auto now = resist_partition_for_round(blocks, s, min_depth, 1, 0);
+  const auto next = resist_partition_for_round(blocks, s, min_depth, 1, 1);
+  return total_bytes(payload_bytes(resist_plan(reference_model(), now, next), s));
+}
+} // namespace
+
+TEST_CASE("the paper's Table 1 is reproduced within 0.001 GB", "[core]") {
+  for (const auto& row : paper::kTable1) {
+    INFO("S=" << row.workers << " min depth " << row.min_depth);
+    const double lsgd_gb = total_bytes(payload_bytes(local_sgd_plan(reference_model(), row.workers), row.workers)) / 1e9;
+    CHECK(lsgd_gb == Approx(row.local_sgd_gb).margin(0.001));
+    CHECK(resist_round_bytes(row.workers, row.min_depth) / 1e9 == Approx(row.resist_gb).margin(0.001));
+  }
+}
+
+TEST_CASE("payload closed forms per protocol", "[core]") {
+  const Model& m = reference_model();
+  const auto blocks = partitionable_blocks(m, {});
+  const std::int64_t model_bytes = 41'396'900LL * 4;
+  const std::int64_t block_bytes = 1'180'672LL * 4;
+  const std::int64_t shared = shared_param_bytes(m, blocks);
+  CHECK(shared == model_bytes - 22 * block_bytes);
+  for (int s : {2, 4, 8}) {
+    CHECK(total_bytes(payload_bytes(local_sgd_plan(m, s), s)) == 2 * s * model_bytes);
+    CHECK(total_bytes(payload_bytes(data_parallel_plan(m, s, 50), s)) == 50 * 2 * s * model_bytes);
+  }
+  CHECK(resist_round_bytes(4, 6) == 2 * 4 * shared + 2 * 24 * block_bytes);
+  // Every worker sends what it trained and receives what it trains next.
+  const auto now = resist_partition_for_round(blocks, 4, 0, 3, 0);
+  const auto next = resist_partition_for_round(blocks, 4, 0, 3, 1);
+  const auto per = payload_bytes(resist_plan(m, now, next), 4);
+  for (int w = 0; w < 4; ++w) {
+    CHECK(per[static_cast<std::size_t>(w)].sent == shared + static_cast<std::int64_t>(now.worker_blocks[static_cast<std::size_t>(w)].size()) * block_bytes);
+    CHECK(per[static_cast<std::size_t>(w)].received == shared + static_cast<std::int64_t>(next.worker_blocks[static_cast<std::size_t>(w)].size()) * block_bytes);
+  }
+}
+
+TEST_CASE("gradient buckets cover the model in DDP order", "[core]") {
+  const Model& m = reference_model();
+  const auto buckets = gradient_buckets(m);
+  std::int64_t sum = 0;
+  for (const auto& b : buckets) sum += b.bytes;
+  CHECK(sum == m.param_bytes());
+  CHECK(buckets.front().bytes >= (1 << 20));
+  for (std::size_t i = 1; i < buckets.size(); ++i) CHECK(buckets[i].ready_after_block <= buckets[i - 1].ready_after_block);
+}
+
+TEST_CASE("ring all-reduce wire bytes are 2(N-1)/N B per worker", "[core]") {
+  for (int n : {2, 3, 4, 7, 8}) {
+    const std::int64_t b = 1'000'003; // not divisible: chunks differ by one byte
+    Exchange e{"x", b, {}, {}, 1};
+    for (int w = 0; w < n; ++w) e.contributors.push_back(w), e.receivers.push_back(w);
+    const auto per = wire_bytes(CommPlan{{e}}, n, Algorithm::ring);
+    std::int64_t total = 0;
+    for (int w = 0; w < n; ++w) {
+      CHECK(per[static_cast<std::size_t>(w)].sent == ring_allreduce_sent_bytes(b, n, w));
+      CHECK(static_cast<double>(per[static_cast<std::size_t>(w)].sent) == Approx(2.0 * (n - 1) / n * b).margin(2));
+      total += per[static_cast<std::size_t>(w)].sent - per[static_cast<std::size_t>(w)].received;
+    }
+    CHECK(total == 0);
+    // 2(N-1) steps of N transfers.
+    CHECK(expand_exchange(e, Algorithm::ring).size() == static_cast<std::size_t>(2 * (n - 1) * n));
+  }
+}
+
+TEST_CASE("star and hierarchical wire bytes", "[core]") {
+  const Exchange all{"x", 100, {0, 1, 2, 3}, {0, 1, 2, 3}, 1};
+  const auto star = wire_bytes(CommPlan{{all}}, 4, Algorithm::star);
+  CHECK(star[0].received == 300); // root receives 3 copies and sends 3 copies
+  CHECK(star[0].sent == 300);
+  CHECK(star[2].sent == 100);
+  CHECK(star[2].received == 100);
+  // Two nodes of two: leaders 0 and 2 reduce locally, ring between them, broadcast locally.
+  const auto hier = wire_bytes(CommPlan{{all}}, 4, Algorithm::hierarchical, {0, 0, 1, 1});
+  CHECK(hier[1].sent == 100);
+  CHECK(hier[1].received == 100);
+  CHECK(hier[0].sent == 100 + 100); // ring of 2 leaders: B, plus the local broadcast
+  // ResIST block moving from holder 1 to next holders {0, 3}.
+  const Exchange block{"b", 10, {1}, {0, 3}, 1};
+  const auto moved = wire_bytes(CommPlan{{block}}, 4, Algorithm::ring);
+  CHECK(moved[1].sent == 20);
+  CHECK(moved[0].received == 10);
+  CHECK(moved[3].received == 10);
+}
