@@ -18,42 +18,22 @@ const char* to_string(BlockType type) {
   return "?";
 }
 
-std::int64_t Block::params() const {
+namespace {
+template <class Range, class F> std::int64_t sum_of(const Range& items, F value) {
   std::int64_t n = 0;
-  for (const auto& l : layers) n += l.params;
+  for (const auto& item : items) n += value(item);
   return n;
 }
-std::int64_t Block::forward_macs() const {
-  std::int64_t n = 0;
-  for (const auto& l : layers) n += l.forward_macs;
-  return n;
-}
-std::int64_t Block::backward_macs() const {
-  std::int64_t n = 0;
-  for (const auto& l : layers) n += l.backward_macs;
-  return n;
-}
-std::int64_t Block::activation_bytes() const {
-  std::int64_t n = 0;
-  for (const auto& l : layers) n += l.output_bytes;
-  return n;
-}
+} // namespace
 
-std::int64_t Model::params() const {
-  std::int64_t n = 0;
-  for (const auto& b : blocks) n += b.params();
-  return n;
-}
-std::int64_t Model::forward_macs() const {
-  std::int64_t n = 0;
-  for (const auto& b : blocks) n += b.forward_macs();
-  return n;
-}
-std::int64_t Model::backward_macs() const {
-  std::int64_t n = 0;
-  for (const auto& b : blocks) n += b.backward_macs();
-  return n;
-}
+std::int64_t Block::params() const { return sum_of(layers, [](const Layer& l) { return l.params; }); }
+std::int64_t Block::forward_macs() const { return sum_of(layers, [](const Layer& l) { return l.forward_macs; }); }
+std::int64_t Block::backward_macs() const { return sum_of(layers, [](const Layer& l) { return l.backward_macs; }); }
+std::int64_t Block::activation_bytes() const { return sum_of(layers, [](const Layer& l) { return l.output_bytes; }); }
+
+std::int64_t Model::params() const { return sum_of(blocks, [](const Block& b) { return b.params(); }); }
+std::int64_t Model::forward_macs() const { return sum_of(blocks, [](const Block& b) { return b.forward_macs(); }); }
+std::int64_t Model::backward_macs() const { return sum_of(blocks, [](const Block& b) { return b.backward_macs(); }); }
 
 int Model::block_index(int stage, int index) const {
   for (std::size_t i = 0; i < blocks.size(); ++i)
