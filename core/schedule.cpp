@@ -17,11 +17,16 @@ double Round::lr_at(int k) const {
   return v;
 }
 
-double lr_for_step(const RunConfig& config, std::int64_t step, int steps_per_epoch, double epochs) {
-  const std::int64_t epoch = step / steps_per_epoch + 1; // 1-based, as the reference counts
+double lr_for_step(const RunConfig& config, std::int64_t step, int steps_per_epoch, double epochs,
+                   std::int64_t total_steps) {
   double lr = config.lr;
-  for (double f : config.lr_decay_at)
-    if (static_cast<double>(epoch) > std::floor(epochs * f)) lr *= config.lr_decay_factor;
+  for (double f : config.lr_decay_at) {
+    const double boundary_epochs = std::floor(epochs * f);
+    const std::int64_t boundary = boundary_epochs >= 1
+                                      ? static_cast<std::int64_t>(boundary_epochs) * steps_per_epoch
+                                      : static_cast<std::int64_t>(std::floor(static_cast<double>(total_steps) * f));
+    if (step >= boundary) lr *= config.lr_decay_factor;
+  }
   return lr;
 }
 
@@ -78,7 +83,7 @@ Schedule make_schedule(const RunConfig& config) {
     round.first_step = std::int64_t{r} * config.local_steps;
     round.steps = static_cast<int>(std::min<std::int64_t>(config.local_steps, s.total_steps - round.first_step));
     for (int k = 0; k < round.steps; ++k) {
-      const double lr = lr_for_step(config, round.first_step + k, s.steps_per_epoch, epochs);
+      const double lr = lr_for_step(config, round.first_step + k, s.steps_per_epoch, epochs, s.total_steps);
       if (round.lr.empty() || round.lr.back().lr != lr) round.lr.push_back({k, lr});
     }
     const ResistPartition part = partition_for(config, s.partitionable, r);

@@ -54,8 +54,11 @@ ResistPartition round_partition(const Schedule& schedule, int round);
 /// is derived the same way, so every round carries the same kind of traffic).
 CommPlan round_comm_plan(const Schedule& schedule, const Model& model, int round);
 
-/// Learning rate of global step `step` under the config's step decay (reference rule: 1-based epoch
-/// e gets lr * factor^(number of decay fractions f with e > floor(E f))).
-double lr_for_step(const RunConfig& config, std::int64_t step, int steps_per_epoch, double epochs);
+/// Learning rate of global step `step` of a run of `total_steps` under the config's step decay.
+/// Reference rule: 1-based epoch e gets lr * factor^(number of fractions f with e > floor(E f)), i.e. the
+/// decay lands on the epoch boundary floor(E f); a run shorter than that (E f < 1) decays at step
+/// floor(T f) instead, so short runs do not start decayed.
+double lr_for_step(const RunConfig& config, std::int64_t step, int steps_per_epoch, double epochs,
+                   std::int64_t total_steps);
 
 } // namespace resist

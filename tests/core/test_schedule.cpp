@@ -34,6 +34,16 @@ TEST_CASE("the reference run has 313 rounds of 50 steps, the last of 40", "[core
   CHECK(s.rounds[static_cast<std::size_t>(epoch31 / 50 + 1)].lr_at(0) == Approx(0.0003));
 }
 
+TEST_CASE("a run shorter than an epoch decays by steps, not at step 0", "[core]") {
+  RunConfig c = paper_config();
+  c.rounds = 4; // 200 steps, about half an epoch
+  const Schedule s = make_schedule(c);
+  CHECK(s.rounds[0].lr_at(0) == Approx(0.03));
+  CHECK(s.rounds[1].lr_at(49) == Approx(0.03));  // step 99
+  CHECK(s.rounds[2].lr_at(0) == Approx(0.003));  // step 100 = 0.5 T
+  CHECK(s.rounds[3].lr_at(0) == Approx(0.0003)); // step 150 = 0.75 T
+}
+
 TEST_CASE("same config and seed give a byte-identical document", "[core]") {
   RunConfig c = paper_config();
   c.rounds = 20;
