@@ -1,0 +1,241 @@
+// resist simulate / resist sweep: replay schedules on a SimGrid platform and report predicted wall-clock
+// per protocol (sim/). `resist simulate --paper-table` reproduces the paper's Table 3.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/error.hpp"
+#include "core/schedule_io.hpp"
+#include "sim/comm_pattern.hpp"
+#include "sim/paper.hpp"
+#include "sim/platform.hpp"
+#include "sim/sweep.hpp"
+#include "sim/trace.hpp"
+
+namespace resist::cli {
+namespace {
+
+/// Options shared by simulate and sweep: how the platform, GPUs and collectives are modelled.
+struct ModelArgs {
+  std::string algorithm = "reference";
+  std::string gpu, gpu_table, profile, math = "fp32";
+  double efficiency = 0;
+  std::optional<double> collective_latency_s, group_create_s, group_create_per_peer_s;
+  std::vector<std::string> slow_workers; // "W=FACTOR"
+  bool no_reuse = false;
+};
+
+void add_model_args(CLI::App& sub, ModelArgs& m) {
+  sub.add_option("--algorithm", m.algorithm,
+                 "Collectives: reference (the ResIST code's per-tensor calls and per-block groups), ring, star "
+                 "or hierarchical (efficient: one flattened call, no group creation)")
+      ->capture_default_str();
+  sub.add_option("--gpu", m.gpu, "GPU kind for every worker instead of the platform's (platforms/gpus.csv)");
+  sub.add_option("--gpu-table", m.gpu_table, "GPU table CSV instead of the built-in platforms/gpus.csv");
+  sub.add_option("--profile", m.profile, "Measured per-layer profile CSV (layer,batch,forward_s,backward_s)");
+  sub.add_option("--gpu-efficiency", m.efficiency,
+                 "Override: achieved fraction of the FLOP peak for every GPU kind (0 = platforms/gpus.csv)");
+  sub.add_option("--math", m.math, "Convolution math: fp32 or tf32 (Ampere and later)")->capture_default_str();
+  sub.add_option("--collective-latency-s", m.collective_latency_s, "Override: seconds per collective call per tensor");
+  sub.add_option("--group-create-s", m.group_create_s, "Override: seconds per process group created, per member");
+  sub.add_option("--group-create-per-peer-s", m.group_create_per_peer_s,
+                 "Override: seconds per process group created, per member and other member");
+  sub.add_option("--slow-worker", m.slow_workers, "Straggler W=FACTOR (e.g. 3=0.5: worker 3 at half speed)");
+  sub.add_flag("--no-reuse", m.no_reuse, "Simulate every round and step, even identical ones");
+}
+
+sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
+  sim::SimOptions o;
+  o.platform = platform;
+  o.collective = m.algorithm;
+  o.gpu = m.gpu;
+  o.gpu_table = m.gpu_table;
+  o.profile = m.profile;
+  o.math = m.math;
+  o.efficiency = m.efficiency;
+  if (m.collective_latency_s) o.params["collective_latency_s"] = *m.collective_latency_s;
+  if (m.group_create_s) o.params["group_create_s"] = *m.group_create_s;
+  if (m.group_create_per_peer_s) o.params["group_create_per_peer_s"] = *m.group_create_per_peer_s;
+  for (const auto& s : m.slow_workers) {
+    const auto eq = s.find('=');
+    try {
+      if (eq == std::string::npos) throw std::invalid_argument(s);
+      o.speed_factors[std::stoi(s.substr(0, eq))] = std::stod(s.substr(eq + 1));
+    } catch (const std::logic_error&) {
+      throw InputError(fmt::format("--slow-worker '{}': expected WORKER=FACTOR, e.g. 3=0.5", s));
+    }
+  }
+  o.reuse = !m.no_reuse;
+  o.progress = ::isatty(STDERR_FILENO) != 0;
+  return o;
+}
+
+struct SimulateArgs {
+  RunConfig config;
+  std::vector<std::string> protocols{"resist", "local_sgd"};
+  std::string schedule;
+  std::string platform = "aws_p3_8xlarge";
+  ModelArgs model;
+  std::string trace, timeline, format = "table";
+  bool paper_table = false, list_platforms = false;
+  std::vector<std::string> paper_platforms; // 4-worker platform, then 8-worker ones (empty: PaperOptions')
+};
+
+Table results_table(const std::vector<sim::SimResult>& results) {
+  double local_sgd_s = 0;
+  for (const auto& r : results)
+    if (r.protocol == "local_sgd") local_sgd_s = r.total_s;
+  Table t({"protocol", "collective", "rounds", "total_s", "per_round_s", "compute_s", "comm_s", "overhead_s", "idle_s",
+           "bytes", "payload_bytes", "speedup_vs_local_sgd", "sim_wall_s"});
+  for (const auto& r : results)
+    t.add_row({r.protocol, r.collective, std::int64_t{r.rounds}, r.total_s, r.per_round_s(), r.compute_s, r.comm_s,
+               r.overhead_s, r.idle_s, r.wire_bytes, r.payload_bytes,
+               local_sgd_s > 0 ? Cell{local_sgd_s / r.total_s} : Cell{std::string("-")}, r.wall_s});
+  return t;
+}
+
+void run_paper_table(const SimulateArgs& a, Format format) {
+  sim::PaperOptions po;
+  if (a.paper_platforms.size() == 1)
+    throw InputError("--paper-platforms takes the 4-worker platform, then one or more 8-worker platforms");
+  if (!a.paper_platforms.empty()) {
+    po.platform4 = a.paper_platforms[0];
+    po.platforms8.assign(a.paper_platforms.begin() + 1, a.paper_platforms.end());
+  }
+  const double efficiency = po.options.efficiency;
+  po.options = sim_options(a.model, "");
+  if (po.options.efficiency == 0) po.options.efficiency = efficiency;
+  po.options.progress = false;
+  const Table t = sim::paper_wallclock_table(po);
+  if (format == Format::table)
+    std::cout << "Table 3 of the ResIST paper, simulated: preact_resnet101_cifar, 40 epochs per worker, l = 50, batch 128,\n"
+                 "min depth 6 (4 workers) / 4 (8 workers), collectives: "
+              << po.options.collective << fmt::format(", V100 efficiency {:.2f}", po.options.efficiency)
+              << " (fitted to the paper's ResIST rows; --gpu-efficiency 0.6 uses platforms/gpus.csv's RN50 value).\n"
+                 "8 workers: the paper does not say on what; aws_p3_8xlarge_2proc = 8 processes on the 4 GPUs of one\n"
+                 "p3.8xlarge (fits the published 8/4 time ratios), aws_p3_16xlarge = 8 V100. Published: ResIST README /\n"
+                 "arXiv 2107.00961 (its 3.60 is printed for 5486/1532 = 3.58; the error is against the recomputed ratio).\n"
+                 "See experiments/sim_paper_wallclock/README.md for the breakdown.\n\n";
+  print_table(t, format);
+}
+
+void run_simulate(const SimulateArgs& a) {
+  const Format format = parse_format(a.format);
+  if (a.list_platforms) {
+    for (const auto& name : sim::builtin_platform_names()) std::cout << name << "\n";
+    return;
+  }
+  if (a.paper_table) return run_paper_table(a, format);
+  const sim::SimOptions options = sim_options(a.model, a.platform);
+  std::vector<Schedule> schedules;
+  if (!a.schedule.empty()) {
+    schedules.push_back(read_schedule(a.schedule)); // checks the hash
+  } else {
+    for (const auto& name : a.protocols) {
+      RunConfig c = a.config;
+      c.protocol = parse_protocol(name);
+      if (c.protocol != Protocol::resist) c.min_depth = 0;
+      schedules.push_back(make_schedule(c));
+    }
+  }
+  std::vector<sim::SimResult> results;
+  for (const auto& s : schedules) results.push_back(sim::simulate(s, options));
+  if (!a.trace.empty()) sim::write_chrome_trace(a.trace, results);
+  if (!a.timeline.empty()) {
+    std::vector<TimelineEvent> all;
+    for (const auto& r : results) all.insert(all.end(), r.timeline.begin(), r.timeline.end());
+    write_timeline(a.timeline, all);
+  }
+  const Table t = results_table(results);
+  const RunConfig& c = schedules.front().config;
+  if (format == Format::json) {
+    std::cout << nlohmann::json{{"platform", a.platform}, {"model", c.model}, {"workers", c.workers},
+                                {"local_steps", c.local_steps}, {"batch", c.batch}, {"algorithm", a.model.algorithm},
+                                {"results", t.to_json()}}
+                     .dump(2)
+              << "\n";
+    return;
+  }
+  if (format == Format::table)
+    std::cout << fmt::format("{} on {}: {} workers, l = {}, batch {}, {} rounds; collectives: {}; times in simulated "
+                             "seconds, bytes on the wire (sent + received)\n\n",
+                             c.model, a.platform, c.workers, c.local_steps, c.batch, schedules.front().rounds.size(),
+                             a.model.algorithm);
+  print_table(t, format);
+}
+
+struct SweepArgs {
+  sim::SweepGrid grid;
+  ModelArgs model;
+  std::string out, format = "csv";
+};
+
+void run_sweep_command(SweepArgs a) {
+  const Format format = parse_format(a.format);
+  a.grid.options = sim_options(a.model, "");
+  a.grid.options.progress = false;
+  const Table t = sim::run_sweep(a.grid);
+  if (!a.out.empty() && a.out != "-") {
+    write_file_atomic(a.out, format == Format::json ? t.to_json().dump(2) + "\n"
+                             : format == Format::csv ? t.to_csv() : t.to_text());
+    return;
+  }
+  print_table(t, format);
+}
+
+} // namespace
+
+void add_simulate_commands(CLI::App& app) {
+  auto a = std::make_shared<SimulateArgs>();
+  CLI::App* sub = app.add_subcommand("simulate", "Predict wall-clock per protocol on a SimGrid platform");
+  add_model_options(*sub, a->config.model, a->config.model_options);
+  sub->add_option("--protocol,--protocols", a->protocols, "Comma-separated protocols")->delimiter(',')->capture_default_str();
+  sub->add_option("--workers,-S", a->config.workers, "Workers S (one sub-network each)")->capture_default_str();
+  sub->add_option("--min-depth", a->config.min_depth, "ResIST minimum partitioned blocks per sub-network")
+      ->capture_default_str();
+  add_training_options(*sub, a->config);
+  sub->add_option("--schedule", a->schedule, "Replay this schedule file (resist schedule -o) instead of building one");
+  sub->add_option("--platform", a->platform, "Built-in name (--list-platforms), XML/TOML file, or parametric:k=v,...")
+      ->capture_default_str();
+  sub->add_flag("--list-platforms", a->list_platforms, "List the built-in platforms");
+  add_model_args(*sub, a->model);
+  sub->add_option("--trace", a->trace, "Write a Chrome-trace / Perfetto JSON timeline (ui.perfetto.dev)");
+  sub->add_option("--timeline", a->timeline, "Write the timeline as CSV (or JSON for a .json path)");
+  sub->add_flag("--paper-table", a->paper_table,
+                "Simulate the paper's Table 3 (CIFAR wall-clock, 4 and 8 workers) next to the published numbers");
+  sub->add_option("--paper-platforms", a->paper_platforms, "--paper-table platforms: the 4-worker one, then the 8-worker ones")
+      ->delimiter(',')
+      ->capture_default_str();
+  add_format_option(*sub, a->format);
+  sub->callback([a] { run_simulate(*a); });
+
+  auto s = std::make_shared<SweepArgs>();
+  CLI::App* sw = app.add_subcommand("sweep", "Simulate a grid (workers x bandwidth x platform x protocol x l), one row each");
+  RunConfig& b = s->grid.base;
+  add_model_options(*sw, b.model, b.model_options);
+  sw->add_option("--protocol,--protocols", s->grid.protocols, "Comma-separated protocols")->delimiter(',')->capture_default_str();
+  sw->add_option("--workers,-S", s->grid.workers, "Comma-separated worker counts")->delimiter(',')->capture_default_str();
+  sw->add_option("--bandwidth,--bandwidths", s->grid.bandwidths_GBps,
+                 "Comma-separated NIC bandwidths in GB/s (parametric platforms)")->delimiter(',');
+  sw->add_option("--platform,--platforms", s->grid.platforms, "Comma-separated platforms")->delimiter(',')->capture_default_str();
+  sw->add_option("--local-steps,-l", s->grid.local_steps, "Comma-separated local steps l")->delimiter(',')->capture_default_str();
+  sw->add_option("--min-depth", b.min_depth, "ResIST minimum depth (raised to 1 where S exceeds the blocks)")->capture_default_str();
+  sw->add_option("--batch", b.batch, "Images per worker per step")->capture_default_str();
+  sw->add_option("--seed", b.seed, "Seed of the partitions")->capture_default_str();
+  auto* rounds = sw->add_option("--rounds", b.rounds, "Run length in rounds (instead of --epochs)");
+  sw->add_option("--epochs", b.epochs, "Epochs per worker")->capture_default_str()->excludes(rounds);
+  sw->add_option("--dataset", b.dataset, "cifar10, cifar100, svhn, fashion_mnist or synthetic")->capture_default_str();
+  sw->add_option("--train-size", b.train_size, "Images per epoch (0 = the data set's)")->capture_default_str();
+  add_model_args(*sw, s->model);
+  sw->add_option("--out,-o", s->out, "Output file (default: standard output)");
+  sw->add_flag("--no-progress", [s](std::int64_t) { s->grid.progress = false; }, "No progress bar on stderr");
+  sw->add_option("--format", s->format, "Output: csv (default), table or json")->capture_default_str();
+  sw->callback([s] { run_sweep_command(*s); });
+}
+
+} // namespace resist::cli

@@ -1,0 +1,41 @@
+// Point-to-point transfers of one exchange, replayed as SimGrid communications between worker actors.
+// The rule (core/collective.hpp): a transfer of step k leaves its source once every transfer into that
+// source with a smaller step has arrived. Every receive is posted up front, so transfers that are free
+// to go overlap, and SimGrid shares the links they cross.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/collective.hpp"
+#include "core/comm.hpp"
+
+namespace simgrid::s4u {
+class Mailbox;
+}
+
+namespace resist::sim {
+
+/// Transfers of one exchange indexed by worker.
+struct TransferIndex {
+  std::vector<std::vector<int>> incoming; // per worker: indices into the transfers
+  std::vector<std::vector<int>> outgoing; // per worker: indices, ascending step
+};
+TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers);
+
+/// Mailboxes by (slot, worker), created once and reused: a slot is one exchange in flight.
+class MailboxTable {
+public:
+  simgrid::s4u::Mailbox* get(int slot, int worker);
+
+private:
+  std::vector<std::vector<simgrid::s4u::Mailbox*>> boxes_;
+};
+
+/// Runs `worker`'s part of one repetition of an exchange (call from the worker's actor): posts its
+/// receives, sends step by step as the rule allows, waits for everything. Returns the bytes it handed
+/// to SimGrid (sent) and the bytes of the messages it received.
+WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const TransferIndex& index, int worker, int slot,
+                          MailboxTable& mailboxes);
+
+} // namespace resist::sim

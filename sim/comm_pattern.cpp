@@ -1,0 +1,130 @@
+#include "sim/comm_pattern.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "core/error.hpp"
+
+namespace resist::sim {
+
+std::string CollectiveChoice::name() const { return reference ? "reference" : to_string(algorithm); }
+
+CollectiveChoice parse_collective(const std::string& name) {
+  if (name == "reference") return {};
+  try {
+    return {false, parse_algorithm(name)};
+  } catch (const InputError&) {
+    throw InputError(
+        fmt::format("unknown collective algorithm '{}' (known: reference, ring, star, hierarchical)", name));
+  }
+}
+
+int block_tensors(const Block& block) {
+  int n = 0;
+  for (const Layer& l : block.layers)
+    if (l.params > 0) n += l.kind == LayerKind::batchnorm ? 2 : 1 + (l.bias ? 1 : 0);
+  return n;
+}
+
+namespace {
+
+SyncOp make_op(const Exchange& e, Algorithm algorithm, int tensors, const std::vector<int>& node_of) {
+  SyncOp op;
+  op.exchange = e;
+  op.algorithm = algorithm;
+  op.tensors = tensors;
+  op.transfers = expand_exchange(e, algorithm, node_of);
+  return op;
+}
+
+/// Participants and their call sites: one call for everyone in the exchange, or, with groups, one per
+/// group a worker belongs to (reduce group, broadcast group).
+void finish(SyncOp& op) {
+  std::set<int> who(op.exchange.contributors.begin(), op.exchange.contributors.end());
+  who.insert(op.exchange.receivers.begin(), op.exchange.receivers.end());
+  for (const auto& g : op.groups) who.insert(g.begin(), g.end());
+  for (const auto& t : op.transfers) {
+    who.insert(t.src);
+    who.insert(t.dst);
+  }
+  op.participants.assign(who.begin(), who.end());
+  for (int w : op.participants) {
+    int calls = 0;
+    for (const auto& g : op.groups) calls += std::binary_search(g.begin(), g.end(), w) ? 1 : 0;
+    op.calls.push_back(op.groups.empty() ? 1 : calls);
+  }
+}
+
+/// Reference pattern for one partitioned block: new group + reduce to the lowest holder, new group of
+/// the next holders and that owner + broadcast.
+SyncOp reference_block_op(const Exchange& e, int tensors) {
+  SyncOp op = make_op(e, Algorithm::star, tensors, {});
+  const int root = e.contributors.empty() ? 0 : e.contributors.front();
+  if (!e.contributors.empty()) op.groups.push_back(e.contributors);
+  std::vector<int> bcast = e.receivers;
+  if (!std::binary_search(bcast.begin(), bcast.end(), root)) bcast.insert(std::upper_bound(bcast.begin(), bcast.end(), root), root);
+  op.groups.push_back(bcast);
+  return op;
+}
+
+} // namespace
+
+std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Protocol protocol,
+                                  const std::vector<int>& partitionable, const CollectiveChoice& choice,
+                                  const std::vector<int>& node_of) {
+  std::vector<SyncOp> ops;
+  auto add = [&](SyncOp op) {
+    finish(op);
+    ops.push_back(std::move(op));
+  };
+  if (!choice.reference) {
+    for (const Exchange& e : plan.exchanges) add(make_op(e, choice.algorithm, 1, node_of));
+    return ops;
+  }
+  int shared_tensors = 0;
+  for (std::size_t b = 0; b < model.blocks.size(); ++b)
+    if (std::find(partitionable.begin(), partitionable.end(), static_cast<int>(b)) == partitionable.end())
+      shared_tensors += block_tensors(model.blocks[b]);
+  for (const Exchange& e : plan.exchanges) {
+    switch (protocol) {
+    case Protocol::resist:
+      if (e.label == "shared") {
+        add(make_op(e, Algorithm::ring, shared_tensors, {}));
+      } else {
+        add(reference_block_op(e, block_tensors(model.blocks[static_cast<std::size_t>(model.block_by_name(e.label))])));
+      }
+      break;
+    case Protocol::local_sgd: { // the baseline script: all-reduce the shared part, reduce + broadcast each block
+      Exchange shared = e;
+      shared.label = "shared";
+      shared.bytes = shared_param_bytes(model, partitionable);
+      add(make_op(shared, Algorithm::ring, shared_tensors, {}));
+      for (int b : partitionable) {
+        const Block& block = model.blocks[static_cast<std::size_t>(b)];
+        Exchange one = e;
+        one.label = block.name;
+        one.bytes = block.param_bytes();
+        add(reference_block_op(one, block_tensors(block)));
+      }
+      break;
+    }
+    case Protocol::data_parallel: add(make_op(e, Algorithm::ring, 1, {})); break;
+    case Protocol::ist: add(make_op(e, Algorithm::star, 1, {})); break;
+    }
+  }
+  return ops;
+}
+
+double op_overhead_s(const SyncOp& op, int worker, const PlatformParams& p) {
+  const auto it = std::lower_bound(op.participants.begin(), op.participants.end(), worker);
+  if (it == op.participants.end() || *it != worker) return 0;
+  double s = op.calls[static_cast<std::size_t>(it - op.participants.begin())] * op.tensors * p.collective_latency_s;
+  for (const auto& g : op.groups)
+    if (std::binary_search(g.begin(), g.end(), worker))
+      s += p.group_create_s + p.group_create_per_peer_s * static_cast<double>(g.size() - 1);
+  return s;
+}
+
+} // namespace resist::sim

@@ -1,0 +1,10 @@
+# Writes OUT: a C++ file holding each of FILES (by file name) as a raw string literal.
+set(body "// Generated from platforms/ by sim/embed.cmake: do not edit.\n#include \"sim/embedded.hpp\"\n\nnamespace resist::sim {\n\nconst std::vector<EmbeddedFile>& embedded_files() {\n  static const std::vector<EmbeddedFile> files = {\n")
+foreach(f IN LISTS FILES)
+  get_filename_component(name ${f} NAME)
+  file(READ ${f} text)
+  string(APPEND body "    {\"${name}\", R\"resist_embed(${text})resist_embed\"},\n")
+endforeach()
+string(APPEND body "  };\n  return files;\n}\n\n} // namespace resist::sim\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(RENAME ${OUT}.tmp ${OUT})

@@ -1,0 +1,200 @@
+#include "sim/gpu_model.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "sim/embedded.hpp"
+
+namespace resist::sim {
+
+MathMode parse_math(const std::string& name) {
+  if (name == "fp32") return MathMode::fp32;
+  if (name == "tf32") return MathMode::tf32;
+  throw InputError(fmt::format("unknown math mode '{}' (known: fp32, tf32)", name));
+}
+
+double GpuKind::matmul_flops(MathMode math) const {
+  if (math == MathMode::tf32 && tf32_flops > 0) return tf32_flops * tf32_efficiency;
+  return fp32_flops * fp32_efficiency;
+}
+
+namespace {
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) {
+    cell.erase(0, cell.find_first_not_of(" \t\r"));
+    cell.erase(cell.find_last_not_of(" \t\r") + 1);
+    out.push_back(cell);
+  }
+  return out;
+}
+
+double number(const std::string& s, const std::string& origin, int line_no) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(s, &used);
+    if (used == s.size() && v >= 0) return v;
+  } catch (const std::logic_error&) {
+  }
+  throw InputError(fmt::format("{}:{}: '{}' is not a non-negative number", origin, line_no, s));
+}
+
+std::string read_text(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("cannot read {} '{}'", what, path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace
+
+GpuTable GpuTable::parse(const std::string& text, const std::string& origin) {
+  static const std::vector<std::string> kHeader = {"kind", "fp32_tflops", "tf32_tflops", "mem_GBps",
+                                                   "fp32_efficiency", "tf32_efficiency", "mem_efficiency",
+                                                   "launch_us"};
+  GpuTable t;
+  std::istringstream in(text);
+  std::string line;
+  int line_no = 0;
+  bool header_seen = false;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
+    const auto f = split_csv_line(line);
+    if (!header_seen) {
+      if (f != kHeader)
+        throw InputError(fmt::format("{}:{}: expected the header '{}'", origin, line_no, fmt::join(kHeader, ",")));
+      header_seen = true;
+      continue;
+    }
+    if (f.size() != kHeader.size())
+      throw InputError(fmt::format("{}:{}: expected {} fields, got {}", origin, line_no, kHeader.size(), f.size()));
+    GpuKind g;
+    g.name = f[0];
+    g.fp32_flops = number(f[1], origin, line_no) * 1e12;
+    g.tf32_flops = number(f[2], origin, line_no) * 1e12;
+    g.mem_Bps = number(f[3], origin, line_no) * 1e9;
+    g.fp32_efficiency = number(f[4], origin, line_no);
+    g.tf32_efficiency = number(f[5], origin, line_no);
+    g.mem_efficiency = number(f[6], origin, line_no);
+    g.launch_s = number(f[7], origin, line_no) * 1e-6;
+    if (g.fp32_flops <= 0 || g.mem_Bps <= 0 || g.fp32_efficiency <= 0 || g.mem_efficiency <= 0)
+      throw InputError(fmt::format("{}:{}: GPU '{}' needs positive FP32 peak, bandwidth and efficiencies", origin,
+                                   line_no, g.name));
+    t.kinds_[g.name] = g;
+  }
+  if (t.kinds_.empty()) throw InputError(fmt::format("{}: no GPU kinds", origin));
+  return t;
+}
+
+const GpuTable& GpuTable::builtin() {
+  static const GpuTable table = [] {
+    for (const auto& f : embedded_files())
+      if (std::string(f.name) == "gpus.csv") return parse(f.text, "platforms/gpus.csv");
+    throw Error("the built-in GPU table is missing");
+  }();
+  return table;
+}
+
+GpuTable GpuTable::read(const std::string& path) { return parse(read_text(path, "GPU table"), path); }
+
+const GpuKind& GpuTable::at(const std::string& name) const {
+  auto it = kinds_.find(name);
+  if (it == kinds_.end())
+    throw InputError(fmt::format("unknown GPU kind '{}' (known: {})", name, fmt::join(names(), ", ")));
+  return it->second;
+}
+
+std::vector<std::string> GpuTable::names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, kind] : kinds_) out.push_back(name);
+  return out;
+}
+
+LayerProfile LayerProfile::read(const std::string& path) {
+  const std::string text = read_text(path, "layer profile");
+  LayerProfile p;
+  std::istringstream in(text);
+  std::string line;
+  int line_no = 0;
+  bool header_seen = false;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
+    const auto f = split_csv_line(line);
+    if (!header_seen) {
+      if (f != std::vector<std::string>{"layer", "batch", "forward_s", "backward_s"})
+        throw InputError(fmt::format("{}:{}: expected the header 'layer,batch,forward_s,backward_s'", path, line_no));
+      header_seen = true;
+      continue;
+    }
+    if (f.size() != 4) throw InputError(fmt::format("{}:{}: expected 4 fields, got {}", path, line_no, f.size()));
+    Entry e;
+    e.batch = static_cast<int>(number(f[1], path, line_no));
+    if (e.batch < 1) throw InputError(fmt::format("{}:{}: batch must be >= 1", path, line_no));
+    e.forward_s = number(f[2], path, line_no);
+    e.backward_s = number(f[3], path, line_no);
+    p.layers[f[0]] = e;
+  }
+  if (p.layers.empty()) throw InputError(fmt::format("{}: no layers in the profile", path));
+  return p;
+}
+
+StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode math, int batch) {
+  const bool matmul = layer.kind == LayerKind::conv2d || layer.kind == LayerKind::linear;
+  const double flops_per_s = matmul ? gpu.matmul_flops(math) : gpu.fp32_flops * gpu.fp32_efficiency;
+  const double bytes_per_s = gpu.mem_Bps * gpu.mem_efficiency;
+  const double act_bytes = static_cast<double>(layer.input_bytes + layer.output_bytes) * batch;
+  const double param_bytes = static_cast<double>(layer.param_bytes());
+  const double fwd_flops = static_cast<double>(layer.forward_flops()) * batch;
+  const double bwd_flops = static_cast<double>(layer.backward_flops()) * batch;
+  // Backward: data gradient (skipped for the first layer) and, with parameters, weight gradient.
+  const int bwd_kernels = (layer.first_layer ? 0 : 1) + (layer.params > 0 ? 1 : 0);
+  StepTime t;
+  t.forward_s = std::max(fwd_flops / flops_per_s, (act_bytes + param_bytes) / bytes_per_s) + gpu.launch_s;
+  t.backward_s = std::max(bwd_flops / flops_per_s, 2 * (act_bytes + param_bytes) / bytes_per_s) +
+                 bwd_kernels * gpu.launch_s;
+  t.update_s = 5 * param_bytes / bytes_per_s; // read w, grad, momentum; write w, momentum
+  return t;
+}
+
+std::vector<StepTime> block_step_times(const Model& model, const GpuKind& gpu, MathMode math, int batch,
+                                       const LayerProfile* profile) {
+  if (profile) // every profiled layer must exist, so a profile of another model is caught
+    for (const auto& [name, entry] : profile->layers) {
+      bool found = false;
+      for (const Block& b : model.blocks)
+        for (const Layer& l : b.layers) found = found || l.name == name;
+      if (!found) throw InputError(fmt::format("layer profile names '{}', which {} lacks", name, model.name));
+    }
+  std::vector<StepTime> out;
+  for (const Block& b : model.blocks) {
+    StepTime sum;
+    for (const Layer& l : b.layers) {
+      StepTime t = roofline_layer_time(l, gpu, math, batch);
+      if (profile) {
+        auto it = profile->layers.find(l.name);
+        if (it != profile->layers.end()) {
+          const double scale = static_cast<double>(batch) / it->second.batch;
+          t.forward_s = it->second.forward_s * scale;
+          t.backward_s = it->second.backward_s * scale;
+        }
+      }
+      sum.forward_s += t.forward_s;
+      sum.backward_s += t.backward_s;
+      sum.update_s += t.update_s;
+    }
+    out.push_back(sum);
+  }
+  return out;
+}
+
+} // namespace resist::sim

@@ -1,0 +1,281 @@
+#include "sim/platform.hpp"
+
+#include <fmt/format.h>
+#include <simgrid/s4u/Engine.hpp>
+#include <simgrid/s4u/Host.hpp>
+#include <simgrid/s4u/NetZone.hpp>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <toml++/toml.h>
+
+#include "core/error.hpp"
+#include "sim/embedded.hpp"
+#include "sim/platform_gen.hpp"
+
+namespace resist::sim {
+
+const std::vector<std::string>& param_names() {
+  static const std::vector<std::string> names = {"collective_latency_s", "group_create_s", "group_create_per_peer_s"};
+  return names;
+}
+
+void set_param(PlatformParams& p, const std::string& name, double value) {
+  if (!(value >= 0)) throw InputError(fmt::format("platform parameter {} = {}: must be >= 0", name, value));
+  if (name == "collective_latency_s") p.collective_latency_s = value;
+  else if (name == "group_create_s") p.group_create_s = value;
+  else if (name == "group_create_per_peer_s") p.group_create_per_peer_s = value;
+  else
+    throw InputError(fmt::format("unknown platform parameter '{}' (known: {})", name, fmt::join(param_names(), ", ")));
+}
+
+namespace {
+
+std::string strip_extension(const std::string& name) {
+  const auto dot = name.rfind('.');
+  return dot == std::string::npos ? name : name.substr(0, dot);
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+double parse_number(const std::string& key, const std::string& value, const std::string& origin) {
+  try {
+    std::size_t used = 0;
+    const double v = std::stod(value, &used);
+    if (used == value.size()) return v;
+  } catch (const std::logic_error&) {
+  }
+  throw InputError(fmt::format("{}: {} = '{}' is not a number", origin, key, value));
+}
+
+std::vector<int> parse_int_list(const std::string& key, const std::string& value, const std::string& origin) {
+  std::vector<int> out;
+  std::stringstream ss(value);
+  std::string item;
+  while (std::getline(ss, item, ';')) out.push_back(static_cast<int>(parse_number(key, item, origin)));
+  return out;
+}
+
+/// Applies one key of a parametric description (string form of its value).
+void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& value) {
+  ParametricSpec& s = d.spec;
+  const std::string& o = d.origin;
+  auto num = [&] { return parse_number(key, value, o); };
+  if (key == "nodes") s.nodes = static_cast<int>(num());
+  else if (key == "gpus_per_node") s.gpus_per_node = static_cast<int>(num());
+  else if (key == "gpu") s.gpu = value;
+  else if (key == "intra_bw_GBps") s.intra_bw_GBps = num();
+  else if (key == "intra_latency_us") s.intra_latency_us = num();
+  else if (key == "nic_bw_GBps") s.nic_bw_GBps = num();
+  else if (key == "nics_per_node") s.nics_per_node = static_cast<int>(num());
+  else if (key == "inter_latency_us") s.inter_latency_us = num();
+  else if (key == "topology") s.topology = value;
+  else if (key == "nodes_per_leaf") s.nodes_per_leaf = static_cast<int>(num());
+  else if (key == "oversubscription") s.oversubscription = num();
+  else if (key == "slow_workers") s.slow_workers = parse_int_list(key, value, o);
+  else if (key == "slow_factor") s.slow_factor = num();
+  else if (std::find(param_names().begin(), param_names().end(), key) != param_names().end()) d.params[key] = num();
+  else if (key == "name" || key == "description" || key == "source") {
+  } else
+    throw InputError(fmt::format("{}: unknown platform key '{}'", o, key));
+}
+
+void check_spec(const PlatformDesc& d) {
+  const ParametricSpec& s = d.spec;
+  if (s.nodes < 0 || s.gpus_per_node < 1 || s.nics_per_node < 1 || s.nodes_per_leaf < 1)
+    throw InputError(fmt::format("{}: nodes >= 0, gpus_per_node, nics_per_node, nodes_per_leaf >= 1", d.origin));
+  if (s.intra_bw_GBps <= 0 || s.nic_bw_GBps <= 0 || s.oversubscription <= 0 || s.slow_factor <= 0)
+    throw InputError(fmt::format("{}: bandwidths, oversubscription and slow_factor must be > 0", d.origin));
+  if (s.intra_latency_us < 0 || s.inter_latency_us < 0)
+    throw InputError(fmt::format("{}: latencies must be >= 0", d.origin));
+  if (s.topology != "star" && s.topology != "fat-tree")
+    throw InputError(fmt::format("{}: topology '{}' (known: star, fat-tree)", d.origin, s.topology));
+}
+
+std::string toml_value_text(const toml::node& n) {
+  if (auto v = n.value<std::string>()) return *v;
+  if (auto v = n.value<double>()) return fmt::format("{}", *v);
+  if (const auto* arr = n.as_array()) {
+    std::string out;
+    for (const auto& item : *arr) out += (out.empty() ? "" : ";") + toml_value_text(item);
+    return out;
+  }
+  return "?";
+}
+
+/// Natural order: digit runs compare as numbers, so gpu2 < gpu10.
+bool natural_less(const std::string& a, const std::string& b) {
+  std::size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+      std::size_t i2 = i, j2 = j;
+      while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2]))) ++i2;
+      while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2]))) ++j2;
+      const auto na = std::stoull(a.substr(i, i2 - i)), nb = std::stoull(b.substr(j, j2 - j));
+      if (na != nb) return na < nb;
+      i = i2;
+      j = j2;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("cannot read platform file '{}'", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void load_xml(simgrid::s4u::Engine& engine, const PlatformDesc& desc) {
+  if (desc.xml.find("<platform") == std::string::npos)
+    throw InputError(fmt::format("platform '{}' is not a SimGrid XML document (no <platform> element)", desc.origin));
+  char path[] = "/tmp/resist-platform-XXXXXX.xml";
+  const int fd = ::mkstemps(path, 4);
+  if (fd < 0) throw Error("cannot create a temporary platform file");
+  const bool ok = ::write(fd, desc.xml.data(), desc.xml.size()) == static_cast<ssize_t>(desc.xml.size());
+  ::close(fd);
+  try {
+    if (!ok) throw Error("cannot write a temporary platform file");
+    engine.load_platform(path);
+  } catch (const std::exception& e) {
+    std::remove(path);
+    throw InputError(fmt::format("platform '{}' is malformed: {}", desc.origin, e.what()));
+  }
+  std::remove(path);
+}
+
+} // namespace
+
+std::vector<std::string> builtin_platform_names() {
+  std::vector<std::string> out;
+  for (const auto& f : embedded_files()) {
+    const std::string name = f.name;
+    if (ends_with(name, ".xml") || ends_with(name, ".toml")) out.push_back(strip_extension(name));
+  }
+  return out;
+}
+
+PlatformDesc parse_parametric(const std::string& text, bool toml, const std::string& origin) {
+  PlatformDesc d;
+  d.origin = origin;
+  d.parametric = true;
+  if (toml) {
+    toml::table t;
+    try {
+      t = toml::parse(text, origin);
+    } catch (const toml::parse_error& e) {
+      throw InputError(fmt::format("{}: {} (line {})", origin, e.description(), e.source().begin.line));
+    }
+    for (const auto& [k, v] : t) {
+      const std::string key(k.str());
+      if (const auto* params = v.as_table(); params && key == "params") {
+        for (const auto& [pk, pv] : *params) set_spec_key(d, std::string(pk.str()), toml_value_text(pv));
+      } else {
+        set_spec_key(d, key, toml_value_text(v));
+      }
+    }
+  } else {
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+      if (item.empty()) continue;
+      const auto eq = item.find('=');
+      if (eq == std::string::npos) throw InputError(fmt::format("{}: '{}' is not key=value", origin, item));
+      set_spec_key(d, item.substr(0, eq), item.substr(eq + 1));
+    }
+  }
+  check_spec(d);
+  return d;
+}
+
+PlatformDesc resolve_platform(const std::string& name) {
+  PlatformDesc d;
+  if (name.rfind("parametric:", 0) == 0) {
+    d = parse_parametric(name.substr(11), false, name);
+  } else if (name.find('/') != std::string::npos || ends_with(name, ".xml") || ends_with(name, ".toml")) {
+    const std::string text = read_file(name);
+    if (ends_with(name, ".toml")) {
+      d = parse_parametric(text, true, name);
+    } else {
+      d.origin = name;
+      d.xml = text;
+    }
+  } else {
+    for (const auto& f : embedded_files())
+      if (strip_extension(f.name) == name && !ends_with(f.name, ".csv")) {
+        const std::string origin = std::string("platforms/") + f.name;
+        if (ends_with(f.name, ".toml")) {
+          d = parse_parametric(f.text, true, origin);
+        } else {
+          d.origin = origin;
+          d.xml = f.text;
+        }
+        d.name = name;
+        return d;
+      }
+    throw InputError(fmt::format("unknown platform '{}': not a file, not built in (built in: {}; or "
+                                 "parametric:nodes=N,gpus_per_node=G,...)",
+                                 name, fmt::join(builtin_platform_names(), ", ")));
+  }
+  d.name = name;
+  return d;
+}
+
+std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const PlatformDesc& desc, int workers,
+                                      const std::map<std::string, double>& overrides, PlatformParams& params) {
+  params = PlatformParams{};
+  if (desc.parametric) {
+    build_parametric_platform(desc.spec, workers, desc.origin);
+    for (const auto& [k, v] : desc.params) set_param(params, k, v);
+  } else {
+    load_xml(engine, desc);
+    for (const auto& k : param_names())
+      if (const char* v = engine.get_netzone_root()->get_property(k))
+        set_param(params, k, parse_number(k, v, desc.origin));
+  }
+  for (const auto& [k, v] : overrides) set_param(params, k, v);
+
+  std::vector<simgrid::s4u::Host*> hosts;
+  for (auto* h : engine.get_all_hosts())
+    if (h->get_property("gpu")) hosts.push_back(h);
+  std::sort(hosts.begin(), hosts.end(), [](auto* a, auto* b) { return natural_less(a->get_name(), b->get_name()); });
+  if (static_cast<int>(hosts.size()) < workers)
+    throw InputError(fmt::format("platform '{}' has {} GPU hosts, fewer than the {} workers", desc.origin,
+                                 hosts.size(), workers));
+  hosts.resize(static_cast<std::size_t>(workers));
+
+  std::vector<WorkerHost> out;
+  std::map<std::string, int> zone_index;
+  for (auto* h : hosts) {
+    WorkerHost w;
+    w.host = h;
+    w.gpu = h->get_property("gpu");
+    if (const char* f = h->get_property("speed_factor")) w.speed_factor = parse_number("speed_factor", f, desc.origin);
+    if (!(w.speed_factor > 0))
+      throw InputError(fmt::format("{}: host {} has speed_factor {}; must be > 0", desc.origin, h->get_name(),
+                                   w.speed_factor));
+    if (const char* n = h->get_property("node")) {
+      w.node = static_cast<int>(parse_number("node", n, desc.origin));
+    } else {
+      const std::string zone = h->get_englobing_zone()->get_name();
+      w.node = zone_index.emplace(zone, static_cast<int>(zone_index.size())).first->second;
+    }
+    out.push_back(w);
+  }
+  return out;
+}
+
+} // namespace resist::sim

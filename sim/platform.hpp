@@ -1,0 +1,79 @@
+// Platforms: where the simulated workers run. A platform is either a SimGrid XML file (hosts carrying
+// a `gpu` property are workers, in natural name order) or a parametric description (TOML file, or a
+// `parametric:key=value,...` string) that platform_gen.hpp builds. Both carry the named fixed costs
+// below. The files under platforms/ are compiled in and resolve by name (`aws_p3_8xlarge`).
+//
+// Worker host properties (XML): gpu (a kind of platforms/gpus.csv), speed_factor (1 = nominal; 0.5 =
+// a straggler at half speed), node (index for the hierarchical algorithm; default: the host's zone).
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+namespace simgrid::s4u {
+class Engine;
+class Host;
+} // namespace simgrid::s4u
+
+namespace resist::sim {
+
+/// Named fixed costs per operation, seconds. Platform files set them (with their sources); the CLI
+/// overrides them.
+struct PlatformParams {
+  double collective_latency_s = 0;    // per collective call, per participant (launch + base latency)
+  double group_create_s = 0;          // per process group created, per member (new_group + barrier)
+  double group_create_per_peer_s = 0; // per process group created, per member and other member (comm init)
+};
+/// The parameter names, as written in files and on the CLI.
+const std::vector<std::string>& param_names();
+/// Sets a parameter by name; throws InputError naming an unknown one or a negative value.
+void set_param(PlatformParams& p, const std::string& name, double value);
+
+/// A parametric cluster: nodes of GPUs behind a switch (NVSwitch / NVLink ports), nodes connected
+/// through NICs by a single switch (star) or a two-level fat-tree (leaf switches, spine).
+struct ParametricSpec {
+  int nodes = 0;                  // 0 = as many as the workers need
+  int gpus_per_node = 8;
+  std::string gpu = "V100";
+  double intra_bw_GBps = 150;     // per GPU port, per direction
+  double intra_latency_us = 2;    // GPU port latency (a route inside a node crosses two)
+  double nic_bw_GBps = 12.5;      // per NIC, per direction
+  int nics_per_node = 1;
+  double inter_latency_us = 5;    // per node uplink (a route between nodes crosses two)
+  std::string topology = "star";  // star or fat-tree
+  int nodes_per_leaf = 4;         // fat-tree: nodes under one leaf switch
+  double oversubscription = 1;    // fat-tree: leaf downlink capacity over uplink capacity
+  std::vector<int> slow_workers;  // workers at slow_factor speed
+  double slow_factor = 1;
+};
+
+struct PlatformDesc {
+  std::string name;    // as given: built-in name, path, or parametric string
+  std::string origin;  // where it was read from (for messages)
+  bool parametric = false;
+  std::string xml;     // XML platforms: the document
+  ParametricSpec spec; // parametric platforms
+  std::map<std::string, double> params; // fixed costs the description sets (XML: read at load)
+};
+
+/// Built-in platform names (the files of platforms/ without extension).
+std::vector<std::string> builtin_platform_names();
+/// Resolves a file path, a built-in name or a `parametric:` string. Throws InputError naming the value.
+PlatformDesc resolve_platform(const std::string& name_or_path);
+/// Parses `key=value,...` (the part after `parametric:`) or a TOML document into a spec + params.
+PlatformDesc parse_parametric(const std::string& text, bool toml, const std::string& origin);
+
+struct WorkerHost {
+  simgrid::s4u::Host* host = nullptr;
+  std::string gpu;
+  double speed_factor = 1;
+  int node = 0;
+};
+
+/// Builds the platform inside a fresh engine and returns `workers` worker hosts in order, with the
+/// platform's fixed costs (the description's, then `overrides`). Throws InputError for a malformed
+/// description, a platform with fewer GPU hosts than workers, or a bad property.
+std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const PlatformDesc& desc, int workers,
+                                      const std::map<std::string, double>& overrides, PlatformParams& params);
+
+} // namespace resist::sim

@@ -1,0 +1,114 @@
+#include "sim/platform_gen.hpp"
+
+#include <fmt/format.h>
+#include <simgrid/s4u/Host.hpp>
+#include <simgrid/s4u/Link.hpp>
+#include <simgrid/s4u/NetZone.hpp>
+
+#include <algorithm>
+
+#include "core/error.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace resist::sim {
+
+int parametric_node_count(const ParametricSpec& spec, int workers) {
+  return spec.nodes > 0 ? spec.nodes : (workers + spec.gpus_per_node - 1) / spec.gpus_per_node;
+}
+
+namespace {
+
+using Direction = sg4::LinkInRoute::Direction;
+
+/// One node: a star zone whose centre is the NVSwitch (or NVLink fabric), one port per GPU, and a
+/// router standing for the node's NICs (their aggregate bandwidth) as the gateway to other nodes.
+struct Zone {
+  sg4::NetZone* zone;
+  simgrid::kernel::routing::NetPoint* gateway;
+};
+
+Zone build_node(const ParametricSpec& s, int node, sg4::NetZone* parent, int first_worker) {
+  auto* zone = sg4::create_star_zone(fmt::format("node{}", node));
+  zone->set_parent(parent);
+  for (int g = 0; g < s.gpus_per_node; ++g) {
+    const int worker = first_worker + g;
+    auto* host = zone->create_host(fmt::format("node{}-gpu{}", node, g), 1e12);
+    host->set_property("gpu", s.gpu);
+    const bool slow = std::find(s.slow_workers.begin(), s.slow_workers.end(), worker) != s.slow_workers.end();
+    host->set_property("speed_factor", fmt::format("{}", slow ? s.slow_factor : 1.0));
+    host->seal();
+    auto* port = zone->create_split_duplex_link(fmt::format("node{}-gpu{}-port", node, g), s.intra_bw_GBps * 1e9)
+                     ->set_latency(s.intra_latency_us * 1e-6)
+                     ->seal();
+    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {{port, Direction::UP}}, true);
+  }
+  auto* nic = zone->create_router(fmt::format("node{}-nic", node));
+  auto* nic_link = zone->create_split_duplex_link(fmt::format("node{}-nic", node), s.nic_bw_GBps * s.nics_per_node * 1e9)
+                       ->set_latency(s.inter_latency_us * 1e-6)
+                       ->seal();
+  zone->add_route(nic, nullptr, nullptr, nullptr, {{nic_link, Direction::UP}}, true);
+  zone->seal();
+  return {zone, nic};
+}
+
+/// Connects a child zone to the centre of a star zone through `links` (may be empty).
+void attach(sg4::NetZone* star, const Zone& child, const std::vector<sg4::LinkInRoute>& links) {
+  star->add_route(child.zone->get_netpoint(), nullptr, child.gateway, nullptr, links, true);
+}
+
+/// A zero-latency hop of `bw_Bps` (star routes between two zones need at least one link).
+sg4::Link* hop(sg4::NetZone* z, const std::string& name, double bw_Bps) {
+  return z->create_split_duplex_link(name, bw_Bps)->set_latency(0)->seal();
+}
+
+/// Two-level fat-tree: leaf switches of nodes_per_leaf nodes below a spine; a leaf's uplink carries its
+/// nodes' NIC capacity divided by the oversubscription. Nodes of one leaf meet at the leaf switch; others
+/// cross both leaves' uplinks. The fabric is a full zone with a route per pair of nodes (SimGrid 3.32's
+/// star zones fail to route star zones nested two deep).
+void build_fat_tree(const ParametricSpec& s, int nodes, sg4::NetZone* root) {
+  const int leaves = (nodes + s.nodes_per_leaf - 1) / s.nodes_per_leaf;
+  std::vector<sg4::Link*> uplinks;
+  for (int l = 0; l < leaves; ++l) {
+    const int members = std::min(nodes, (l + 1) * s.nodes_per_leaf) - l * s.nodes_per_leaf;
+    uplinks.push_back(hop(root, fmt::format("leaf{}-spine", l), members * s.nics_per_node * s.nic_bw_GBps * 1e9 /
+                                                                     s.oversubscription));
+  }
+  std::vector<Zone> zones;
+  std::vector<sg4::Link*> ports;
+  for (int n = 0; n < nodes; ++n) {
+    zones.push_back(build_node(s, n, root, n * s.gpus_per_node));
+    ports.push_back(hop(root, fmt::format("node{}-leaf", n), 1e15));
+  }
+  for (int a = 0; a < nodes; ++a)
+    for (int b = a + 1; b < nodes; ++b) {
+      const int la = a / s.nodes_per_leaf, lb = b / s.nodes_per_leaf;
+      std::vector<sg4::LinkInRoute> links{{ports[a], Direction::UP}};
+      if (la != lb) {
+        links.emplace_back(uplinks[la], Direction::UP);
+        links.emplace_back(uplinks[lb], Direction::DOWN);
+      }
+      links.emplace_back(ports[b], Direction::DOWN);
+      root->add_route(zones[a].zone->get_netpoint(), zones[b].zone->get_netpoint(), zones[a].gateway,
+                      zones[b].gateway, links, true);
+    }
+}
+
+} // namespace
+
+void build_parametric_platform(const ParametricSpec& s, int workers, const std::string& origin) {
+  const int nodes = parametric_node_count(s, workers);
+  if (nodes < 1) throw InputError(fmt::format("{}: the platform has no nodes", origin));
+  auto* root = s.topology == "star" ? sg4::create_star_zone("fabric") : sg4::create_full_zone("fabric");
+  if (s.topology == "star") {
+    for (int n = 0; n < nodes; ++n) {
+      const Zone node = build_node(s, n, root, n * s.gpus_per_node);
+      attach(root, node, {{hop(root, fmt::format("node{}-switch", n), 1e15), Direction::UP}});
+    }
+  } else {
+    build_fat_tree(s, nodes, root);
+  }
+  root->seal();
+}
+
+} // namespace resist::sim

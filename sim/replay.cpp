@@ -1,0 +1,235 @@
+#include "sim/replay.hpp"
+
+#include <fmt/format.h>
+#include <simgrid/s4u/Actor.hpp>
+#include <simgrid/s4u/Engine.hpp>
+#include <simgrid/s4u/Host.hpp>
+#include <xbt/log.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <numeric>
+#include <unordered_map>
+
+#include "core/error.hpp"
+#include "core/ist_partition.hpp"
+#include "core/model_zoo.hpp"
+#include "sim/progress.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace resist::sim {
+namespace {
+
+std::vector<bool> held_blocks(const RunContext& ctx, int round, int w) {
+  const auto& part = ctx.schedule.partitionable;
+  std::vector<bool> held(ctx.model.blocks.size(), true);
+  if (ctx.schedule.config.protocol != Protocol::resist) return held;
+  for (int b : part) held[static_cast<std::size_t>(b)] = false;
+  for (int b : ctx.schedule.rounds[static_cast<std::size_t>(round)].workers[static_cast<std::size_t>(w)].blocks)
+    held[static_cast<std::size_t>(b)] = true;
+  return held;
+}
+
+/// Seconds of one local step of worker w in round r: the blocks it holds (IST: its share of the weights).
+double step_s(const RunContext& ctx, int round, int w) {
+  const auto held = held_blocks(ctx, round, w);
+  double s = 0;
+  for (std::size_t b = 0; b < held.size(); ++b)
+    if (held[b]) s += ctx.block_times[static_cast<std::size_t>(w)][b].total_s();
+  if (ctx.schedule.config.protocol == Protocol::ist) {
+    const auto part = ist_partition_for_round(ctx.model, ctx.schedule.config.workers, ctx.schedule.config.seed, round);
+    s *= static_cast<double>(ist_worker_params(ctx.model, part, w) + ist_shared_params(ctx.model)) /
+         static_cast<double>(ctx.model.params());
+  }
+  return s;
+}
+
+/// DDP: backward runs from the last block to the first; a bucket is ready once its block is done.
+OverlapStep overlap_step(const RunContext& ctx, int w) {
+  const auto& t = ctx.block_times[static_cast<std::size_t>(w)];
+  OverlapStep st;
+  for (const auto& b : t) {
+    st.forward_s += b.forward_s;
+    st.update_s += b.update_s;
+  }
+  int next = static_cast<int>(t.size()) - 1; // next block whose backward has not run
+  for (const GradientBucket& bucket : gradient_buckets(ctx.model)) {
+    double s = 0;
+    for (; next >= bucket.ready_after_block; --next) s += t[static_cast<std::size_t>(next)].backward_s;
+    st.backward_before_bucket_s.push_back(s);
+  }
+  for (; next >= 0; --next) st.backward_tail_s += t[static_cast<std::size_t>(next)].backward_s;
+  return st;
+}
+
+template <typename T> void put(std::string& key, const T& v) {
+  key.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+} // namespace
+
+RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
+  const Schedule& sched = ctx.schedule;
+  const Protocol protocol = sched.config.protocol;
+  RoundInput in;
+  in.round = round;
+  in.workers = sched.config.workers;
+  const CommPlan plan = round_comm_plan(sched, ctx.model, round);
+  in.ops = make_sync_ops(plan, ctx.model, protocol, ctx.reference_blocks, parse_collective(ctx.options.collective),
+                         ctx.node_of_worker);
+  for (const SyncOp& op : in.ops) in.index.push_back(index_transfers(op.transfers, in.workers));
+  const int steps = sched.rounds[static_cast<std::size_t>(round)].steps;
+  if (protocol == Protocol::data_parallel) {
+    in.overlap = true;
+    in.overlap_steps = overlap_steps;
+    for (int w = 0; w < in.workers; ++w) in.step.push_back(overlap_step(ctx, w));
+  } else {
+    for (int w = 0; w < in.workers; ++w) in.compute_s.push_back(steps * step_s(ctx, round, w));
+  }
+  return in;
+}
+
+std::string round_key(const RoundInput& in, const RunContext& ctx) {
+  std::string key;
+  put(key, in.workers);
+  put(key, in.overlap_steps);
+  for (double c : in.compute_s) put(key, c);
+  for (const auto& st : in.step) {
+    put(key, st.forward_s);
+    for (double b : st.backward_before_bucket_s) put(key, b);
+    put(key, st.backward_tail_s);
+    put(key, st.update_s);
+  }
+  for (const SyncOp& op : in.ops) {
+    put(key, op.transfers.size());
+    for (const Transfer& t : op.transfers) {
+      put(key, t.src);
+      put(key, t.dst);
+      put(key, t.bytes);
+      put(key, t.step);
+    }
+    for (int w : op.participants) {
+      put(key, w);
+      put(key, op_overhead_s(op, w, ctx.params));
+    }
+  }
+  return key;
+}
+
+SimResult simulate_in_process(const Schedule& schedule, const SimOptions& options) {
+  const auto wall_start = std::chrono::steady_clock::now();
+  xbt_log_control_set("root.thres:critical");
+  sg4::Engine engine("resist");
+  sg4::Engine::set_config("network/model:CM02");         // no latency / bandwidth correction factors
+  sg4::Engine::set_config("network/crosstraffic:0");     // no 5% reverse-path charge (ACKs)
+  sg4::Engine::set_config("network/TCP-gamma:1e18");     // no TCP window bound on long-latency routes
+
+  const RunConfig& cfg = schedule.config;
+  const Model model = make_model(cfg.model, cfg.model_options);
+  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}};
+  ctx.hosts = load_platform(engine, platform_for(options), cfg.workers, options.params, ctx.params);
+  for (const auto& [w, f] : options.speed_factors) {
+    if (w < 0 || w >= cfg.workers) throw InputError(fmt::format("speed factor for worker {}: no such worker", w));
+    if (!(f > 0)) throw InputError(fmt::format("speed factor {} for worker {}: must be > 0", f, w));
+    ctx.hosts[static_cast<std::size_t>(w)].speed_factor = f;
+  }
+  if (options.efficiency < 0 || options.efficiency > 1)
+    throw InputError(fmt::format("GPU efficiency {}: must be in (0, 1]", options.efficiency));
+  const GpuTable table = options.gpu_table.empty() ? GpuTable::builtin() : GpuTable::read(options.gpu_table);
+  const MathMode math = parse_math(options.math);
+  std::unique_ptr<LayerProfile> profile;
+  if (!options.profile.empty()) profile = std::make_unique<LayerProfile>(LayerProfile::read(options.profile));
+  SimResult result;
+  for (auto& h : ctx.hosts) {
+    if (!options.gpu.empty()) h.gpu = options.gpu;
+    GpuKind kind = table.at(h.gpu);
+    if (options.efficiency > 0) kind.fp32_efficiency = kind.tf32_efficiency = options.efficiency;
+    auto times = block_step_times(model, kind, math, cfg.batch, profile.get());
+    for (auto& t : times) {
+      t.forward_s /= h.speed_factor;
+      t.backward_s /= h.speed_factor;
+      t.update_s /= h.speed_factor;
+    }
+    ctx.block_times.push_back(std::move(times));
+    ctx.node_of_worker.push_back(h.node);
+    result.worker_names.push_back(fmt::format("{} ({} x{})", h.host->get_name(), h.gpu, h.speed_factor));
+  }
+  if (cfg.protocol == Protocol::resist) ctx.reference_blocks = schedule.partitionable;
+  else if (!model.is_mlp()) ctx.reference_blocks = partitionable_blocks(model, cfg.partition);
+
+  const int rounds = static_cast<int>(schedule.rounds.size());
+  result.protocol = to_string(cfg.protocol);
+  result.collective = parse_collective(options.collective).name();
+  result.platform = options.platform;
+  result.workers = cfg.workers;
+  result.rounds = rounds;
+  result.worker_bytes.resize(static_cast<std::size_t>(cfg.workers));
+
+  sg4::Actor::create("controller", ctx.hosts.front().host, [&] {
+    MailboxTable mailboxes;
+    std::unordered_map<std::string, RoundOutcome> cache;
+    Progress bar(options.progress ? "simulate " + result.protocol : "", rounds);
+    double t = 0;
+    for (int r = 0; r < rounds; ++r) {
+      const int steps = schedule.rounds[static_cast<std::size_t>(r)].steps;
+      const bool dp = cfg.protocol == Protocol::data_parallel;
+      const int simulated_steps = dp && options.reuse ? 1 : steps;
+      const RoundInput in = build_round(ctx, r, simulated_steps);
+      std::string key = options.reuse ? round_key(in, ctx) : std::string();
+      auto it = options.reuse ? cache.find(key) : cache.end();
+      if (it == cache.end()) {
+        RoundOutcome out = replay_round(in, ctx.hosts, ctx.params, mailboxes);
+        ++result.simulated_rounds;
+        if (dp && simulated_steps != steps) { // identical steps: one simulated, the others the same
+          const double k = static_cast<double>(steps) / simulated_steps;
+          out.duration_s *= k;
+          for (auto& e : out.events) {
+            e.start_s *= k;
+            e.end_s *= k;
+            e.bytes_sent = e.bytes_sent * steps / simulated_steps;
+            e.bytes_received = e.bytes_received * steps / simulated_steps;
+          }
+          for (auto& b : out.bytes) {
+            b.sent = b.sent * steps / simulated_steps;
+            b.received = b.received * steps / simulated_steps;
+          }
+        }
+        it = cache.emplace(options.reuse ? std::move(key) : std::to_string(r), std::move(out)).first;
+      }
+      const RoundOutcome& out = it->second;
+      for (TimelineEvent e : out.events) {
+        (e.phase == Phase::compute ? result.compute_s
+         : e.phase == Phase::communication ? result.comm_s : result.overhead_s) += e.duration_s();
+        if (options.timeline) {
+          e.round = r;
+          e.start_s += t;
+          e.end_s += t;
+          result.timeline.push_back(std::move(e));
+        }
+      }
+      for (std::size_t w = 0; w < out.bytes.size(); ++w) {
+        result.worker_bytes[w].sent += out.bytes[w].sent;
+        result.worker_bytes[w].received += out.bytes[w].received;
+      }
+      result.payload_bytes += total_bytes(payload_bytes(round_comm_plan(schedule, model, r), cfg.workers));
+      t += out.duration_s;
+      if (!options.reuse) cache.clear();
+      bar.update(r + 1);
+    }
+    result.total_s = t;
+  });
+  engine.run();
+
+  const double n = cfg.workers;
+  result.compute_s /= n;
+  result.comm_s /= n;
+  result.overhead_s /= n;
+  result.idle_s = std::max(0.0, result.total_s - result.compute_s - result.comm_s - result.overhead_s);
+  result.wire_bytes = total_bytes(result.worker_bytes);
+  result.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  return result;
+}
+
+} // namespace resist::sim

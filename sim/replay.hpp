@@ -1,0 +1,35 @@
+// A whole schedule on one SimGrid engine: the platform, the GPU model per worker, and a controller
+// actor that builds each round's input from core (round_comm_plan -> make_sync_ops -> transfers) and
+// replays it. A round identical to one already simulated (same compute per worker, same transfers, same
+// fixed costs) is reused instead of simulated again; so are the identical steps of a data-parallel round.
+#pragma once
+#include <vector>
+
+#include "core/model.hpp"
+#include "core/schedule.hpp"
+#include "sim/gpu_model.hpp"
+#include "sim/platform.hpp"
+#include "sim/round_replay.hpp"
+#include "sim/simulate.hpp"
+
+namespace resist::sim {
+
+/// What every round of a run shares: the model, the workers' per-block step times, the fixed costs.
+struct RunContext {
+  const Schedule& schedule;
+  const Model& model;
+  const SimOptions& options;
+  std::vector<WorkerHost> hosts;
+  PlatformParams params;
+  std::vector<std::vector<StepTime>> block_times; // per worker, per block (speed factor applied)
+  std::vector<int> node_of_worker;
+  std::vector<int> reference_blocks;              // blocks the reference pattern treats one by one
+};
+
+/// The input of round r (data parallel: `overlap_steps` steps simulated).
+RoundInput build_round(const RunContext& ctx, int round, int overlap_steps);
+
+/// Byte string identifying a round input exactly (the reuse cache key).
+std::string round_key(const RoundInput& in, const RunContext& ctx);
+
+} // namespace resist::sim

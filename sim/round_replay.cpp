@@ -1,0 +1,130 @@
+#include "sim/round_replay.hpp"
+
+#include <simgrid/s4u/Actor.hpp>
+#include <simgrid/s4u/Engine.hpp>
+#include <simgrid/s4u/Semaphore.hpp>
+
+#include <algorithm>
+#include <numeric>
+
+namespace sg4 = simgrid::s4u;
+
+namespace resist::sim {
+
+double OverlapStep::compute_s() const {
+  return forward_s + std::accumulate(backward_before_bucket_s.begin(), backward_before_bucket_s.end(), 0.0) +
+         backward_tail_s + update_s;
+}
+
+namespace {
+
+struct Shared {
+  const RoundInput& in;
+  const std::vector<WorkerHost>& hosts;
+  const PlatformParams& params;
+  MailboxTable& mailboxes;
+  double t0;
+  std::vector<std::vector<TimelineEvent>> events; // per worker
+  std::vector<WorkerBytes> bytes;
+  std::vector<double> end_s;
+};
+
+double now(const Shared& s) { return sg4::Engine::get_clock() - s.t0; }
+
+void add_event(Shared& s, int w, Phase phase, double start, double end, const WorkerBytes& b, std::string label) {
+  s.events[static_cast<std::size_t>(w)].push_back(
+      {s.in.round, w, phase, start, end, b.sent, b.received, std::move(label)});
+}
+
+/// Local steps, then every exchange this worker takes part in, in plan order.
+void run_worker(Shared& s, int w) {
+  const double c = s.in.compute_s[static_cast<std::size_t>(w)];
+  if (c > 0) {
+    sg4::this_actor::sleep_for(c);
+    add_event(s, w, Phase::compute, 0, now(s), {}, "local_steps");
+  }
+  for (std::size_t j = 0; j < s.in.ops.size(); ++j) {
+    const SyncOp& op = s.in.ops[j];
+    if (!std::binary_search(op.participants.begin(), op.participants.end(), w)) continue;
+    const double overhead = op_overhead_s(op, w, s.params);
+    if (overhead > 0) {
+      const double start = now(s);
+      sg4::this_actor::sleep_for(overhead);
+      add_event(s, w, Phase::overhead, start, now(s), {}, op.exchange.label + (op.groups.empty() ? " calls" : " groups+calls"));
+    }
+    const double start = now(s);
+    const WorkerBytes b = run_transfers(op.transfers, s.in.index[j], w, static_cast<int>(j), s.mailboxes);
+    if (b.sent + b.received > 0) add_event(s, w, Phase::communication, start, now(s), b, op.exchange.label);
+    s.bytes[static_cast<std::size_t>(w)].sent += b.sent;
+    s.bytes[static_cast<std::size_t>(w)].received += b.received;
+  }
+  s.end_s[static_cast<std::size_t>(w)] = now(s);
+}
+
+/// Data parallel: the compute side of one worker; buckets go to the communication actor as they are ready.
+void run_overlap_compute(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphorePtr done) {
+  const OverlapStep& st = s.in.step[static_cast<std::size_t>(w)];
+  for (int k = 0; k < s.in.overlap_steps; ++k) {
+    sg4::this_actor::sleep_for(st.forward_s);
+    for (double b : st.backward_before_bucket_s) {
+      sg4::this_actor::sleep_for(b);
+      ready->release();
+    }
+    sg4::this_actor::sleep_for(st.backward_tail_s);
+    done->acquire(); // the optimizer step needs every averaged gradient
+    sg4::this_actor::sleep_for(st.update_s);
+  }
+  const double compute = st.compute_s() * s.in.overlap_steps;
+  const double end = now(s);
+  add_event(s, w, Phase::compute, 0, compute, {}, "local_steps");
+  const WorkerBytes& b = s.bytes[static_cast<std::size_t>(w)];
+  if (end > compute || b.sent + b.received > 0)
+    add_event(s, w, Phase::communication, compute, std::max(end, compute), b, "exposed all-reduce");
+  s.end_s[static_cast<std::size_t>(w)] = end;
+}
+
+/// Data parallel: the communication stream of one worker, one bucket all-reduce after another.
+void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphorePtr done) {
+  for (int k = 0; k < s.in.overlap_steps; ++k) {
+    for (std::size_t j = 0; j < s.in.ops.size(); ++j) {
+      ready->acquire();
+      const double overhead = op_overhead_s(s.in.ops[j], w, s.params);
+      if (overhead > 0) sg4::this_actor::sleep_for(overhead);
+      // Slots alternate between steps so a worker a step ahead never meets last step's receives.
+      const int slot = static_cast<int>(j) * 2 + k % 2;
+      const WorkerBytes b = run_transfers(s.in.ops[j].transfers, s.in.index[j], w, slot, s.mailboxes);
+      s.bytes[static_cast<std::size_t>(w)].sent += b.sent;
+      s.bytes[static_cast<std::size_t>(w)].received += b.received;
+    }
+    done->release();
+  }
+}
+
+} // namespace
+
+RoundOutcome replay_round(const RoundInput& in, const std::vector<WorkerHost>& hosts, const PlatformParams& params,
+                          MailboxTable& mailboxes) {
+  const auto n = static_cast<std::size_t>(in.workers);
+  Shared s{in, hosts, params, mailboxes, sg4::Engine::get_clock(), std::vector<std::vector<TimelineEvent>>(n),
+           std::vector<WorkerBytes>(n), std::vector<double>(n, 0.0)};
+  std::vector<sg4::ActorPtr> actors;
+  for (int w = 0; w < in.workers; ++w) {
+    sg4::Host* host = hosts[static_cast<std::size_t>(w)].host;
+    if (in.overlap) {
+      auto ready = sg4::Semaphore::create(0);
+      auto done = sg4::Semaphore::create(0);
+      actors.push_back(sg4::Actor::create("compute", host, [&s, w, ready, done] { run_overlap_compute(s, w, ready, done); }));
+      actors.push_back(sg4::Actor::create("nccl", host, [&s, w, ready, done] { run_overlap_comm(s, w, ready, done); }));
+    } else {
+      actors.push_back(sg4::Actor::create("worker", host, [&s, w] { run_worker(s, w); }));
+    }
+  }
+  for (auto& a : actors) a->join();
+  RoundOutcome out;
+  out.duration_s = *std::max_element(s.end_s.begin(), s.end_s.end());
+  for (auto& ev : s.events) out.events.insert(out.events.end(), ev.begin(), ev.end());
+  out.bytes = std::move(s.bytes);
+  return out;
+}
+
+} // namespace resist::sim

@@ -1,0 +1,64 @@
+// The simulator's entry point: a schedule (core) on a platform, replayed on SimGrid, summarized.
+// Each call runs in a child process with its own SimGrid engine (SimGrid allows one engine per process
+// and its clock never resets), so calls are independent and deterministic: same inputs, same result.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/comm.hpp"
+#include "core/schedule.hpp"
+#include "core/timeline.hpp"
+
+namespace resist::sim {
+
+struct SimOptions {
+  std::string platform = "aws_p3_8xlarge"; // built-in name, XML/TOML path, or parametric:...
+  std::string collective = "reference";    // reference, ring, star, hierarchical (comm_pattern.hpp)
+  std::string gpu;                         // every worker's GPU kind instead of the platform's
+  std::string gpu_table;                   // GPU table file instead of the built-in platforms/gpus.csv
+  std::string profile;                     // measured per-layer profile CSV (takes precedence)
+  std::string math = "fp32";               // fp32 or tf32
+  double efficiency = 0;                   // achieved fraction of the FLOP peak for every kind (0 = the table's)
+  std::map<std::string, double> params;    // overrides of the platform's fixed costs (platform.hpp)
+  std::map<int, double> speed_factors;     // worker -> speed factor (1 = nominal, 0.5 = half speed)
+  double nic_bw_GBps = 0;                  // parametric platforms: NIC bandwidth instead of theirs (0 = theirs)
+  bool reuse = true;                       // simulate identical rounds and data-parallel steps once
+  bool timeline = true;                    // keep every worker's events
+  bool progress = false;                   // progress bar on stderr (when it is a terminal)
+};
+
+struct SimResult {
+  std::string protocol;
+  std::string collective;
+  std::string platform;
+  int workers = 0;
+  int rounds = 0;
+  int simulated_rounds = 0;       // rounds actually run on SimGrid (the others reused an identical one)
+  double total_s = 0;             // simulated wall-clock of the whole run
+  double compute_s = 0;           // mean over workers of seconds in each phase
+  double comm_s = 0;
+  double overhead_s = 0;
+  double idle_s = 0;              // waiting for the slowest worker at round ends
+  std::int64_t wire_bytes = 0;    // sum over workers of bytes sent + received on the wire
+  std::int64_t payload_bytes = 0; // core's payload rule (comm.hpp), the paper's Table 1 measure
+  std::vector<WorkerBytes> worker_bytes; // wire bytes per worker, as handed to SimGrid
+  std::vector<std::string> worker_names; // host (GPU kind x speed factor)
+  std::vector<TimelineEvent> timeline;
+  double wall_s = 0;              // host seconds the simulation took
+
+  double per_round_s() const { return rounds ? total_s / rounds : 0; }
+};
+
+struct PlatformDesc;
+/// The platform the options name, with their overrides applied. Throws InputError.
+PlatformDesc platform_for(const SimOptions& options);
+
+/// Simulates one schedule. Throws InputError for a bad platform, GPU kind, profile or option.
+SimResult simulate(const Schedule& schedule, const SimOptions& options);
+
+/// The same in this process (it must hold no other SimGrid engine, now or before): what the child runs.
+SimResult simulate_in_process(const Schedule& schedule, const SimOptions& options);
+
+} // namespace resist::sim

@@ -1,0 +1,83 @@
+// The simulator against closed forms: one transfer, a ring all-reduce (alpha-beta: 2(N-1)/N B/bw +
+// 2(N-1) latency, within 1%), and one compute (roofline by hand).
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "core/layer.hpp"
+#include "core/model_zoo.hpp"
+#include "sim/gpu_model.hpp"
+#include "sim_test_util.hpp"
+
+using namespace resist;
+using namespace resist::sim;
+
+namespace {
+
+/// N single-GPU nodes on a star; every route crosses two NIC links of `bw_GBps` with `latency_us` each,
+/// and GPU ports too fast and too close to matter: per-route latency = 2 x latency_us.
+std::string uniform_platform(double bw_GBps, double latency_us) {
+  return fmt::format("parametric:gpus_per_node=1,intra_bw_GBps=1e6,intra_latency_us=0,nic_bw_GBps={},"
+                     "inter_latency_us={},collective_latency_s=0,group_create_s=0,group_create_per_peer_s=0",
+                     bw_GBps, latency_us);
+}
+
+} // namespace
+
+TEST_CASE("one transfer there and back takes 2 (latency + B / bw)", "[sim][closed-form]") {
+  const Schedule s = test::small_schedule(Protocol::local_sgd, 2, "preact_resnet_small", 0, 1, 1);
+  const double bytes = static_cast<double>(make_model(s.config.model).param_bytes());
+  SimOptions o;
+  o.platform = uniform_platform(10, 5); // 10 GB/s, 10 us per route
+  o.collective = "star";                // worker 1 sends B to worker 0, which sends B back
+  const SimResult r = simulate(s, o);
+  const auto comm = test::events_of(r, 1, Phase::communication);
+  REQUIRE(comm.size() == 1);
+  const double expected = 2 * (10e-6 + bytes / 10e9);
+  CHECK(comm[0].duration_s() == Approx(expected).epsilon(1e-6));
+}
+
+TEST_CASE("ring all-reduce lands within 1% of 2(N-1)/N B/bw + 2(N-1) latency", "[sim][closed-form]") {
+  for (int n : {2, 4, 8}) {
+    const Schedule s = test::small_schedule(Protocol::local_sgd, n, "preact_resnet_small", 0, 1, 1);
+    const double bytes = static_cast<double>(make_model(s.config.model).param_bytes());
+    const double bw = 12.5e9, latency = 2 * 1e-6;
+    SimOptions o;
+    o.platform = uniform_platform(12.5, 1);
+    o.collective = "ring";
+    const SimResult r = simulate(s, o);
+    const double expected = 2.0 * (n - 1) / n * bytes / bw + 2.0 * (n - 1) * latency;
+    for (int w = 0; w < n; ++w) {
+      const auto comm = test::events_of(r, w, Phase::communication);
+      REQUIRE(comm.size() == 1);
+      INFO("workers " << n << ", worker " << w);
+      CHECK(comm[0].duration_s() == Approx(expected).epsilon(0.01));
+    }
+  }
+}
+
+TEST_CASE("roofline of a compute-bound convolution by hand", "[sim][closed-form]") {
+  const GpuKind& v100 = GpuTable::builtin().at("V100");
+  // 3x3 conv, 256 -> 256 channels on 8x8: 256*256*9*64 MACs per image.
+  const Layer conv = make_conv("c", 256, 256, 3, 1, 1, 8, 8);
+  const int batch = 128;
+  const double macs = 256.0 * 256 * 9 * 64;
+  const StepTime t = roofline_layer_time(conv, v100, MathMode::fp32, batch);
+  const double flops_per_s = 15.7e12 * 0.60;
+  CHECK(t.forward_s == Approx(2 * macs * batch / flops_per_s + 5e-6).epsilon(1e-9));
+  CHECK(t.backward_s == Approx(4 * macs * batch / flops_per_s + 2 * 5e-6).epsilon(1e-9));
+  CHECK(t.update_s == Approx(5 * 4 * 256.0 * 256 * 9 / (900e9 * 0.83)).epsilon(1e-9));
+}
+
+TEST_CASE("a worker's simulated compute equals steps x the sum of its blocks' roofline", "[sim][closed-form]") {
+  const Schedule s = test::small_schedule(Protocol::local_sgd, 2, "preact_resnet_small", 0, 1, 3);
+  SimOptions o;
+  o.platform = "parametric:gpus_per_node=2,gpu=A100";
+  const SimResult r = simulate(s, o);
+  double step = 0;
+  for (const auto& b : block_step_times(make_model(s.config.model), GpuTable::builtin().at("A100"), MathMode::fp32,
+                                        s.config.batch))
+    step += b.total_s();
+  const auto compute = test::events_of(r, 0, Phase::compute);
+  REQUIRE(compute.size() == 1);
+  CHECK(compute[0].duration_s() == Approx(3 * step).epsilon(1e-9));
+}

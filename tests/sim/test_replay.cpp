@@ -1,0 +1,103 @@
+// Replay behaviour: determinism, stragglers and mixed GPUs in the timeline, reuse of identical rounds and
+// steps equal to full simulation, the Chrome trace.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+
+#include "sim/trace.hpp"
+#include "sim_test_util.hpp"
+
+using namespace resist;
+using namespace resist::sim;
+
+TEST_CASE("same inputs give the same timeline", "[sim][determinism]") {
+  const Schedule s = test::small_schedule(Protocol::resist, 4, "preact_resnet_small", 2);
+  SimOptions o;
+  o.platform = "parametric:nodes=2,gpus_per_node=2";
+  const SimResult a = simulate(s, o), b = simulate(s, o);
+  REQUIRE(a.timeline.size() == b.timeline.size());
+  REQUIRE(!a.timeline.empty());
+  for (std::size_t i = 0; i < a.timeline.size(); ++i) {
+    const auto &x = a.timeline[i], &y = b.timeline[i];
+    CHECK((x.round == y.round && x.worker == y.worker && x.phase == y.phase && x.start_s == y.start_s &&
+           x.end_s == y.end_s && x.bytes_sent == y.bytes_sent && x.bytes_received == y.bytes_received &&
+           x.label == y.label));
+  }
+  CHECK(a.total_s == b.total_s);
+}
+
+TEST_CASE("a straggler shows up in the timeline", "[sim][heterogeneous]") {
+  const Schedule s = test::small_schedule(Protocol::local_sgd, 4);
+  SimOptions o;
+  o.platform = "parametric:nodes=1,gpus_per_node=4,slow_workers=2,slow_factor=0.5";
+  const SimResult r = simulate(s, o);
+  const double fast = test::events_of(r, 0, Phase::compute).at(0).duration_s();
+  const double slow = test::events_of(r, 2, Phase::compute).at(0).duration_s();
+  CHECK(slow == Approx(2 * fast).epsilon(1e-9));
+  // Everyone else waits for it: the round lasts at least the straggler's compute.
+  CHECK(r.total_s / r.rounds >= slow);
+  // The same through the CLI-style override on a uniform platform.
+  o.platform = "parametric:nodes=1,gpus_per_node=4";
+  o.speed_factors = {{1, 0.25}};
+  const SimResult r2 = simulate(s, o);
+  CHECK(test::events_of(r2, 1, Phase::compute).at(0).duration_s() ==
+        Approx(4 * test::events_of(r2, 0, Phase::compute).at(0).duration_s()).epsilon(1e-9));
+}
+
+TEST_CASE("mixed GPUs on one XML platform", "[sim][heterogeneous]") {
+  const std::string path = "test_sim_mixed.xml";
+  {
+    std::ofstream f(path);
+    f << R"(<?xml version='1.0'?>
+<!DOCTYPE platform SYSTEM "https://simgrid.org/simgrid.dtd">
+<platform version="4.1"><zone id="mixed" routing="Full">
+  <host id="gpu0" speed="1Tf"><prop id="gpu" value="V100"/></host>
+  <host id="gpu1" speed="1Tf"><prop id="gpu" value="H100"/></host>
+  <link id="l01" bandwidth="25GBps" latency="2us"/>
+  <route src="gpu0" dst="gpu1"><link_ctn id="l01"/></route>
+</zone></platform>
+)";
+  }
+  SimOptions o;
+  o.platform = path;
+  const SimResult r = simulate(test::small_schedule(Protocol::local_sgd, 2), o);
+  std::remove(path.c_str());
+  const double v100 = test::events_of(r, 0, Phase::compute).at(0).duration_s();
+  const double h100 = test::events_of(r, 1, Phase::compute).at(0).duration_s();
+  CHECK(h100 < 0.75 * v100); // small model, batch 32: launch costs weigh, so less than the peak ratio
+  CHECK(r.worker_names.at(1).find("H100") != std::string::npos);
+}
+
+TEST_CASE("reusing identical rounds and steps equals simulating all of them", "[sim][reuse]") {
+  for (Protocol p : {Protocol::local_sgd, Protocol::data_parallel}) {
+    const Schedule s = test::small_schedule(p, 4, "preact_resnet_small", 0, 3, 4);
+    SimOptions o;
+    o.platform = "parametric:nodes=2,gpus_per_node=2";
+    const SimResult reused = simulate(s, o);
+    o.reuse = false;
+    const SimResult full = simulate(s, o);
+    INFO(to_string(p));
+    CHECK(reused.simulated_rounds == 1);
+    CHECK(full.simulated_rounds == 3);
+    CHECK(reused.total_s == Approx(full.total_s).epsilon(1e-9));
+    CHECK(reused.compute_s == Approx(full.compute_s).epsilon(1e-9));
+    CHECK(reused.comm_s == Approx(full.comm_s).epsilon(1e-6));
+  }
+}
+
+TEST_CASE("the Chrome trace has one complete event per timeline event", "[sim][trace]") {
+  SimOptions o;
+  o.platform = "parametric:nodes=1,gpus_per_node=2";
+  const SimResult r = simulate(test::small_schedule(Protocol::resist, 2), o);
+  const nlohmann::json j = chrome_trace({r});
+  std::size_t complete = 0;
+  for (const auto& e : j.at("traceEvents"))
+    if (e.at("ph") == "X") {
+      ++complete;
+      CHECK(e.at("dur").get<double>() >= 0);
+      CHECK(e.at("args").contains("bytes_sent"));
+    }
+  CHECK(complete == r.timeline.size());
+}
