@@ -169,6 +169,21 @@ void run_simulate(const SimulateArgs& a) {
   print_table(t, format);
 }
 
+/// Splitting --platforms on commas also splits "parametric:nodes=8,gpus_per_node=1": a piece with '='
+/// that starts no platform of its own continues the parametric spec before it.
+std::vector<std::string> rejoin_parametric(const std::vector<std::string>& pieces) {
+  std::vector<std::string> out;
+  for (const auto& p : pieces) {
+    const bool continues = !out.empty() && out.back().rfind("parametric:", 0) == 0 &&
+                           p.find('=') != std::string::npos && p.find(':') == std::string::npos;
+    if (continues)
+      out.back() += "," + p;
+    else
+      out.push_back(p);
+  }
+  return out;
+}
+
 struct SweepArgs {
   sim::SweepGrid grid;
   ModelArgs model;
@@ -222,7 +237,10 @@ void add_simulate_commands(CLI::App& app) {
   sw->add_option("--workers,-S", s->grid.workers, "Comma-separated worker counts")->delimiter(',')->capture_default_str();
   sw->add_option("--bandwidth,--bandwidths", s->grid.bandwidths_GBps,
                  "Comma-separated NIC bandwidths in GB/s (parametric platforms)")->delimiter(',');
-  sw->add_option("--platform,--platforms", s->grid.platforms, "Comma-separated platforms")->delimiter(',')->capture_default_str();
+  sw->add_option("--platform,--platforms", s->grid.platforms,
+                 "Comma-separated platforms (a parametric:k=v,k=v spec keeps its own commas)")
+      ->delimiter(',')
+      ->capture_default_str();
   sw->add_option("--local-steps,-l", s->grid.local_steps, "Comma-separated local steps l")->delimiter(',')->capture_default_str();
   sw->add_option("--min-depth", b.min_depth, "ResIST minimum depth (raised to 1 where S exceeds the blocks)")->capture_default_str();
   sw->add_option("--batch", b.batch, "Images per worker per step")->capture_default_str();
@@ -235,7 +253,10 @@ void add_simulate_commands(CLI::App& app) {
   sw->add_option("--out,-o", s->out, "Output file (default: standard output)");
   sw->add_flag("--no-progress", [s](std::int64_t) { s->grid.progress = false; }, "No progress bar on stderr");
   sw->add_option("--format", s->format, "Output: csv (default), table or json")->capture_default_str();
-  sw->callback([s] { run_sweep_command(*s); });
+  sw->callback([s] {
+    s->grid.platforms = rejoin_parametric(s->grid.platforms);
+    run_sweep_command(*s);
+  });
 }
 
 } // namespace resist::cli
