@@ -13,6 +13,9 @@ RESIST_PACKAGES=(
   python3                             # Debian's /usr/bin/python3, used by tests and plots
 )
 
+# test.sh adds python3-torch: the torchrun test runs `torchrun --no-python resist train` (skipped without it).
+RESIST_PACKAGES+=(${RESIST_EXTRA_PACKAGES:-})
+
 missing=()
 for p in "${RESIST_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,136 @@
+// resist train: ResIST, local SGD or data parallel on LibTorch + c10d, by the same schedule the
+// simulator replays. `--nproc N` starts N local ranks itself; otherwise this process is one rank of a
+// job launched by torchrun (--no-python), srun or mpirun, read from the environment.
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/error.hpp"
+#include "exec/spawn.hpp"
+#include "exec/train.hpp"
+
+namespace resist::cli {
+namespace {
+
+struct TrainArgs {
+  exec::TrainOptions train;
+  std::string protocol = "resist";
+  int nproc = 0;
+  int rank = -1, world_size = -1;
+  int bench = 0;
+  bool quiet = false;
+  int die_at_round = -1, die_rank = 0, hang_at_round = -1;
+  bool workers_given = false;
+};
+
+/// This process's own command line (the launcher re-executes it for every rank).
+std::vector<std::string> own_argv() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> argv;
+  std::string cur;
+  for (char ch : all) {
+    if (ch == '\0') {
+      argv.push_back(cur);
+      cur.clear();
+    } else {
+      cur += ch;
+    }
+  }
+  return argv;
+}
+
+void launch_local(const TrainArgs& a) {
+  const auto exits = exec::spawn_local_ranks(own_argv(), a.nproc);
+  const std::string failures = exec::describe_failures(exits);
+  if (failures.empty()) return;
+  bool all_input = true; // every rank that failed on its own failed on bad input (exit 2)
+  for (const auto& e : exits)
+    if (e.exit_code != 0 && !e.stopped_by_launcher && e.exit_code != 2) all_input = false;
+  const std::string msg = fmt::format("{} local ranks: {}", a.nproc, failures);
+  if (all_input) throw InputError(msg);
+  throw Error(msg);
+}
+
+void run(TrainArgs& a) {
+  exec::TrainOptions& o = a.train;
+  o.config.protocol = parse_protocol(a.protocol);
+  if (a.rank >= 0) o.launch.rank = a.rank;
+  if (a.world_size >= 0) o.launch.world_size = a.world_size;
+  o.progress = !a.quiet;
+  if (a.bench > 0) {
+    const exec::BenchResult b = exec::bench_steps(o, a.bench);
+    std::cout << nlohmann::json{{"median_step_s", b.median_step_s}, {"mean_step_s", b.mean_step_s},
+                                {"steps", b.steps}, {"threads", b.threads}, {"model", o.config.model},
+                                {"batch", o.config.batch}}.dump()
+              << "\n";
+    return;
+  }
+  const bool spawned = !exec::current_environment()["RESIST_LOCAL_LAUNCHER"].empty();
+  if (a.nproc > 0 && !a.workers_given) o.config.workers = a.nproc;
+  if (a.nproc > 0 && o.config.workers != a.nproc)
+    throw InputError(fmt::format("--nproc {} starts {} ranks but --workers is {}: one rank per worker", a.nproc,
+                                 a.nproc, o.config.workers));
+  if (a.nproc > 0 && !spawned) return launch_local(a);
+  if (a.nproc == 0 && !a.workers_given && o.schedule_path.empty()) // under torchrun / srun / mpirun
+    o.config.workers = exec::resolve_launch(exec::current_environment(), o.launch).world_size;
+  if (a.die_at_round >= 0 || a.hang_at_round >= 0)
+    o.on_round_start = [die = a.die_at_round, hang = a.hang_at_round, who = a.die_rank](int round, int rank) {
+      if (rank != who) return;
+      if (round == die) ::raise(SIGKILL); // a crash, as abrupt as a real one
+      if (round == hang) ::raise(SIGSTOP); // a hung rank: peers must time out
+    };
+  const exec::TrainResult r = exec::train(o);
+  if (r.final_accuracy >= 0)
+    std::cout << fmt::format("resist train: {} on {} workers, {} rounds: test accuracy {:.2f}% ({}; payload bytes "
+                             "{} core's accounting; run directory {})\n",
+                             a.protocol, o.config.workers, r.rounds, 100 * r.final_accuracy, o.config.dataset,
+                             r.bytes_match ? "equal to" : "DIFFER from", r.run_dir);
+}
+
+} // namespace
+
+void add_train_commands(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  exec::TrainOptions& o = a->train;
+  CLI::App* sub = app.add_subcommand("train", "Train with ResIST, local SGD or data parallel (LibTorch + c10d)");
+  add_run_options(*sub, o.config, a->protocol);
+  sub->add_option("--schedule", o.schedule_path, "Train by this schedule file (resist schedule --out) instead");
+  sub->add_option("--nproc", a->nproc, "Start this many local ranks (loopback rendezvous on a free port)");
+  sub->add_option("--rank", a->rank, "This process's rank (default: from the launcher's environment)");
+  sub->add_option("--world-size", a->world_size, "Ranks in the job (default: from the environment)");
+  sub->add_option("--master-addr", o.launch.master_addr, "Rendezvous host (default: MASTER_ADDR or derived)");
+  sub->add_option("--master-port", o.launch.master_port, "Rendezvous port (default: MASTER_PORT or derived)");
+  sub->add_option("--backend", o.backend, "gloo (CPU) or nccl (GPU, CUDA builds only)")->capture_default_str();
+  sub->add_option("--device", o.device, "cpu or cuda")->capture_default_str();
+  sub->add_option("--threads", o.threads, "Intra-op threads per rank (0 = cores / local ranks)")->capture_default_str();
+  sub->add_option("--timeout-s", o.timeout_s, "Seconds before a missing or hung rank fails the others")
+      ->capture_default_str();
+  sub->add_option("--run-dir", o.run_dir, "Output folder (default runs/<schedule hash prefix>)");
+  sub->add_option("--data-dir", o.data_dir, "Data set folder (default: the data set's usual place)");
+  sub->add_option("--test-size", o.test_size, "Evaluate on the first N test images (0 = all)")->capture_default_str();
+  sub->add_option("--eval-every", o.eval_every, "Evaluate every K rounds (0 = after the last only)")
+      ->capture_default_str();
+  sub->add_option("--checkpoint-every", o.checkpoint_every, "Checkpoint every K rounds (0 = never)")
+      ->capture_default_str();
+  sub->add_flag("--resume", o.resume, "Continue from the latest checkpoint in --run-dir");
+  sub->add_flag("--quiet,-q", a->quiet, "No progress bar");
+  sub->add_option("--bench-steps", a->bench, "Time N local SGD steps of the whole model in this process, print JSON");
+  // Fault injection for the test suite (hidden).
+  sub->add_option("--fault-die-at-round", a->die_at_round)->group("");
+  sub->add_option("--fault-hang-at-round", a->hang_at_round)->group("");
+  sub->add_option("--fault-rank", a->die_rank)->group("");
+  sub->add_option("--fault-nan-at-round", o.nan_at_round)->group("");
+  sub->callback([a, sub] {
+    a->workers_given = sub->get_option("--workers")->count() > 0;
+    run(*a);
+  });
+}
+
+} // namespace resist::cli

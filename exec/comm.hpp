@@ -1,0 +1,86 @@
+// c10d from C++: the store, the world process group (Gloo on CPU, NCCL on GPU when compiled in), and
+// subgroups created once per member set and cached. Every call is asynchronous and returns a Work;
+// wait_all() turns a c10d failure (a peer that died, a timeout) into a resist::Error with context.
+// Counts the bytes handed to c10d (inputs of collectives and sends, outputs of receives).
+#pragma once
+#include <torch/csrc/distributed/c10d/ProcessGroup.hpp>
+#include <torch/csrc/distributed/c10d/Store.hpp>
+#include <torch/torch.h>
+#include <torch/version.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "exec/launch_env.hpp"
+
+namespace resist::exec {
+
+enum class Backend { gloo, nccl };
+/// "gloo" or "nccl"; throws InputError for another name or for nccl in a build without it.
+Backend parse_backend(const std::string& name);
+/// Whether this build carries ProcessGroupNCCL (a CUDA LibTorch).
+bool nccl_compiled();
+
+// torch 2.x split ProcessGroup into a dispatcher over Backends; the concrete groups derive from Backend.
+#if TORCH_VERSION_MAJOR >= 2
+using GroupBase = c10d::Backend;
+#else
+using GroupBase = c10d::ProcessGroup;
+#endif
+using Work = c10::intrusive_ptr<c10d::Work>;
+
+struct CommOptions {
+  Backend backend = Backend::gloo;
+  double timeout_s = 60;  // store operations and every collective
+  int gloo_threads = 2;   // worker threads per Gloo process group
+};
+
+class Comm {
+public:
+  /// Connects to the store (rank 0 serves it unless torchrun's agent does) and builds the world group.
+  /// Blocks until every rank has arrived or the timeout passes (then throws Error).
+  Comm(const LaunchInfo& launch, const CommOptions& options);
+
+  int rank() const { return rank_; }
+  int size() const { return size_; }
+  c10d::Store& store() { return *store_; }
+  /// 0 .. size-1: the member list of the world group.
+  std::vector<int> everyone() const;
+
+  /// Creates the groups of `member_sets` that do not exist yet, in the given order. Collective over each
+  /// set's members: every rank must pass the same list (sorted the same way). Returns seconds spent
+  /// creating groups (0 when all existed).
+  double ensure_groups(const std::vector<std::vector<int>>& member_sets);
+  std::size_t cached_groups() const { return groups_.size(); }
+
+  /// SUM all-reduce of `t` over `members` (ascending, this rank included; everyone = the world group).
+  Work allreduce(torch::Tensor& t, const std::vector<int>& members);
+  Work send(torch::Tensor& t, int dst, int tag);
+  Work recv(torch::Tensor& t, int src, int tag);
+  /// `timeout_s` <= 0: the configured timeout (a longer one suits waiting for rank 0's evaluation).
+  void barrier(const std::string& what, double timeout_s = 0);
+  /// Waits for every work; a failure becomes resist::Error naming `what` and this rank.
+  void wait_all(std::vector<Work>& works, const std::string& what);
+
+  /// Publishes `value` under `key` and returns every rank's value (store round trip, for checks).
+  std::vector<std::string> all_gather_strings(const std::string& key, const std::string& value);
+
+  std::int64_t handed_out_bytes = 0; // tensor bytes given to c10d (collective inputs, sends)
+  std::int64_t handed_in_bytes = 0;  // tensor bytes taken from c10d (collective results, receives)
+
+private:
+  c10::intrusive_ptr<GroupBase> make_group(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size);
+  GroupBase& group_for(const std::vector<int>& members);
+
+  int rank_ = 0, size_ = 1;
+  LaunchInfo launch_;
+  CommOptions options_;
+  c10::intrusive_ptr<c10d::Store> store_;
+  c10::intrusive_ptr<GroupBase> world_;
+  std::map<std::vector<int>, c10::intrusive_ptr<GroupBase>> groups_; // only sets this rank belongs to
+  std::vector<std::vector<int>> created_;                            // every set created, in order
+};
+
+} // namespace resist::exec

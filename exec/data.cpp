@@ -1,0 +1,236 @@
+#include "exec/data.hpp"
+
+#include <fmt/format.h>
+#include <zlib.h>
+
+#include <filesystem>
+
+#include "core/error.hpp"
+#include "core/rng.hpp"
+
+namespace resist::exec {
+
+namespace fs = std::filesystem;
+
+std::string default_data_dir(const std::string& name) {
+  if (name == "fashion_mnist") return "/usr/share/datasets/fashion-mnist";
+  if (name == "cifar10") return "data/cifar-10-batches-bin";
+  if (name == "cifar100") return "data/cifar-100-binary";
+  if (name == "svhn") return "data/svhn";
+  return "";
+}
+
+namespace {
+
+std::string how_to_get(const std::string& name) {
+  if (name == "fashion_mnist") return "install Debian's package: apt-get install dataset-fashion-mnist";
+  if (name == "cifar10")
+    return "download https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz and unpack it (tar xzf) so the "
+           "folder holds data_batch_1.bin .. data_batch_5.bin and test_batch.bin";
+  if (name == "cifar100")
+    return "download https://www.cs.toronto.edu/~kriz/cifar-100-binary.tar.gz and unpack it so the folder "
+           "holds train.bin and test.bin";
+  if (name == "svhn")
+    return "download train_32x32.mat and test_32x32.mat from http://ufldl.stanford.edu/housenumbers/ and "
+           "convert them: python3 exec/tools/svhn_to_bin.py train_32x32.mat test_32x32.mat <folder>";
+  return "";
+}
+
+std::string need_file(const std::string& name, const std::string& dir, const std::string& file) {
+  const fs::path p = fs::path(dir) / file;
+  if (!fs::exists(p))
+    throw InputError(fmt::format("data set {}: {} not found (looked in '{}'; --data-dir sets the folder). To get it: {}",
+                                 name, p.string(), dir, how_to_get(name)));
+  return p.string();
+}
+
+std::uint32_t be32(const std::vector<std::uint8_t>& b, std::size_t at) {
+  return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) | (std::uint32_t{b[at + 2]} << 8) | b[at + 3];
+}
+
+// IDX files (MNIST layout): magic 2051 images [N, rows, cols] or 2049 labels [N], big-endian header.
+Dataset read_idx(const std::string& images_path, const std::string& labels_path) {
+  const auto img = read_file_bytes(images_path);
+  const auto lab = read_file_bytes(labels_path);
+  if (img.size() < 16 || be32(img, 0) != 2051) throw InputError(fmt::format("{}: not an IDX image file", images_path));
+  if (lab.size() < 8 || be32(lab, 0) != 2049) throw InputError(fmt::format("{}: not an IDX label file", labels_path));
+  const std::int64_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
+  if (static_cast<std::int64_t>(img.size()) != 16 + n * rows * cols || be32(lab, 4) != n ||
+      static_cast<std::int64_t>(lab.size()) != 8 + n)
+    throw InputError(fmt::format("{} / {}: sizes do not match their headers", images_path, labels_path));
+  Dataset d;
+  d.images = torch::from_blob(const_cast<std::uint8_t*>(img.data() + 16), {n, 1, rows, cols}, torch::kUInt8)
+                 .to(torch::kFloat32)
+                 .div_(255.0);
+  d.labels = torch::from_blob(const_cast<std::uint8_t*>(lab.data() + 8), {n}, torch::kUInt8).to(torch::kInt64);
+  return d;
+}
+
+// CIFAR binary records: `label_bytes` label bytes (the last one is used) then 3072 bytes, CHW 3x32x32.
+void append_cifar(const std::string& path, int label_bytes, std::vector<torch::Tensor>& xs,
+                  std::vector<torch::Tensor>& ys) {
+  const auto bytes = read_file_bytes(path);
+  const std::int64_t record = label_bytes + 3072;
+  if (bytes.empty() || static_cast<std::int64_t>(bytes.size()) % record != 0)
+    throw InputError(fmt::format("{}: {} bytes is not a whole number of {}-byte CIFAR records", path, bytes.size(), record));
+  const std::int64_t n = static_cast<std::int64_t>(bytes.size()) / record;
+  torch::Tensor all = torch::from_blob(const_cast<std::uint8_t*>(bytes.data()), {n, record}, torch::kUInt8).clone();
+  ys.push_back(all.select(1, label_bytes - 1).to(torch::kInt64));
+  xs.push_back(all.narrow(1, label_bytes, 3072).reshape({n, 3, 32, 32}).to(torch::kFloat32).div_(255.0));
+}
+
+Dataset read_cifar(const std::vector<std::string>& paths, int label_bytes) {
+  std::vector<torch::Tensor> xs, ys;
+  for (const auto& p : paths) append_cifar(p, label_bytes, xs, ys);
+  Dataset d;
+  d.images = torch::cat(xs);
+  d.labels = torch::cat(ys);
+  return d;
+}
+
+// Class templates plus noise: learnable, but not in one step. Train and test share the templates.
+Dataset synthetic(const DataOptions& o, bool train) {
+  const std::int64_t n_train = o.train_size > 0 ? o.train_size : 4096;
+  const std::int64_t n_test = o.test_size > 0 ? o.test_size : 1024;
+  auto gen = at::detail::createCPUGenerator(derive_seed(o.seed, Stream::data, 0xda7a));
+  const std::vector<std::int64_t> shape = {o.channels, o.image_size, o.image_size};
+  torch::Tensor templates = torch::randn({o.classes, o.channels, o.image_size, o.image_size}, gen);
+  Rng rng(derive_seed(o.seed, Stream::data, 0xda7b));
+  auto draw = [&](std::int64_t n) {
+    std::vector<std::int64_t> y(static_cast<std::size_t>(n));
+    for (auto& v : y) v = static_cast<std::int64_t>(rng.uniform_below(static_cast<std::uint64_t>(o.classes)));
+    Dataset d;
+    d.labels = torch::tensor(y, torch::kInt64);
+    d.images = templates.index_select(0, d.labels) * 0.5 + torch::randn({n, o.channels, o.image_size, o.image_size}, gen);
+    return d;
+  };
+  Dataset tr = draw(n_train);
+  Dataset te = draw(n_test);
+  Dataset d = train ? tr : te;
+  d.mean.assign(static_cast<std::size_t>(o.channels), 0.0);
+  d.std.assign(static_cast<std::size_t>(o.channels), 1.0);
+  return d;
+}
+
+} // namespace
+
+std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
+  gzFile f = gzopen(path.c_str(), "rb"); // also reads uncompressed files as they are
+  if (!f) throw InputError(fmt::format("cannot open {}", path));
+  std::vector<std::uint8_t> out;
+  std::uint8_t buf[1 << 16];
+  int n = 0;
+  while ((n = gzread(f, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + n);
+  int err = 0;
+  const char* msg = gzerror(f, &err);
+  const std::string why = msg ? msg : "";
+  gzclose(f);
+  if (n < 0 || (err != Z_OK && err != Z_STREAM_END)) throw InputError(fmt::format("cannot read {}: {}", path, why));
+  return out;
+}
+
+Dataset load_dataset(const DataOptions& o, bool train) {
+  const std::string dir = o.dir.empty() ? default_data_dir(o.name) : o.dir;
+  Dataset d;
+  if (o.name == "synthetic") {
+    d = synthetic(o, train);
+  } else if (o.name == "fashion_mnist") {
+    const std::string p = train ? "train" : "t10k";
+    const std::string images = need_file(o.name, dir, p + "-images-idx3-ubyte.gz"); // checked first: named first
+    d = read_idx(images, need_file(o.name, dir, p + "-labels-idx1-ubyte.gz"));
+    d.mean = {0.2860};
+    d.std = {0.3530};
+  } else if (o.name == "cifar10") {
+    std::vector<std::string> files;
+    if (train)
+      for (int i = 1; i <= 5; ++i) files.push_back(need_file(o.name, dir, fmt::format("data_batch_{}.bin", i)));
+    else
+      files.push_back(need_file(o.name, dir, "test_batch.bin"));
+    d = read_cifar(files, 1);
+    d.mean = {0.4914, 0.4822, 0.4465};
+    d.std = {0.2023, 0.1994, 0.2010};
+    d.crop = d.flip = true;
+  } else if (o.name == "cifar100") {
+    d = read_cifar({need_file(o.name, dir, train ? "train.bin" : "test.bin")}, 2);
+    d.mean = {0.507, 0.487, 0.441};
+    d.std = {0.267, 0.256, 0.276};
+    d.crop = d.flip = true;
+    d.classes = 100;
+  } else if (o.name == "svhn") {
+    d = read_cifar({need_file(o.name, dir, train ? "train.bin" : "test.bin")}, 1);
+    d.mean = {0.4377, 0.4438, 0.4728};
+    d.std = {0.1980, 0.2010, 0.1970};
+    d.crop = d.reflect_pad = true; // digits: no flip
+  } else {
+    throw InputError(fmt::format("unknown data set '{}' (known: cifar10, cifar100, svhn, fashion_mnist, synthetic)", o.name));
+  }
+  d.name = o.name;
+  if (o.name == "synthetic") d.classes = o.classes;
+  const std::int64_t want = train ? o.train_size : o.test_size;
+  if (want > d.size())
+    throw InputError(fmt::format("--{}-size {} exceeds the {} images of {}'s {} split", train ? "train" : "test", want,
+                                 d.size(), o.name, train ? "training" : "test"));
+  if (want > 0 && want < d.size()) { // the first N: deterministic and the same on every rank
+    d.images = d.images.narrow(0, 0, want).clone();
+    d.labels = d.labels.narrow(0, 0, want).clone();
+  }
+  const auto c = d.images.size(1), h = d.images.size(2), w = d.images.size(3);
+  if (c != o.channels || h != o.image_size || w != o.image_size)
+    throw InputError(fmt::format("{} images are {}x{}x{} but the model expects {}x{}x{}: pass --in-channels {} "
+                                 "--image-size {}", o.name, c, h, w, o.channels, o.image_size, o.image_size, c, h));
+  if (d.classes != o.classes)
+    throw InputError(fmt::format("{} has {} classes but the model has {}: pass --classes {}", o.name, d.classes,
+                                 o.classes, d.classes));
+  return d;
+}
+
+torch::Tensor normalize(const Dataset& d, torch::Tensor x) {
+  bool identity = true;
+  for (std::size_t i = 0; i < d.mean.size(); ++i) identity = identity && d.mean[i] == 0 && d.std[i] == 1;
+  if (identity) return x;
+  const auto c = static_cast<std::int64_t>(d.mean.size());
+  const torch::Tensor mean = torch::tensor(d.mean, torch::kFloat32).view({1, c, 1, 1});
+  const torch::Tensor inv_std = 1.0 / torch::tensor(d.std, torch::kFloat32).view({1, c, 1, 1});
+  return (x - mean) * inv_std;
+}
+
+BatchSampler::BatchSampler(const Dataset& data, int batch, std::uint64_t data_seed)
+    : data_(data), batch_(batch), data_seed_(data_seed),
+      steps_per_epoch_(static_cast<int>((data.size() + batch - 1) / batch)) {}
+
+std::pair<torch::Tensor, torch::Tensor> BatchSampler::batch(std::int64_t step) {
+  const std::int64_t epoch = step / steps_per_epoch_;
+  const std::int64_t pos = step % steps_per_epoch_;
+  if (epoch != epoch_) {
+    Rng rng(derive_seed(data_seed_, Stream::data, static_cast<std::uint64_t>(epoch)));
+    const std::vector<int> perm = rng.permutation(static_cast<int>(data_.size()));
+    order_ = torch::tensor(std::vector<std::int64_t>(perm.begin(), perm.end()), torch::kInt64);
+    epoch_ = epoch;
+  }
+  const std::int64_t first = pos * batch_;
+  const std::int64_t n = std::min<std::int64_t>(batch_, data_.size() - first);
+  const torch::Tensor idx = order_.narrow(0, first, n);
+  torch::Tensor x = data_.images.index_select(0, idx); // [B,C,H,W]
+  const torch::Tensor y = data_.labels.index_select(0, idx);
+  if (data_.crop || data_.flip) {
+    Rng rng(derive_seed(data_seed_, Stream::data, static_cast<std::uint64_t>(step), 1)); // this step's draws
+    const int pad = data_.crop ? 4 : 0;
+    const auto h = x.size(2), w = x.size(3);
+    torch::Tensor padded = pad == 0 ? x
+                           : data_.reflect_pad
+                               ? torch::reflection_pad2d(x, {pad, pad, pad, pad})
+                               : torch::constant_pad_nd(x, {pad, pad, pad, pad}, 0.0); // [B,C,H+8,W+8]
+    torch::Tensor out = torch::empty_like(x);
+    for (std::int64_t i = 0; i < n; ++i) {
+      const auto dy = static_cast<std::int64_t>(rng.uniform_below(static_cast<std::uint64_t>(2 * pad + 1)));
+      const auto dx = static_cast<std::int64_t>(rng.uniform_below(static_cast<std::uint64_t>(2 * pad + 1)));
+      const bool flip = data_.flip && rng.uniform_below(2) == 1;
+      torch::Tensor crop = padded[i].narrow(1, dy, h).narrow(2, dx, w); // [C,H,W]
+      out[i].copy_(flip ? crop.flip({2}) : crop);
+    }
+    x = out;
+  }
+  return {normalize(data_, x), y};
+}
+
+} // namespace resist::exec

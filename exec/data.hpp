@@ -1,0 +1,73 @@
+// Data sets held in memory as one tensor each, and the per-worker batch order the schedule implies:
+// worker w, epoch e shuffles with Rng(derive_seed(data_seed_w, Stream::data, e)); augmentation of a
+// step draws from its own seed, so any step's batch can be rebuilt alone (resume needs no loader state).
+//
+// Formats read (and where they are looked for by default; --data-dir overrides):
+//   fashion_mnist  IDX .gz files of Debian's dataset-fashion-mnist       /usr/share/datasets/fashion-mnist
+//   cifar10        CIFAR-10 binary version (data_batch_1..5.bin, test_batch.bin)  data/cifar-10-batches-bin
+//   cifar100       CIFAR-100 binary version (train.bin, test.bin; fine labels)    data/cifar-100-binary
+//   svhn           train.bin / test.bin in the CIFAR-10 record layout (1 label byte 0-9, 3072 bytes CHW),
+//                  converted from the .mat files by exec/tools/svhn_to_bin.py          data/svhn
+//   synthetic      class templates plus noise, generated from the seed (tests)
+#pragma once
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace resist::exec {
+
+struct Dataset {
+  std::string name;
+  torch::Tensor images;           // [N, C, H, W] float32 in [0, 1] (synthetic: already standardized)
+  torch::Tensor labels;           // [N] int64
+  std::vector<double> mean, std;  // per channel, applied to each batch after augmentation
+  bool crop = false;              // random crop with 4-pixel padding
+  bool flip = false;              // random horizontal flip
+  bool reflect_pad = false;       // SVHN pads by reflection, CIFAR with zeros (black)
+  int classes = 10;
+
+  std::int64_t size() const { return images.size(0); }
+};
+
+struct DataOptions {
+  std::string name = "synthetic";
+  std::string dir;              // empty = the default folder above
+  std::int64_t train_size = 0;  // first N training images (0 = all)
+  std::int64_t test_size = 0;   // first N test images (0 = all)
+  std::uint64_t seed = 1;       // synthetic data only
+  int channels = 3, image_size = 32, classes = 10; // what the model expects (checked)
+};
+
+/// Where `name` is read from when --data-dir is not given.
+std::string default_data_dir(const std::string& name);
+
+/// Loads the training or test split. Throws InputError naming the expected files and how to get them
+/// when they are missing, or when the images do not fit the model (channels, size, classes).
+Dataset load_dataset(const DataOptions& options, bool train);
+
+/// Reads a whole file, transparently gunzipping .gz (zlib). Throws InputError if it cannot be read.
+std::vector<std::uint8_t> read_file_bytes(const std::string& path);
+
+/// The batches of one worker: step s of the run -> (images [B,C,H,W] normalized, labels [B]).
+class BatchSampler {
+public:
+  BatchSampler(const Dataset& data, int batch, std::uint64_t data_seed);
+  int steps_per_epoch() const { return steps_per_epoch_; }
+  /// The batch of global step `step` (0-based, per worker); the last batch of an epoch may be smaller.
+  std::pair<torch::Tensor, torch::Tensor> batch(std::int64_t step);
+
+private:
+  const Dataset& data_;
+  int batch_;
+  std::uint64_t data_seed_;
+  int steps_per_epoch_;
+  std::int64_t epoch_ = -1;
+  torch::Tensor order_; // [N] int64: this epoch's shuffle
+};
+
+/// Standardizes a batch with the data set's mean and std (in place on a fresh tensor).
+torch::Tensor normalize(const Dataset& data, torch::Tensor x);
+
+} // namespace resist::exec

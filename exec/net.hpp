@@ -1,0 +1,67 @@
+// The LibTorch network, built block by block from core's description of a pre-activation ResNet
+// (stem conv, preact_basic blocks, head), with PyTorch module names equal to core's layer names so a
+// state dict lines up with kuangliu/pytorch-cifar's PreActResNet. BatchNorm uses batch statistics in
+// training and evaluation (track_running_stats=False), as the ResIST reference does.
+#pragma once
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "core/model.hpp"
+
+namespace resist::exec {
+
+/// BN -> ReLU -> conv3x3(stride) -> BN -> ReLU -> conv3x3, plus the shortcut (identity, or a 1x1
+/// projection of the pre-activated input). The residual branch is multiplied by `scale` before the add.
+struct PreActBlockImpl : torch::nn::Module {
+  explicit PreActBlockImpl(const Block& block);
+  torch::Tensor forward(const torch::Tensor& x, double scale); // [B,Cin,H,W] -> [B,Cout,H/s,W/s]
+
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, shortcut{nullptr};
+};
+TORCH_MODULE(PreActBlock);
+
+class PreActNetImpl : public torch::nn::Module {
+public:
+  /// Throws InputError for a model that is not a pre-activation ResNet, and Error if the LibTorch
+  /// parameter count of any block differs from core's.
+  explicit PreActNetImpl(const Model& model);
+
+  /// [B, C, H, W] -> logits [B, classes]. Blocks with active[b] == false are skipped (identity: no
+  /// compute, no gradient); residual branches of block b are multiplied by scale[b].
+  torch::Tensor forward(const torch::Tensor& x);
+
+  /// Which core blocks run (all by default); size = number of core blocks.
+  void set_active(std::vector<bool> active);
+  /// Residual-branch scale per core block (1 by default; evaluation scales partitioned blocks).
+  void set_branch_scale(std::vector<double> scale);
+
+  int num_blocks() const { return static_cast<int>(block_params_.size()); }
+  /// Parameters of core block b in the order of its layers (and of named_parameters()).
+  const std::vector<torch::Tensor>& block_params(int b) const { return block_params_.at(static_cast<std::size_t>(b)); }
+  /// Parameters of core layer i of block b (conv: weight; BN, linear: weight, bias).
+  std::vector<torch::Tensor> layer_params(int b, int layer) const;
+  /// Parameters of the active blocks (what the optimizer of a round sees).
+  std::vector<torch::Tensor> active_params() const;
+
+private:
+  Model model_;
+  torch::nn::Conv2d stem_{nullptr};
+  std::vector<PreActBlock> blocks_;      // residual blocks in forward order
+  std::vector<int> block_of_residual_;   // core block index of blocks_[i]
+  torch::nn::BatchNorm2d head_bn_{nullptr};
+  torch::nn::Linear fc_{nullptr};
+  std::vector<bool> active_;
+  std::vector<double> scale_;
+  std::vector<std::vector<torch::Tensor>> block_params_;
+  std::vector<std::vector<std::vector<torch::Tensor>>> layer_params_;
+};
+TORCH_MODULE(PreActNet);
+
+/// Copies of every parameter, in named_parameters() order (for checksums, tests and checkpoints).
+std::vector<torch::Tensor> snapshot_params(const PreActNetImpl& net);
+/// FNV-1a over the raw bytes of every parameter: equal hashes <=> bit-identical parameters.
+std::string params_hash(const PreActNetImpl& net);
+
+} // namespace resist::exec

@@ -1,0 +1,154 @@
+#include "exec/run_files.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <tuple>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/output.hpp"
+
+namespace resist::exec {
+
+namespace {
+
+const char* kRoundsHeader = "round,rank,steps,loss,compute_s,communication_s,overhead_s,bytes_sent,bytes_received,"
+                            "predicted_sent,predicted_received,c10d_out_bytes,c10d_in_bytes";
+const char* kEvalHeader = "round,accuracy,loss,images,eval_s";
+
+std::vector<std::vector<std::string>> csv_rows(const std::string& text, const char* header, std::size_t fields) {
+  std::vector<std::vector<std::string>> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line == header) continue;
+    std::vector<std::string> f;
+    std::stringstream ls(line);
+    std::string cell;
+    while (std::getline(ls, cell, ',')) f.push_back(cell);
+    if (f.size() != fields) throw InputError(fmt::format("malformed row '{}' (expected {} fields)", line, fields));
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return "";
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+} // namespace
+
+std::string rounds_to_csv(const std::vector<RoundRow>& rows, bool header) {
+  std::string out = header ? std::string(kRoundsHeader) + "\n" : "";
+  for (const auto& r : rows)
+    out += fmt::format("{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{},{},{}\n", r.round, r.rank, r.steps, r.loss,
+                       r.compute_s, r.communication_s, r.overhead_s, r.bytes_sent, r.bytes_received, r.predicted_sent,
+                       r.predicted_received, r.c10d_out_bytes, r.c10d_in_bytes);
+  return out;
+}
+
+std::vector<RoundRow> rounds_from_csv(const std::string& text) {
+  std::vector<RoundRow> out;
+  for (const auto& f : csv_rows(text, kRoundsHeader, 13)) {
+    RoundRow r;
+    r.round = std::stoi(f[0]);
+    r.rank = std::stoi(f[1]);
+    r.steps = std::stoi(f[2]);
+    r.loss = std::stod(f[3]);
+    r.compute_s = std::stod(f[4]);
+    r.communication_s = std::stod(f[5]);
+    r.overhead_s = std::stod(f[6]);
+    r.bytes_sent = std::stoll(f[7]);
+    r.bytes_received = std::stoll(f[8]);
+    r.predicted_sent = std::stoll(f[9]);
+    r.predicted_received = std::stoll(f[10]);
+    r.c10d_out_bytes = std::stoll(f[11]);
+    r.c10d_in_bytes = std::stoll(f[12]);
+    out.push_back(r);
+  }
+  return out;
+}
+
+std::string evals_to_csv(const std::vector<EvalRow>& rows) {
+  std::string out = std::string(kEvalHeader) + "\n";
+  for (const auto& r : rows)
+    out += fmt::format("{},{:.6f},{:.6f},{},{:.3f}\n", r.round, r.accuracy, r.loss, r.images, r.eval_s);
+  return out;
+}
+
+std::vector<EvalRow> evals_from_csv(const std::string& text) {
+  std::vector<EvalRow> out;
+  for (const auto& f : csv_rows(text, kEvalHeader, 5))
+    out.push_back({std::stoi(f[0]), std::stod(f[1]), std::stod(f[2]), std::stoll(f[3]), std::stod(f[4])});
+  return out;
+}
+
+RunFiles::RunFiles(std::string dir, int keep_through_round) : dir_(std::move(dir)) {
+  if (keep_through_round < 0) return;
+  const std::string tl = read_text(dir_ + "/timeline.csv");
+  if (!tl.empty())
+    for (auto& e : timeline_from_csv(tl))
+      if (e.round <= keep_through_round) {
+        offset_s_ = std::max(offset_s_, e.end_s);
+        events_.push_back(std::move(e));
+      }
+  for (auto& r : rounds_from_csv(read_text(dir_ + "/rounds.csv")))
+    if (r.round <= keep_through_round) rounds_.push_back(r);
+  for (auto& r : evals_from_csv(read_text(dir_ + "/eval.csv")))
+    if (r.round <= keep_through_round) evals_.push_back(r);
+}
+
+void RunFiles::add(const std::vector<TimelineEvent>& events, const std::vector<RoundRow>& rounds) {
+  events_.insert(events_.end(), events.begin(), events.end());
+  rounds_.insert(rounds_.end(), rounds.begin(), rounds.end());
+}
+
+void RunFiles::add_eval(const EvalRow& row) { evals_.push_back(row); }
+
+void RunFiles::flush() const {
+  // Ranks arrive in batches; files read best in (round, rank) order.
+  std::vector<TimelineEvent> events = events_;
+  std::stable_sort(events.begin(), events.end(), [](const TimelineEvent& a, const TimelineEvent& b) {
+    return std::tie(a.round, a.worker) < std::tie(b.round, b.worker);
+  });
+  std::vector<RoundRow> rows = rounds_;
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const RoundRow& a, const RoundRow& b) { return std::tie(a.round, a.rank) < std::tie(b.round, b.rank); });
+  write_timeline(dir_ + "/timeline.csv", events);
+  write_file_atomic(dir_ + "/rounds.csv", rounds_to_csv(rows));
+  write_file_atomic(dir_ + "/eval.csv", evals_to_csv(evals_));
+}
+
+Progress::Progress(int total_rounds, bool enabled)
+    : total_(total_rounds), enabled_(enabled), tty_(::isatty(STDERR_FILENO) != 0) {}
+
+void Progress::update(int done, double loss, double round_s, double accuracy) {
+  if (!enabled_) return;
+  const int tenth = total_ > 0 ? done * 10 / total_ : 10;
+  if (!tty_ && tenth == last_printed_ && accuracy < 0) return;
+  last_printed_ = tenth;
+  constexpr int kWidth = 24;
+  const int filled = total_ > 0 ? done * kWidth / total_ : kWidth;
+  const double eta_s = round_s * (total_ - done);
+  std::string line = fmt::format("[{}{}] round {}/{}  loss {:.4f}  {:.2f} s/round  eta {}:{:02d}",
+                                 std::string(static_cast<std::size_t>(filled), '='),
+                                 std::string(static_cast<std::size_t>(kWidth - filled), ' '), done, total_, loss,
+                                 round_s, static_cast<int>(eta_s) / 60, static_cast<int>(eta_s) % 60);
+  if (accuracy >= 0) line += fmt::format("  test acc {:.2f}%", 100 * accuracy);
+  std::cerr << (tty_ ? "\r" : "") << line << (tty_ ? "\x1b[K" : "\n") << std::flush;
+}
+
+void Progress::finish() {
+  if (enabled_ && tty_) std::cerr << "\n";
+}
+
+} // namespace resist::exec

@@ -1,0 +1,140 @@
+#include "exec/spawn.hpp"
+
+#include <arpa/inet.h>
+#include <fmt/format.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "core/error.hpp"
+
+namespace resist::exec {
+
+int find_free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw Error(fmt::format("cannot open a socket to find a free port: {}", std::strerror(errno)));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(fd);
+    throw Error(fmt::format("cannot bind a socket on 127.0.0.1 to find a free port: {}", why));
+  }
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+namespace {
+
+pid_t start_rank(const std::vector<std::string>& argv, int rank, int nproc, int port) {
+  std::vector<std::string> env_kv = {
+      fmt::format("RANK={}", rank),         fmt::format("WORLD_SIZE={}", nproc),
+      fmt::format("LOCAL_RANK={}", rank),   fmt::format("LOCAL_WORLD_SIZE={}", nproc),
+      "MASTER_ADDR=127.0.0.1",              fmt::format("MASTER_PORT={}", port),
+      "RESIST_LOCAL_LAUNCHER=1",
+  };
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error(fmt::format("cannot start rank {}: fork failed: {}", rank, std::strerror(errno)));
+  if (pid > 0) return pid;
+  // Child: only async-signal-safe work from here on until exec.
+  for (auto& kv : env_kv) ::putenv(kv.data());
+  std::vector<char*> args;
+  std::string self = "/proc/self/exe";
+  args.push_back(const_cast<char*>(argv.empty() ? self.c_str() : argv[0].c_str()));
+  for (std::size_t i = 1; i < argv.size(); ++i) args.push_back(const_cast<char*>(argv[i].c_str()));
+  args.push_back(nullptr);
+  ::execv(self.c_str(), args.data());
+  ::_exit(127); // exec failed: the parent reports status 127
+}
+
+RankExit decode(int rank, pid_t pid, int status) {
+  RankExit e;
+  e.rank = rank;
+  e.pid = static_cast<int>(pid);
+  if (WIFEXITED(status)) {
+    e.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    e.signal = WTERMSIG(status);
+    e.exit_code = 128 + e.signal;
+  }
+  return e;
+}
+
+} // namespace
+
+std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, int nproc, double grace_s) {
+  if (nproc < 1) throw InputError(fmt::format("--nproc {}: need at least 1 process", nproc));
+  const int port = find_free_port();
+  std::vector<pid_t> pids;
+  for (int r = 0; r < nproc; ++r) {
+    try {
+      pids.push_back(start_rank(argv, r, nproc, port));
+    } catch (...) {
+      for (pid_t p : pids) ::kill(p, SIGKILL);
+      for (pid_t p : pids) ::waitpid(p, nullptr, 0);
+      throw;
+    }
+  }
+  std::vector<RankExit> exits(static_cast<std::size_t>(nproc));
+  std::vector<bool> done(static_cast<std::size_t>(nproc), false);
+  int running = nproc;
+  bool stopping = false;
+  auto stop_deadline = std::chrono::steady_clock::now();
+  while (running > 0) {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, stopping ? WNOHANG : 0);
+    if (pid < 0) {
+      if (errno == EINTR) continue;
+      break; // no children left
+    }
+    if (pid == 0) { // stopping and nobody exited yet: escalate after the grace period
+      if (std::chrono::steady_clock::now() > stop_deadline)
+        for (int r = 0; r < nproc; ++r)
+          if (!done[static_cast<std::size_t>(r)]) ::kill(pids[static_cast<std::size_t>(r)], SIGKILL);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    for (int r = 0; r < nproc; ++r) {
+      if (pids[static_cast<std::size_t>(r)] != pid) continue;
+      exits[static_cast<std::size_t>(r)] = decode(r, pid, status);
+      exits[static_cast<std::size_t>(r)].stopped_by_launcher = stopping;
+      done[static_cast<std::size_t>(r)] = true;
+      --running;
+      if (!stopping && exits[static_cast<std::size_t>(r)].exit_code != 0) {
+        // One rank failed: the others would only wait for it until their timeout; end them now.
+        stopping = true;
+        stop_deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(static_cast<long>(grace_s * 1000));
+        for (int o = 0; o < nproc; ++o)
+          if (!done[static_cast<std::size_t>(o)]) ::kill(pids[static_cast<std::size_t>(o)], SIGTERM);
+      }
+    }
+  }
+  return exits;
+}
+
+std::string describe_failures(const std::vector<RankExit>& exits) {
+  std::string out;
+  for (const auto& e : exits) {
+    if (e.exit_code == 0) continue;
+    if (!out.empty()) out += "; ";
+    const std::string how = e.signal ? fmt::format("was killed by signal {} ({})", e.signal, strsignal(e.signal))
+                                     : fmt::format("exited with status {}", e.exit_code);
+    out += fmt::format("rank {} (pid {}) {}{}", e.rank, e.pid, how,
+                       e.stopped_by_launcher ? " after being stopped by the launcher" : "");
+  }
+  return out;
+}
+
+} // namespace resist::exec

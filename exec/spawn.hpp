@@ -1,0 +1,29 @@
+// The local launcher behind `resist train --nproc N`: N copies of this binary on one machine, with the
+// env:// variables torchrun would set (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR,
+// MASTER_PORT) plus RESIST_LOCAL_LAUNCHER=1, rendezvous on loopback at a free port.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace resist::exec {
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back, close).
+int find_free_port();
+
+struct RankExit {
+  int rank = 0;
+  int pid = 0;
+  int exit_code = 0; // exit status, or 128 + signal for a rank killed by a signal
+  int signal = 0;    // the signal that ended it, 0 if it exited
+  bool stopped_by_launcher = false; // we ended it after another rank failed
+};
+
+/// Runs `argv` (argv[0] is ignored: this binary re-executes itself) as `nproc` ranks and waits for all.
+/// When a rank fails, the others get SIGTERM, then SIGKILL after `grace_s`. Returns one entry per rank.
+/// Throws Error when a process cannot be started.
+std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, int nproc, double grace_s = 5.0);
+
+/// One line per failed rank ("rank 1 (pid 123) was killed by signal 9"); empty when all succeeded.
+std::string describe_failures(const std::vector<RankExit>& exits);
+
+} // namespace resist::exec

@@ -1,0 +1,370 @@
+// The round loop: local steps on this round's sub-network, a loss check, the aggregation, evaluation
+// and checkpoints; per round and rank the measured phases and bytes, next to core's prediction.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/model_zoo.hpp"
+#include "core/output.hpp"
+#include "core/rng.hpp"
+#include "core/schedule_io.hpp"
+#include "exec/aggregate.hpp"
+#include "exec/checkpoint.hpp"
+#include "exec/comm.hpp"
+#include "exec/data.hpp"
+#include "exec/net.hpp"
+#include "exec/run_files.hpp"
+#include "exec/step.hpp"
+#include "exec/train.hpp"
+
+namespace resist::exec {
+
+namespace fs = std::filesystem;
+
+int default_threads(const LaunchInfo& launch) {
+  if (launch.cpus_per_task > 0) return launch.cpus_per_task;
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max(1, cores / std::max(1, launch.local_world_size));
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Waiting for rank 0's evaluation or a checkpoint write may take long; a dead peer still fails at
+// once (its sockets close), only a hung one is waited for this much longer.
+constexpr double kSlowPhaseS = 3600;
+
+struct Setup {
+  Schedule schedule;
+  Model model;
+  std::string hash;
+  torch::Device device = torch::kCPU;
+  int threads = 1;
+};
+
+Setup setup(const TrainOptions& o, const LaunchInfo& launch) {
+  Setup s;
+  s.schedule = o.schedule_path.empty() ? make_schedule(o.config) : read_schedule(o.schedule_path);
+  const RunConfig& c = s.schedule.config;
+  if (c.protocol == Protocol::ist)
+    throw InputError("the trainer runs resist, local_sgd and data_parallel (ist is simulated only)");
+  s.model = make_model(c.model, c.model_options);
+  s.hash = schedule_hash(s.schedule);
+  if (o.device == "cuda") {
+    if (!torch::cuda::is_available()) throw InputError("--device cuda: no CUDA device (or a LibTorch without CUDA)");
+    s.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(launch.local_rank % torch::cuda::device_count()));
+  } else if (o.device != "cpu") {
+    throw InputError(fmt::format("unknown device '{}' (known: cpu, cuda)", o.device));
+  }
+  s.threads = o.threads > 0 ? o.threads : default_threads(launch);
+  at::set_num_threads(s.threads);
+  return s;
+}
+
+DataOptions data_options(const TrainOptions& o, const Setup& s, bool train) {
+  const RunConfig& c = s.schedule.config;
+  DataOptions d;
+  d.name = c.dataset;
+  d.dir = o.data_dir;
+  d.train_size = train ? s.schedule.train_size : 0;
+  d.test_size = o.test_size;
+  d.seed = c.seed;
+  d.channels = s.model.in_channels;
+  d.image_size = s.model.image_size;
+  d.classes = s.model.classes;
+  return d;
+}
+
+std::string join(const std::vector<int>& v) {
+  std::string out;
+  for (int x : v) out += (out.empty() ? "" : ",") + std::to_string(x);
+  return out;
+}
+
+std::vector<int> split_ints(const std::string& s) {
+  std::vector<int> out;
+  std::size_t at = 0;
+  while (at < s.size()) {
+    const std::size_t comma = std::min(s.find(',', at), s.size());
+    if (comma > at) out.push_back(std::stoi(s.substr(at, comma - at)));
+    at = comma + 1;
+  }
+  return out;
+}
+
+/// Every rank's checkpoint rounds; the latest round all of them have (a crash between two ranks'
+/// renames leaves the previous common round valid).
+int common_checkpoint_round(Comm& comm, const std::string& dir) {
+  const auto lists = comm.all_gather_strings("checkpoint_rounds", join(checkpoint_rounds(dir, comm.rank())));
+  std::vector<int> common = split_ints(lists[0]);
+  for (const auto& l : lists) {
+    const auto mine = split_ints(l);
+    std::vector<int> keep;
+    std::set_intersection(common.begin(), common.end(), mine.begin(), mine.end(), std::back_inserter(keep));
+    common = keep;
+  }
+  if (common.empty())
+    throw InputError(fmt::format("--resume: no checkpoint that every rank has in {} (checkpoints per rank: {})", dir,
+                                 fmt::join(lists, " | ")));
+  return common.back();
+}
+
+nlohmann::json resolved_config(const TrainOptions& o, const Setup& s, const LaunchInfo& launch, const std::string& dir) {
+  nlohmann::json j = to_json(s.schedule.config);
+  j["schedule_hash"] = s.hash;
+  j["train"] = {{"world_size", launch.world_size}, {"launcher", launch.source}, {"backend", o.backend},
+                {"device", o.device},              {"threads", s.threads},       {"timeout_s", o.timeout_s},
+                {"eval_every", o.eval_every},      {"checkpoint_every", o.checkpoint_every},
+                {"test_size", o.test_size},        {"data_dir", o.data_dir.empty() ? default_data_dir(s.schedule.config.dataset) : o.data_dir},
+                {"run_dir", dir},                  {"rounds", s.schedule.rounds.size()},
+                {"eval_scale", s.schedule.eval_scale}};
+  return j;
+}
+
+/// Rows produced since the last gather, sent to rank 0 through the store.
+struct Pending {
+  std::vector<TimelineEvent> events;
+  std::vector<RoundRow> rows;
+};
+
+/// The whole job's training loss of a round, and the ranks whose loss was NaN or infinite: one tiny
+/// all-reduce, so every rank stops in the same round, before a NaN reaches the aggregation.
+struct LossCheck {
+  double loss_sum = 0;
+  double finite_steps = 0;
+  std::vector<int> bad_ranks;
+};
+
+LossCheck check_losses(Comm& comm, const StepStats& st, int round, const torch::Device& device) {
+  torch::Tensor control = torch::zeros({2 + comm.size()}, torch::kFloat64); // [loss sum, steps, NaN steps per rank]
+  control[0] = st.loss_sum;
+  control[1] = st.steps - st.nonfinite;
+  control[2 + comm.rank()] = st.nonfinite;
+  if (comm.size() > 1) {
+    control = control.to(device); // NCCL reduces device tensors only
+    std::vector<Work> w{comm.allreduce(control, comm.everyone())};
+    comm.wait_all(w, fmt::format("round {} loss check", round));
+    control = control.cpu();
+  }
+  LossCheck out;
+  out.loss_sum = control[0].item<double>();
+  out.finite_steps = control[1].item<double>();
+  for (int k = 0; k < comm.size(); ++k)
+    if (control[2 + k].item<double>() > 0) out.bad_ranks.push_back(k);
+  return out;
+}
+
+/// One round of one rank as measured: t0 local steps t1 loss check t2 [group creation] sync t3.
+struct RoundTimes {
+  int round, rank;
+  const StepStats& steps;
+  const SyncStats& sync;
+  double t0, t1, t2, t3;
+  bool data_parallel;
+};
+
+RoundRow record_round(Pending& pending, const RoundTimes& m, const WorkerBytes& predicted, std::int64_t c10d_out,
+                      std::int64_t c10d_in) {
+  const StepStats& st = m.steps;
+  const SyncStats& sync = m.sync;
+  const int finite = st.steps - st.nonfinite;
+  const RoundRow row{m.round, m.rank, st.steps, finite > 0 ? st.loss_sum / finite : 0, st.compute_s,
+                     (m.t2 - m.t1) + (m.t3 - m.t2 - sync.group_create_s) + st.communication_s, sync.group_create_s,
+                     sync.bytes_sent, sync.bytes_received, predicted.sent, predicted.received, c10d_out, c10d_in};
+  pending.rows.push_back(row);
+  auto event = [&](Phase ph, double a, double b, std::int64_t sent, std::int64_t recv, const char* label) {
+    pending.events.push_back({m.round, m.rank, ph, a, b, sent, recv, label});
+  };
+  if (m.data_parallel) { // gradient all-reduces interleave with the steps: durations exact, intervals packed
+    event(Phase::compute, m.t0, m.t0 + st.compute_s, 0, 0, "local_steps");
+    event(Phase::communication, m.t0 + st.compute_s, m.t1, sync.bytes_sent, sync.bytes_received, "grad_allreduce");
+  } else {
+    event(Phase::compute, m.t0, m.t1, 0, 0, "local_steps");
+  }
+  event(Phase::communication, m.t1, m.t2, 0, 0, "loss_check");
+  if (!m.data_parallel) {
+    if (sync.group_create_s > 0) event(Phase::overhead, m.t2, m.t2 + sync.group_create_s, 0, 0, "group_create");
+    event(Phase::communication, m.t2 + sync.group_create_s, m.t3, sync.bytes_sent, sync.bytes_received, "sync");
+  }
+  return row;
+}
+
+void gather_rows(Comm& comm, Pending& pending, RunFiles* files, int seq) {
+  const std::string mine = timeline_to_csv(pending.events) + "--\n" + rounds_to_csv(pending.rows, false);
+  pending = {};
+  const auto all = comm.all_gather_strings(fmt::format("rows/{}", seq), comm.rank() == 0 ? "" : mine);
+  if (!files) return;
+  for (int r = 0; r < comm.size(); ++r) {
+    const std::string& text = r == 0 ? mine : all[static_cast<std::size_t>(r)];
+    const auto sep = text.find("--\n");
+    files->add(timeline_from_csv(text.substr(0, sep)), rounds_from_csv(text.substr(sep + 3)));
+  }
+  files->flush();
+}
+
+} // namespace
+
+TrainResult train(const TrainOptions& o) {
+  const LaunchInfo launch = resolve_launch(current_environment(), o.launch);
+  Setup s = setup(o, launch);
+  const Schedule& sched = s.schedule;
+  const RunConfig& c = sched.config;
+  const int rank = launch.rank, world = launch.world_size;
+  if (world != c.workers)
+    throw InputError(fmt::format("the job has {} ranks but the schedule has {} workers (--workers): start one rank "
+                                 "per worker", world, c.workers));
+  const int rounds = static_cast<int>(sched.rounds.size());
+  const std::string dir = o.run_dir.empty() ? "runs/" + s.hash.substr(s.hash.find(':') + 1, 12) : o.run_dir;
+  fs::create_directories(dir);
+
+  // Data before the rendezvous: a missing data set ends every rank at once with the message.
+  const Dataset train_set = load_dataset(data_options(o, s, true), true);
+  const Dataset test_set = rank == 0 ? load_dataset(data_options(o, s, false), false) : Dataset{};
+
+  Comm comm(launch, {parse_backend(o.backend), o.timeout_s});
+  const auto hashes = comm.all_gather_strings("schedule_hash", s.hash);
+  for (int r = 0; r < world; ++r)
+    if (hashes[static_cast<std::size_t>(r)] != s.hash)
+      throw InputError(fmt::format("rank {} holds schedule {} but rank {} holds {}: start every rank with the same "
+                                   "options (or the same --schedule file)", rank, s.hash, r, hashes[static_cast<std::size_t>(r)]));
+
+  torch::manual_seed(derive_seed(c.seed, Stream::init)); // identical initial weights on every rank
+  PreActNet net(s.model);
+  net->to(s.device);
+  Aggregator agg(comm, *net, s.model, sched);
+  const bool dp = c.protocol == Protocol::data_parallel;
+  BatchSampler sampler(train_set, c.batch, sched.rounds.front().workers[static_cast<std::size_t>(rank)].data_seed);
+  if (sampler.steps_per_epoch() != sched.steps_per_epoch)
+    throw Error(fmt::format("{} steps per epoch in the data, {} in the schedule", sampler.steps_per_epoch(), sched.steps_per_epoch));
+
+  int start = 0;
+  if (o.resume) {
+    const int r = common_checkpoint_round(comm, dir);
+    load_checkpoint(dir, rank, r, s.hash, *net);
+    start = r + 1;
+  } else {
+    remove_checkpoints_before(dir, rank, std::numeric_limits<int>::max()); // a fresh run starts clean
+  }
+  std::unique_ptr<RunFiles> files;
+  if (rank == 0) {
+    write_file_atomic(dir + "/config.json", resolved_config(o, s, launch, dir).dump(2) + "\n");
+    write_file_atomic(dir + "/schedule.json", schedule_to_string(sched));
+    files = std::make_unique<RunFiles>(dir, o.resume ? start - 1 : -1);
+  }
+  const double offset_s = std::stod(comm.all_gather_strings("clock", files ? fmt::format("{:.9f}", files->time_offset_s()) : "")[0]);
+  comm.barrier("start");
+  const auto t_start = Clock::now();
+  auto now_s = [&] { return offset_s + std::chrono::duration<double>(Clock::now() - t_start).count(); };
+
+  std::vector<int> partitioned = c.protocol == Protocol::resist ? sched.partitionable : std::vector<int>{};
+  Progress progress(rounds, o.progress && rank == 0);
+  Pending pending;
+  TrainResult result;
+  result.run_dir = dir;
+  result.schedule_hash = s.hash;
+  result.rounds = rounds;
+  int last_checkpoint = start - 1, seq = 0;
+  double last_acc = -1;
+  for (int r = start; r < rounds; ++r) {
+    if (o.on_round_start) o.on_round_start(r, rank);
+    const Round& round = sched.rounds[static_cast<std::size_t>(r)];
+    std::vector<bool> active(s.model.blocks.size(), true);
+    for (int b : partitioned) active[static_cast<std::size_t>(b)] = false;
+    for (int b : round.workers[static_cast<std::size_t>(rank)].blocks) active[static_cast<std::size_t>(b)] = true;
+
+    const std::int64_t out0 = comm.handed_out_bytes, in0 = comm.handed_in_bytes;
+    const double t0 = now_s();
+    const StepStats st = train_round(*net, sampler, round, c, active, s.device, dp ? &agg : nullptr,
+                                     r == o.nan_at_round && rank == 0);
+    const double t1 = now_s();
+    const LossCheck losses = check_losses(comm, st, r, s.device);
+    const double t2 = now_s();
+    if (!losses.bad_ranks.empty())
+      throw Error(fmt::format("round {}: the training loss became NaN or infinite on rank(s) {}; stopped before "
+                              "aggregating. {}", r, join(losses.bad_ranks),
+                              last_checkpoint >= 0 ? fmt::format("The checkpoint of round {} in {} is intact: lower --lr and --resume", last_checkpoint, dir)
+                                                   : std::string("No checkpoint was written (--checkpoint-every)")));
+    SyncStats sync = st.comm;
+    if (!dp) sync = agg.sync_round(r);
+    if (s.device.is_cuda()) torch::cuda::synchronize();
+    const double t3 = now_s();
+
+    const auto predicted = payload_bytes(round_comm_plan(sched, s.model, r), world)[static_cast<std::size_t>(rank)];
+    const RoundRow row = record_round(pending, {r, rank, st, sync, t0, t1, t2, t3, dp}, predicted,
+                                      comm.handed_out_bytes - out0, comm.handed_in_bytes - in0);
+    if (row.bytes_sent != row.predicted_sent || row.bytes_received != row.predicted_received) result.bytes_match = false;
+
+    const bool last = r == rounds - 1;
+    const bool eval_now = last || (o.eval_every > 0 && (r + 1) % o.eval_every == 0);
+    const bool ckpt_now = o.checkpoint_every > 0 && ((r + 1) % o.checkpoint_every == 0 || last);
+    if (eval_now) { // excluded from the round times, as in the reference
+      const auto e0 = Clock::now();
+      agg.gather_for_eval(r);
+      if (rank == 0) {
+        const EvalResult ev = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device);
+        last_acc = ev.accuracy;
+        files->add_eval({r, ev.accuracy, ev.loss, ev.images, std::chrono::duration<double>(Clock::now() - e0).count()});
+      }
+      comm.barrier(fmt::format("round {} evaluation", r), o.timeout_s + kSlowPhaseS);
+    }
+    if (ckpt_now) {
+      save_checkpoint(dir, rank, r, s.hash, *net);
+      comm.barrier(fmt::format("round {} checkpoint", r), o.timeout_s + kSlowPhaseS); // every rank has round r before older ones go
+      remove_checkpoints_before(dir, rank, r);
+      last_checkpoint = r;
+    }
+    if (eval_now || ckpt_now) gather_rows(comm, pending, files.get(), seq++);
+    const double mean_loss = losses.finite_steps > 0 ? losses.loss_sum / losses.finite_steps : 0;
+    progress.update(r + 1, mean_loss, t3 - t0, eval_now ? last_acc : -1);
+  }
+  progress.finish();
+  if (start >= rounds) { // resumed a finished run: evaluate what the checkpoint holds
+    agg.gather_for_eval(rounds - 1);
+    if (rank == 0) last_acc = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device).accuracy;
+  }
+  if (rank == 0) {
+    save_params(dir + "/model.pt", rounds - 1, s.hash, *net);
+    result.final_accuracy = last_acc;
+    result.params_hash = params_hash(*net);
+    std::vector<RoundRow> all_rows = files->rounds();
+    for (const auto& row : all_rows)
+      if (row.bytes_sent != row.predicted_sent || row.bytes_received != row.predicted_received) result.bytes_match = false;
+    nlohmann::json summary = {{"schedule_hash", s.hash}, {"rounds", rounds}, {"final_accuracy", last_acc},
+                              {"params_hash", result.params_hash}, {"bytes_match_core", result.bytes_match}};
+    write_file_atomic(dir + "/summary.json", summary.dump(2) + "\n");
+  }
+  comm.barrier("finish"); // rank 0 hosts the store: it leaves last
+  return result;
+}
+
+BenchResult bench_steps(const TrainOptions& o, int steps, int warmup) {
+  const LaunchInfo single;
+  Setup s = setup(o, single);
+  const RunConfig& c = s.schedule.config;
+  const Dataset data = load_dataset(data_options(o, s, true), true);
+  torch::manual_seed(derive_seed(c.seed, Stream::init));
+  PreActNet net(s.model);
+  net->to(s.device);
+  BatchSampler sampler(data, c.batch, s.schedule.rounds.front().workers.front().data_seed);
+  Round round;
+  round.steps = warmup + steps;
+  round.lr = {{0, c.lr}};
+  const StepStats st = train_round(*net, sampler, round, c, std::vector<bool>(s.model.blocks.size(), true), s.device);
+  std::vector<double> t(st.step_s.begin() + warmup, st.step_s.end());
+  BenchResult b;
+  b.steps = steps;
+  b.threads = s.threads;
+  for (double x : t) b.mean_step_s += x / static_cast<double>(t.size());
+  std::sort(t.begin(), t.end());
+  b.median_step_s = t.empty() ? 0 : (t.size() % 2 ? t[t.size() / 2] : 0.5 * (t[t.size() / 2 - 1] + t[t.size() / 2]));
+  return b;
+}
+
+} // namespace resist::exec

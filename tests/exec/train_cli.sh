@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# End-to-end scenarios of `resist train` with real processes: train_cli.sh <scenario>, RESIST=<binary>.
+#   nproc_run  --nproc 2 writes the run directory; bytes equal core's; --schedule FILE gives the same run
+#   resume     a run killed mid-way and resumed ends with bit-identical parameters to an uninterrupted one
+#   dead_rank  rank 1 is SIGKILLed mid-run: rank 0 fails with a clear error well within --timeout-s
+#   hung_rank  rank 1 stops (SIGSTOP): rank 0 fails after about --timeout-s instead of hanging
+#   bad_input  world size != workers, ranks with different schedules, a missing data set: exit 2
+#   nan_loss   a NaN loss stops every rank (exit 1); the last checkpoint stays valid and resumes
+#   torchrun   torchrun --no-python runs the binary unchanged, with its agent store and with --standalone
+#              (skipped, status 77, without Debian's python3-torch)
+set -u
+: "${RESIST:?set RESIST to the resist binary}"
+D=$(mktemp -d)
+trap 'kill -9 $(jobs -p) 2>/dev/null; rm -rf "$D"' EXIT
+T=(--model preact_resnet_small --image-size 8 --dataset synthetic --train-size 256 --batch 16 --local-steps 3
+   --lr 0.05 --threads 1 -q)
+fail() { echo "FAIL: $*"; for f in "$D"/*.err; do [ -f "$f" ] && { echo "--- $f"; tail -5 "$f"; }; done; exit 1; }
+expect_rc() { [ "$1" -eq "$2" ] || fail "$3: exit status $1, expected $2"; }
+json_field() { sed -n "s/.*\"$2\": *\"\{0,1\}\([^\",]*\)\"\{0,1\}.*/\1/p" "$1" | head -1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Two ranks started by hand (as a launcher would), in the background: rank <r> <extra args...>
+start_rank() {
+  local r=$1; shift
+  RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=$PORT "$RESIST" train "${T[@]}" --workers 2 "$@" \
+    > "$D/rank$r.out" 2> "$D/rank$r.err" &
+}
+
+case "${1:-}" in
+nproc_run)
+  "$RESIST" train --nproc 2 "${T[@]}" --rounds 4 --eval-every 2 --run-dir "$D/a" > "$D/a.out" 2> "$D/a.err"
+  expect_rc $? 0 "train --nproc 2"
+  for f in config.json schedule.json timeline.csv rounds.csv eval.csv model.pt summary.json; do
+    [ -s "$D/a/$f" ] || fail "missing $f"
+  done
+  grep -q "test accuracy" "$D/a.out" || fail "no accuracy line"
+  [ "$(json_field "$D/a/summary.json" bytes_match_core)" = true ] || fail "bytes differ from core's accounting"
+  head -1 "$D/a/timeline.csv" | grep -q '^round,worker,phase,start_s,end_s,bytes_sent,bytes_received,label$' ||
+    fail "timeline header"
+  [ "$(wc -l < "$D/a/rounds.csv")" -eq 9 ] || fail "rounds.csv should have 4 rounds x 2 ranks"
+  [ "$(wc -l < "$D/a/eval.csv")" -eq 3 ] || fail "eval.csv should have 2 evaluations"
+  # The same schedule from a file (the one the simulator replays) is the same run.
+  "$RESIST" schedule "${T[@]:0:14}" --workers 2 --rounds 4 --out "$D/s.json" || fail "resist schedule"
+  "$RESIST" train --nproc 2 --schedule "$D/s.json" --threads 1 -q --run-dir "$D/b" > /dev/null 2> "$D/b.err"
+  expect_rc $? 0 "train --schedule"
+  [ "$(json_field "$D/a/summary.json" params_hash)" = "$(json_field "$D/b/summary.json" params_hash)" ] ||
+    fail "--schedule FILE trained different parameters"
+  ;;
+resume)
+  R=(--nproc 2 "${T[@]}" --rounds 6 --checkpoint-every 2)
+  "$RESIST" train "${R[@]}" --run-dir "$D/a" > /dev/null 2> "$D/a.err"
+  expect_rc $? 0 "uninterrupted run"
+  "$RESIST" train "${R[@]}" --run-dir "$D/b" --fault-die-at-round 4 --fault-rank 1 > /dev/null 2> "$D/b1.err"
+  rc=$?
+  [ $rc -ne 0 ] || fail "the killed run succeeded"
+  [ -f "$D/b/checkpoint.r3.rank0.pt" ] && [ -f "$D/b/checkpoint.r3.rank1.pt" ] || fail "no checkpoint of round 3"
+  [ ! -f "$D/b/checkpoint.r1.rank0.pt" ] || fail "older checkpoint not removed"
+  "$RESIST" train "${R[@]}" --run-dir "$D/b" --resume > /dev/null 2> "$D/b2.err"
+  expect_rc $? 0 "resumed run"
+  a=$(json_field "$D/a/summary.json" params_hash)
+  b=$(json_field "$D/b/summary.json" params_hash)
+  [ -n "$a" ] && [ "$a" = "$b" ] || fail "resumed parameters $b differ from uninterrupted $a"
+  [ "$(wc -l < "$D/b/rounds.csv")" -eq 13 ] || fail "resumed rounds.csv should hold 6 rounds x 2 ranks"
+  ;;
+dead_rank)
+  PORT=$(free_port)
+  t0=$(date +%s)
+  start_rank 0 --rounds 40 --timeout-s 20 --run-dir "$D/d"; p0=$!
+  start_rank 1 --rounds 40 --timeout-s 20 --run-dir "$D/d" --fault-die-at-round 2 --fault-rank 1; p1=$!
+  wait $p0; rc0=$?
+  t1=$(date +%s)
+  wait $p1; rc1=$?
+  [ $rc1 -eq 137 ] || fail "rank 1 should have been killed (status $rc1)"
+  [ $rc0 -ne 0 ] || fail "rank 0 succeeded without its peer"
+  [ $((t1 - t0)) -lt 20 ] || fail "rank 0 took $((t1 - t0)) s to notice, timeout is 20 s"
+  grep -q "another rank died" "$D/rank0.err" || fail "rank 0's message does not say a rank died"
+  ;;
+hung_rank)
+  PORT=$(free_port)
+  start_rank 0 --rounds 40 --timeout-s 4 --run-dir "$D/h"; p0=$!
+  start_rank 1 --rounds 40 --timeout-s 4 --run-dir "$D/h" --fault-hang-at-round 2 --fault-rank 1; p1=$!
+  t0=$(date +%s)
+  wait $p0; rc0=$?
+  t1=$(date +%s)
+  kill -9 $p1 2>/dev/null
+  [ $rc0 -ne 0 ] || fail "rank 0 succeeded without its peer"
+  [ $((t1 - t0)) -lt 40 ] || fail "rank 0 took $((t1 - t0)) s with a 4 s timeout"
+  grep -q "failed" "$D/rank0.err" || fail "rank 0 gave no error"
+  ;;
+bad_input)
+  "$RESIST" train --nproc 2 --workers 3 "${T[@]}" --rounds 2 --run-dir "$D/w" > /dev/null 2> "$D/w.err"
+  expect_rc $? 2 "--nproc 2 --workers 3"
+  grep -q "one rank per worker" "$D/w.err" || fail "world size message"
+  RANK=0 WORLD_SIZE=1 "$RESIST" train "${T[@]}" --workers 2 --rounds 2 --run-dir "$D/w1" > /dev/null 2> "$D/w1.err"
+  expect_rc $? 2 "1 rank, 2 workers"
+  grep -q "the job has 1 ranks but the schedule has 2 workers" "$D/w1.err" || fail "env world size message"
+  PORT=$(free_port)
+  start_rank 0 --rounds 2 --seed 1 --run-dir "$D/s0" --timeout-s 30; p0=$!
+  start_rank 1 --rounds 2 --seed 2 --run-dir "$D/s1" --timeout-s 30; p1=$!
+  wait $p0; rc0=$?
+  wait $p1; rc1=$?
+  expect_rc $rc0 2 "rank 0 with another schedule"
+  expect_rc $rc1 2 "rank 1 with another schedule"
+  grep -q "holds schedule" "$D/rank0.err" || fail "schedule mismatch message"
+  "$RESIST" train --nproc 2 --model preact_resnet_small --dataset cifar10 --data-dir "$D/none" --rounds 1 \
+    --run-dir "$D/c" > /dev/null 2> "$D/c.err"
+  expect_rc $? 2 "missing CIFAR-10"
+  grep -q "cifar-10-binary.tar.gz" "$D/c.err" || fail "missing-data message does not say how to get it"
+  ;;
+nan_loss)
+  N=(--nproc 2 "${T[@]}" --rounds 6 --checkpoint-every 2 --run-dir "$D/n")
+  "$RESIST" train "${N[@]}" --fault-nan-at-round 3 > /dev/null 2> "$D/n.err"
+  expect_rc $? 1 "NaN loss"
+  grep -q "NaN" "$D/n.err" || fail "no NaN message"
+  grep -q "checkpoint of round 1" "$D/n.err" || fail "message does not name the intact checkpoint"
+  [ -f "$D/n/checkpoint.r1.rank0.pt" ] || fail "checkpoint of round 1 gone"
+  "$RESIST" train "${N[@]}" --resume > /dev/null 2> "$D/n2.err"
+  expect_rc $? 0 "resume after NaN"
+  ;;
+torchrun)
+  /usr/bin/python3 -c 'import torch.distributed.run' 2> /dev/null || { echo "skip: no python3-torch"; exit 77; }
+  TR=(/usr/bin/python3 "$(dirname "$0")/torchrun_compat.py" --nproc_per_node 2)
+  # Static rendezvous: the agent hosts the store (TORCHELASTIC_USE_AGENT_STORE=True), every rank a client.
+  "${TR[@]}" --master_port "$(free_port)" --no_python "$RESIST" train "${T[@]}" --rounds 2 --run-dir "$D/t1" \
+    > "$D/t1.out" 2> "$D/t1.err"
+  expect_rc $? 0 "torchrun (agent store)"
+  grep -q '"launcher": "torchrun"' "$D/t1/config.json" || fail "not detected as torchrun"
+  grep -q "test accuracy" "$D/t1.out" || fail "no accuracy line under torchrun"
+  # --standalone: c10d rendezvous, no agent store, rank 0 serves.
+  "${TR[@]}" --standalone --no_python "$RESIST" train "${T[@]}" --rounds 2 --run-dir "$D/t2" > /dev/null 2> "$D/t2.err"
+  expect_rc $? 0 "torchrun --standalone"
+  ;;
+*)
+  echo "usage: train_cli.sh nproc_run|resume|dead_rank|hung_rank|bad_input|nan_loss|torchrun"; exit 2 ;;
+esac
+echo "ok: $1"
