@@ -54,13 +54,11 @@ std::string read_text(const std::string& path, const char* what) {
   return ss.str();
 }
 
-} // namespace
-
-GpuTable GpuTable::parse(const std::string& text, const std::string& origin) {
-  static const std::vector<std::string> kHeader = {"kind", "fp32_tflops", "tf32_tflops", "mem_GBps",
-                                                   "fp32_efficiency", "tf32_efficiency", "mem_efficiency",
-                                                   "launch_us"};
-  GpuTable t;
+/// Calls `row(fields, line_no)` for every data row of a CSV whose first non-comment line must be `header`;
+/// blank lines and lines starting with '#' are skipped. Wrong headers and field counts are InputErrors.
+template <class Row>
+void for_each_csv_row(const std::string& text, const std::string& origin, const std::vector<std::string>& header,
+                      Row row) {
   std::istringstream in(text);
   std::string line;
   int line_no = 0;
@@ -70,13 +68,25 @@ GpuTable GpuTable::parse(const std::string& text, const std::string& origin) {
     if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
     const auto f = split_csv_line(line);
     if (!header_seen) {
-      if (f != kHeader)
-        throw InputError(fmt::format("{}:{}: expected the header '{}'", origin, line_no, fmt::join(kHeader, ",")));
+      if (f != header)
+        throw InputError(fmt::format("{}:{}: expected the header '{}'", origin, line_no, fmt::join(header, ",")));
       header_seen = true;
       continue;
     }
-    if (f.size() != kHeader.size())
-      throw InputError(fmt::format("{}:{}: expected {} fields, got {}", origin, line_no, kHeader.size(), f.size()));
+    if (f.size() != header.size())
+      throw InputError(fmt::format("{}:{}: expected {} fields, got {}", origin, line_no, header.size(), f.size()));
+    row(f, line_no);
+  }
+}
+
+} // namespace
+
+GpuTable GpuTable::parse(const std::string& text, const std::string& origin) {
+  static const std::vector<std::string> kHeader = {"kind", "fp32_tflops", "tf32_tflops", "mem_GBps",
+                                                   "fp32_efficiency", "tf32_efficiency", "mem_efficiency",
+                                                   "launch_us"};
+  GpuTable t;
+  for_each_csv_row(text, origin, kHeader, [&](const std::vector<std::string>& f, int line_no) {
     GpuKind g;
     g.name = f[0];
     g.fp32_flops = number(f[1], origin, line_no) * 1e12;
@@ -90,7 +100,7 @@ GpuTable GpuTable::parse(const std::string& text, const std::string& origin) {
       throw InputError(fmt::format("{}:{}: GPU '{}' needs positive FP32 peak, bandwidth and efficiencies", origin,
                                    line_no, g.name));
     t.kinds_[g.name] = g;
-  }
+  });
   if (t.kinds_.empty()) throw InputError(fmt::format("{}: no GPU kinds", origin));
   return t;
 }
@@ -122,28 +132,15 @@ std::vector<std::string> GpuTable::names() const {
 LayerProfile LayerProfile::read(const std::string& path) {
   const std::string text = read_text(path, "layer profile");
   LayerProfile p;
-  std::istringstream in(text);
-  std::string line;
-  int line_no = 0;
-  bool header_seen = false;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos || line[0] == '#') continue;
-    const auto f = split_csv_line(line);
-    if (!header_seen) {
-      if (f != std::vector<std::string>{"layer", "batch", "forward_s", "backward_s"})
-        throw InputError(fmt::format("{}:{}: expected the header 'layer,batch,forward_s,backward_s'", path, line_no));
-      header_seen = true;
-      continue;
-    }
-    if (f.size() != 4) throw InputError(fmt::format("{}:{}: expected 4 fields, got {}", path, line_no, f.size()));
+  for_each_csv_row(text, path, {"layer", "batch", "forward_s", "backward_s"},
+                   [&](const std::vector<std::string>& f, int line_no) {
     Entry e;
     e.batch = static_cast<int>(number(f[1], path, line_no));
     if (e.batch < 1) throw InputError(fmt::format("{}:{}: batch must be >= 1", path, line_no));
     e.forward_s = number(f[2], path, line_no);
     e.backward_s = number(f[3], path, line_no);
     p.layers[f[0]] = e;
-  }
+  });
   if (p.layers.empty()) throw InputError(fmt::format("{}: no layers in the profile", path));
   return p;
 }
