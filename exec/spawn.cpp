@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,10 +45,14 @@ pid_t start_rank(const std::vector<std::string>& argv, int rank, int nproc, int 
       "MASTER_ADDR=127.0.0.1",              fmt::format("MASTER_PORT={}", port),
       "RESIST_LOCAL_LAUNCHER=1",
   };
+  const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) throw Error(fmt::format("cannot start rank {}: fork failed: {}", rank, std::strerror(errno)));
   if (pid > 0) return pid;
-  // Child: only async-signal-safe work from here on until exec.
+  // Child: only async-signal-safe work from here on until exec. If the launcher dies (killed, Ctrl-C),
+  // the ranks go with it instead of training on as orphans.
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  if (::getppid() != parent) ::_exit(128 + SIGTERM); // the launcher died before prctl took effect
   for (auto& kv : env_kv) ::putenv(kv.data());
   std::vector<char*> args;
   std::string self = "/proc/self/exe";

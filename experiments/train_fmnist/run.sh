@@ -13,14 +13,12 @@ cd "$(dirname "$0")/../.."
 RESIST=${RESIST:-build-exec/bin/resist}
 OUT=experiments/train_fmnist/results
 mkdir -p "$OUT"
-COMMON=(--model preact_resnet_small --in-channels 1 --image-size 28 --dataset fashion_mnist
-        --train-size 20000 --epochs 3 --batch 128 --local-steps 20 --lr 0.05 --seed "${SEED:-1}"
-        --eval-every 6 --threads 1 --timeout-s 600 -q)
 for S in ${WORKERS:-2 4}; do
   for P in local_sgd resist; do
     NAME=${P}_S$S${SEED:+_seed$SEED}
     echo "== $P, $S workers, seed ${SEED:-1}"
-    "$RESIST" train --nproc "$S" --protocol "$P" "${COMMON[@]}" --run-dir "$OUT/$NAME" 2>&1 | tee "$OUT/$NAME.log"
+    "$RESIST" --config experiments/train_fmnist/config.toml train --nproc "$S" --protocol "$P" --seed "${SEED:-1}" \
+      -q --run-dir "$OUT/$NAME" 2>&1 | tee "$OUT/$NAME.log"
   done
 done
 python3 experiments/train_fmnist/summarize.py "$OUT"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end scenarios of `resist train` with real processes: train_cli.sh <scenario>, RESIST=<binary>.
-#   nproc_run  --nproc 2 writes the run directory; bytes equal core's; --schedule FILE gives the same run
+#   nproc_run  --nproc 2 writes the run directory; bytes equal core's; --schedule FILE gives the same run;
+#              killing the launcher ends its ranks
 #   resume     a run killed mid-way and resumed ends with bit-identical parameters to an uninterrupted one
 #   dead_rank  rank 1 is SIGKILLed mid-run: rank 0 fails with a clear error well within --timeout-s
 #   hung_rank  rank 1 stops (SIGSTOP): rank 0 fails after about --timeout-s instead of hanging
@@ -39,6 +40,14 @@ nproc_run)
     fail "timeline header"
   [ "$(wc -l < "$D/a/rounds.csv")" -eq 9 ] || fail "rounds.csv should have 4 rounds x 2 ranks"
   [ "$(wc -l < "$D/a/eval.csv")" -eq 3 ] || fail "eval.csv should have 2 evaluations"
+  # Ranks end with their launcher (killed or interrupted) instead of training on as orphans.
+  "$RESIST" train --nproc 2 "${T[@]}" --rounds 100000 --run-dir "$D/k" > /dev/null 2>&1 &
+  lp=$!
+  sleep 2
+  kill $lp
+  wait $lp
+  sleep 1
+  pgrep -f "run-dir $D/k" > /dev/null && fail "ranks outlived their launcher"
   # The same schedule from a file (the one the simulator replays) is the same run.
   "$RESIST" schedule "${T[@]:0:14}" --workers 2 --rounds 4 --out "$D/s.json" || fail "resist schedule"
   "$RESIST" train --nproc 2 --schedule "$D/s.json" --threads 1 -q --run-dir "$D/b" > /dev/null 2> "$D/b.err"
