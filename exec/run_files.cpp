@@ -128,27 +128,4 @@ void RunFiles::flush() const {
   write_file_atomic(dir_ + "/eval.csv", evals_to_csv(evals_));
 }
 
-Progress::Progress(int total_rounds, bool enabled)
-    : total_(total_rounds), enabled_(enabled), tty_(::isatty(STDERR_FILENO) != 0) {}
-
-void Progress::update(int done, double loss, double round_s, double accuracy) {
-  if (!enabled_) return;
-  const int tenth = total_ > 0 ? done * 10 / total_ : 10;
-  if (!tty_ && tenth == last_printed_ && accuracy < 0) return;
-  last_printed_ = tenth;
-  constexpr int kWidth = 24;
-  const int filled = total_ > 0 ? done * kWidth / total_ : kWidth;
-  const double eta_s = round_s * (total_ - done);
-  std::string line = fmt::format("[{}{}] round {}/{}  loss {:.4f}  {:.2f} s/round  eta {}:{:02d}",
-                                 std::string(static_cast<std::size_t>(filled), '='),
-                                 std::string(static_cast<std::size_t>(kWidth - filled), ' '), done, total_, loss,
-                                 round_s, static_cast<int>(eta_s) / 60, static_cast<int>(eta_s) % 60);
-  if (accuracy >= 0) line += fmt::format("  test acc {:.2f}%", 100 * accuracy);
-  std::cerr << (tty_ ? "\r" : "") << line << (tty_ ? "\x1b[K" : "\n") << std::flush;
-}
-
-void Progress::finish() {
-  if (enabled_ && tty_) std::cerr << "\n";
-}
-
 } // namespace resist::exec

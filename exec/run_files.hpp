@@ -64,17 +64,4 @@ private:
   std::vector<EvalRow> evals_;
 };
 
-/// A one-line progress bar on stderr (redrawn in place on a terminal, a line per ~10% otherwise).
-class Progress {
-public:
-  Progress(int total_rounds, bool enabled);
-  void update(int rounds_done, double loss, double round_s, double accuracy /* <0: none yet */);
-  void finish();
-
-private:
-  int total_;
-  bool enabled_, tty_;
-  int last_printed_ = -1;
-};
-
 } // namespace resist::exec

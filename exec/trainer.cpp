@@ -12,6 +12,7 @@
 #include "core/error.hpp"
 #include "core/model_zoo.hpp"
 #include "core/output.hpp"
+#include "core/progress.hpp"
 #include "core/rng.hpp"
 #include "core/schedule_io.hpp"
 #include "exec/aggregate.hpp"
@@ -264,7 +265,7 @@ TrainResult train(const TrainOptions& o) {
   auto now_s = [&] { return offset_s + std::chrono::duration<double>(Clock::now() - t_start).count(); };
 
   std::vector<int> partitioned = c.protocol == Protocol::resist ? sched.partitionable : std::vector<int>{};
-  Progress progress(rounds, o.progress && rank == 0);
+  Progress progress(o.progress && rank == 0 ? "train" : "", rounds);
   Pending pending;
   TrainResult result;
   result.run_dir = dir;
@@ -322,9 +323,13 @@ TrainResult train(const TrainOptions& o) {
     }
     if (eval_now || ckpt_now) gather_rows(comm, pending, files.get(), seq++);
     const double mean_loss = losses.finite_steps > 0 ? losses.loss_sum / losses.finite_steps : 0;
-    progress.update(r + 1, mean_loss, t3 - t0, eval_now ? last_acc : -1);
+    const double eta_s = (t3 - t0) * (rounds - r - 1);
+    progress.update(r + 1,
+                    fmt::format("rounds  loss {:.4f}  {:.2f} s/round  eta {}:{:02d}{}", mean_loss,
+                                t3 - t0, static_cast<int>(eta_s) / 60, static_cast<int>(eta_s) % 60,
+                                eval_now ? fmt::format("  test acc {:.2f}%", 100 * last_acc) : ""),
+                    eval_now);
   }
-  progress.finish();
   if (start >= rounds) { // resumed a finished run: evaluate what the checkpoint holds
     agg.gather_for_eval(rounds - 1);
     if (rank == 0) last_acc = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device).accuracy;

@@ -15,7 +15,7 @@
 #include "core/error.hpp"
 #include "core/ist_partition.hpp"
 #include "core/model_zoo.hpp"
-#include "sim/progress.hpp"
+#include "core/progress.hpp"
 
 namespace sg4 = simgrid::s4u;
 

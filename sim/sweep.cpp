@@ -8,7 +8,7 @@
 #include "core/model_zoo.hpp"
 #include "core/schedule.hpp"
 #include "sim/platform.hpp"
-#include "sim/progress.hpp"
+#include "core/progress.hpp"
 
 namespace resist::sim {
 
