@@ -25,6 +25,7 @@ struct ModelArgs {
   std::string algorithm = "reference";
   std::string gpu, gpu_table, profile, math = "fp32";
   double efficiency = 0;
+  int threads = 0;
   std::optional<double> collective_latency_s, group_create_s, group_create_per_peer_s;
   std::vector<std::string> slow_workers; // "W=FACTOR"
   bool no_reuse = false;
@@ -32,12 +33,18 @@ struct ModelArgs {
 
 void add_model_args(CLI::App& sub, ModelArgs& m) {
   sub.add_option("--algorithm", m.algorithm,
-                 "Collectives: reference (the ResIST code's per-tensor calls and per-block groups), ring, star "
-                 "or hierarchical (efficient: one flattened call, no group creation)")
+                 "Collectives: reference (the ResIST code's per-tensor calls and per-block groups), c10d (what "
+                 "`resist train` does: one flat all-reduce per holder set, cached groups, point-to-point "
+                 "delivery), ring, star or hierarchical (efficient: one flattened call, no group creation)")
       ->capture_default_str();
   sub.add_option("--gpu", m.gpu, "GPU kind for every worker instead of the platform's (platforms/gpus.csv)");
   sub.add_option("--gpu-table", m.gpu_table, "GPU table CSV instead of the built-in platforms/gpus.csv");
-  sub.add_option("--profile", m.profile, "Measured per-layer profile CSV (layer,batch,forward_s,backward_s)");
+  sub.add_option("--profile", m.profile,
+                 "Measured profile CSV from `resist profile` (per-layer times and the trainer's other costs; a "
+                 "legacy layer,batch,forward_s,backward_s file replaces only the layers it lists)");
+  sub.add_option("--threads", m.threads,
+                 "Intra-op threads per worker, as `resist train --threads` (0 = the profile's, else 1): what "
+                 "time-sharing a platform's cores (cores_per_node) divides");
   sub.add_option("--gpu-efficiency", m.efficiency,
                  "Override: achieved fraction of the FLOP peak for every GPU kind (0 = platforms/gpus.csv)");
   sub.add_option("--math", m.math, "Convolution math: fp32 or tf32 (Ampere and later)")->capture_default_str();
@@ -58,6 +65,7 @@ sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
   o.profile = m.profile;
   o.math = m.math;
   o.efficiency = m.efficiency;
+  o.threads = m.threads;
   if (m.collective_latency_s) o.params["collective_latency_s"] = *m.collective_latency_s;
   if (m.group_create_s) o.params["group_create_s"] = *m.group_create_s;
   if (m.group_create_per_peer_s) o.params["group_create_per_peer_s"] = *m.group_create_per_peer_s;

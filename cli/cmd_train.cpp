@@ -29,7 +29,8 @@ struct TrainArgs {
   bool workers_given = false;
 };
 
-/// This process's own command line (the launcher re-executes it for every rank).
+} // namespace
+
 std::vector<std::string> own_argv() {
   std::ifstream in("/proc/self/cmdline", std::ios::binary);
   const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -45,6 +46,8 @@ std::vector<std::string> own_argv() {
   }
   return argv;
 }
+
+namespace {
 
 void launch_local(const TrainArgs& a) {
   const auto exits = exec::spawn_local_ranks(own_argv(), a.nproc);

@@ -2,6 +2,9 @@
 #pragma once
 #include <CLI/CLI.hpp>
 
+#include <string>
+#include <vector>
+
 namespace resist::cli {
 
 void add_model_command(CLI::App& app);     // resist model
@@ -20,5 +23,10 @@ inline void add_core_commands(CLI::App& app) {
 
 void add_simulate_commands(CLI::App& app); // resist simulate, resist sweep (sim/)
 void add_train_commands(CLI::App& app);    // resist train (exec/)
+void add_profile_command(CLI::App& app);   // resist profile (exec/)
+void add_validate_command(CLI::App& app);  // resist validate (sim/; measures with exec/ when built)
+
+/// This process's own command line (a local launcher re-executes it for every rank).
+std::vector<std::string> own_argv();
 
 } // namespace resist::cli

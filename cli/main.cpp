@@ -28,6 +28,10 @@ int main(int argc, char** argv) {
 #endif
 #ifdef RESIST_HAVE_EXEC
   resist::cli::add_train_commands(app);
+  resist::cli::add_profile_command(app);
+#endif
+#ifdef RESIST_HAVE_SIM
+  resist::cli::add_validate_command(app);
 #endif
   try {
     app.parse(argc, argv);

@@ -134,6 +134,36 @@ Work Comm::allreduce(torch::Tensor& t, const std::vector<int>& members) {
   return group_for(members).allreduce(v, o);
 }
 
+Work Comm::broadcast(torch::Tensor& t, int root) {
+  std::vector<torch::Tensor> v{t};
+  c10d::BroadcastOptions o;
+  o.rootRank = root;
+  o.timeout = to_ms(options_.timeout_s);
+  return world_->broadcast(v, o);
+}
+
+Work Comm::reduce(torch::Tensor& t, int root) {
+  std::vector<torch::Tensor> v{t};
+  c10d::ReduceOptions o;
+  o.rootRank = root;
+  o.reduceOp = c10d::ReduceOp::SUM;
+  o.timeout = to_ms(options_.timeout_s);
+  return world_->reduce(v, o);
+}
+
+double Comm::probe_group_create(const std::vector<int>& members, const std::string& tag) {
+  const auto me = std::find(members.begin(), members.end(), rank_);
+  if (me == members.end()) return 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  try {
+    auto prefixed = c10::make_intrusive<c10d::PrefixStore>("probe/" + tag + "/" + join(members), store_);
+    auto group = make_group(prefixed, static_cast<int>(me - members.begin()), static_cast<int>(members.size()));
+  } catch (const std::exception& e) {
+    throw Error(fmt::format("rank {}: creating a probe process group of ranks {{{}}} failed: {}", rank_, join(members), e.what()));
+  }
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 Work Comm::send(torch::Tensor& t, int dst, int tag) {
   std::vector<torch::Tensor> v{t};
   handed_out_bytes += tensor_bytes(t);

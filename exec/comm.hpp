@@ -57,6 +57,12 @@ public:
 
   /// SUM all-reduce of `t` over `members` (ascending, this rank included; everyone = the world group).
   Work allreduce(torch::Tensor& t, const std::vector<int>& members);
+  /// Broadcast from `root` / SUM reduce to `root` (world ranks) over the world group (`resist profile --comm`).
+  Work broadcast(torch::Tensor& t, int root);
+  Work reduce(torch::Tensor& t, int root);
+  /// Creates and drops a process group of `members` under a fresh store prefix; seconds it took this
+  /// rank (members only; others return 0 at once). Measures what ensure_groups pays per new group.
+  double probe_group_create(const std::vector<int>& members, const std::string& tag);
   Work send(torch::Tensor& t, int dst, int tag);
   Work recv(torch::Tensor& t, int src, int tag);
   /// `timeout_s` <= 0: the configured timeout (a longer one suits waiting for rank 0's evaluation).

@@ -18,7 +18,8 @@ namespace resist::exec {
 namespace {
 
 const char* kRoundsHeader = "round,rank,steps,loss,compute_s,communication_s,overhead_s,bytes_sent,bytes_received,"
-                            "predicted_sent,predicted_received,c10d_out_bytes,c10d_in_bytes";
+                            "predicted_sent,predicted_received,c10d_out_bytes,c10d_in_bytes,compute_cpu_s,communication_cpu_s,"
+                            "overhead_cpu_s";
 const char* kEvalHeader = "round,accuracy,loss,images,eval_s";
 
 std::vector<std::vector<std::string>> csv_rows(const std::string& text, const char* header, std::size_t fields) {
@@ -50,15 +51,16 @@ std::string read_text(const std::string& path) {
 std::string rounds_to_csv(const std::vector<RoundRow>& rows, bool header) {
   std::string out = header ? std::string(kRoundsHeader) + "\n" : "";
   for (const auto& r : rows)
-    out += fmt::format("{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{},{},{}\n", r.round, r.rank, r.steps, r.loss,
-                       r.compute_s, r.communication_s, r.overhead_s, r.bytes_sent, r.bytes_received, r.predicted_sent,
-                       r.predicted_received, r.c10d_out_bytes, r.c10d_in_bytes);
+    out += fmt::format("{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{},{},{},{},{},{},{:.6f},{:.6f},{:.6f}\n", r.round, r.rank,
+                       r.steps, r.loss, r.compute_s, r.communication_s, r.overhead_s, r.bytes_sent, r.bytes_received,
+                       r.predicted_sent, r.predicted_received, r.c10d_out_bytes, r.c10d_in_bytes, r.compute_cpu_s,
+                       r.communication_cpu_s, r.overhead_cpu_s);
   return out;
 }
 
 std::vector<RoundRow> rounds_from_csv(const std::string& text) {
   std::vector<RoundRow> out;
-  for (const auto& f : csv_rows(text, kRoundsHeader, 13)) {
+  for (const auto& f : csv_rows(text, kRoundsHeader, 16)) {
     RoundRow r;
     r.round = std::stoi(f[0]);
     r.rank = std::stoi(f[1]);
@@ -73,6 +75,9 @@ std::vector<RoundRow> rounds_from_csv(const std::string& text) {
     r.predicted_received = std::stoll(f[10]);
     r.c10d_out_bytes = std::stoll(f[11]);
     r.c10d_in_bytes = std::stoll(f[12]);
+    r.compute_cpu_s = std::stod(f[13]);
+    r.communication_cpu_s = std::stod(f[14]);
+    r.overhead_cpu_s = std::stod(f[15]);
     out.push_back(r);
   }
   return out;

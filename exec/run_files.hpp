@@ -1,7 +1,7 @@
 // The files of a run directory that rank 0 writes (atomically, after every flush):
 //   timeline.csv  core's timeline columns, per round and rank: compute / communication / overhead events
-//   rounds.csv    per round and rank: loss, seconds per phase, payload bytes measured and core's prediction,
-//                 bytes handed to c10d
+//   rounds.csv    per round and rank: loss, wall and CPU seconds per phase, payload bytes measured and core's
+//                 prediction, bytes handed to c10d
 //   eval.csv      per evaluation: test accuracy and loss
 // and the console progress bar.
 #pragma once
@@ -27,6 +27,11 @@ struct RoundRow {
   std::int64_t predicted_received = 0;
   std::int64_t c10d_out_bytes = 0; // tensor bytes handed to c10d calls (what Gloo / NCCL then moves)
   std::int64_t c10d_in_bytes = 0;
+  // CPU seconds of the rank's process (all threads) over the same spans: how much of a core it had.
+  // Data parallel: the steps' all-reduces are inside compute_cpu_s (their CPU is not split out).
+  double compute_cpu_s = 0;
+  double communication_cpu_s = 0;
+  double overhead_cpu_s = 0;
 };
 
 struct EvalRow {

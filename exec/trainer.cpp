@@ -20,6 +20,7 @@
 #include "exec/comm.hpp"
 #include "exec/data.hpp"
 #include "exec/net.hpp"
+#include "exec/profile.hpp"
 #include "exec/run_files.hpp"
 #include "exec/step.hpp"
 #include "exec/train.hpp"
@@ -120,6 +121,12 @@ int common_checkpoint_round(Comm& comm, const std::string& dir) {
 nlohmann::json resolved_config(const TrainOptions& o, const Setup& s, const LaunchInfo& launch, const std::string& dir) {
   nlohmann::json j = to_json(s.schedule.config);
   j["schedule_hash"] = s.hash;
+  // What `resist validate` needs to simulate this run as it ran: the collective pattern (sim's
+  // --algorithm c10d is exec/aggregate.cpp's), threads and ranks per machine, the machine's load.
+  j["measured"] = {{"collective", "c10d"},
+                   {"cores", static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))},
+                   {"local_world_size", launch.local_world_size},
+                   {"load_avg_start", load_average_1m()}};
   j["train"] = {{"world_size", launch.world_size}, {"launcher", launch.source}, {"backend", o.backend},
                 {"device", o.device},              {"threads", s.threads},       {"timeout_s", o.timeout_s},
                 {"eval_every", o.eval_every},      {"checkpoint_every", o.checkpoint_every},
@@ -162,12 +169,14 @@ LossCheck check_losses(Comm& comm, const StepStats& st, int round, const torch::
   return out;
 }
 
-/// One round of one rank as measured: t0 local steps t1 loss check t2 [group creation] sync t3.
+/// One round of one rank as measured: t0 local steps t1 loss check t2 [group creation] sync t3, and the
+/// process's CPU seconds at the same instants.
 struct RoundTimes {
   int round, rank;
   const StepStats& steps;
   const SyncStats& sync;
   double t0, t1, t2, t3;
+  double c0, c1, c2, c3;
   bool data_parallel;
 };
 
@@ -178,7 +187,8 @@ RoundRow record_round(Pending& pending, const RoundTimes& m, const WorkerBytes& 
   const int finite = st.steps - st.nonfinite;
   const RoundRow row{m.round, m.rank, st.steps, finite > 0 ? st.loss_sum / finite : 0, st.compute_s,
                      (m.t2 - m.t1) + (m.t3 - m.t2 - sync.group_create_s) + st.communication_s, sync.group_create_s,
-                     sync.bytes_sent, sync.bytes_received, predicted.sent, predicted.received, c10d_out, c10d_in};
+                     sync.bytes_sent, sync.bytes_received, predicted.sent, predicted.received, c10d_out, c10d_in,
+                     m.c1 - m.c0, m.c3 - m.c1, 0.0};
   pending.rows.push_back(row);
   auto event = [&](Phase ph, double a, double b, std::int64_t sent, std::int64_t recv, const char* label) {
     pending.events.push_back({m.round, m.rank, ph, a, b, sent, recv, label});
@@ -222,6 +232,7 @@ TrainResult train(const TrainOptions& o) {
     throw InputError(fmt::format("the job has {} ranks but the schedule has {} workers (--workers): start one rank "
                                  "per worker", world, c.workers));
   const int rounds = static_cast<int>(sched.rounds.size());
+  const double load_avg_start = load_average_1m();
   const std::string dir = o.run_dir.empty() ? "runs/" + s.hash.substr(s.hash.find(':') + 1, 12) : o.run_dir;
   fs::create_directories(dir);
 
@@ -261,6 +272,7 @@ TrainResult train(const TrainOptions& o) {
   }
   const double offset_s = std::stod(comm.all_gather_strings("clock", files ? fmt::format("{:.9f}", files->time_offset_s()) : "")[0]);
   comm.barrier("start");
+  const double startup_s = process_age_s(); // process start to the first step: load, data, rendezvous
   const auto t_start = Clock::now();
   auto now_s = [&] { return offset_s + std::chrono::duration<double>(Clock::now() - t_start).count(); };
 
@@ -281,12 +293,15 @@ TrainResult train(const TrainOptions& o) {
     for (int b : round.workers[static_cast<std::size_t>(rank)].blocks) active[static_cast<std::size_t>(b)] = true;
 
     const std::int64_t out0 = comm.handed_out_bytes, in0 = comm.handed_in_bytes;
+    const double c0 = process_cpu_s();
     const double t0 = now_s();
     const StepStats st = train_round(*net, sampler, round, c, active, s.device, dp ? &agg : nullptr,
                                      r == o.nan_at_round && rank == 0);
     const double t1 = now_s();
+    const double c1 = process_cpu_s();
     const LossCheck losses = check_losses(comm, st, r, s.device);
     const double t2 = now_s();
+    const double c2 = process_cpu_s();
     if (!losses.bad_ranks.empty())
       throw Error(fmt::format("round {}: the training loss became NaN or infinite on rank(s) {}; stopped before "
                               "aggregating. {}", r, join(losses.bad_ranks),
@@ -296,9 +311,10 @@ TrainResult train(const TrainOptions& o) {
     if (!dp) sync = agg.sync_round(r);
     if (s.device.is_cuda()) torch::cuda::synchronize();
     const double t3 = now_s();
+    const double c3 = process_cpu_s();
 
     const auto predicted = payload_bytes(round_comm_plan(sched, s.model, r), world)[static_cast<std::size_t>(rank)];
-    const RoundRow row = record_round(pending, {r, rank, st, sync, t0, t1, t2, t3, dp}, predicted,
+    const RoundRow row = record_round(pending, {r, rank, st, sync, t0, t1, t2, t3, c0, c1, c2, c3, dp}, predicted,
                                       comm.handed_out_bytes - out0, comm.handed_in_bytes - in0);
     if (row.bytes_sent != row.predicted_sent || row.bytes_received != row.predicted_received) result.bytes_match = false;
 
@@ -341,8 +357,14 @@ TrainResult train(const TrainOptions& o) {
     std::vector<RoundRow> all_rows = files->rounds();
     for (const auto& row : all_rows)
       if (row.bytes_sent != row.predicted_sent || row.bytes_received != row.predicted_received) result.bytes_match = false;
+    double eval_s = 0;
+    for (const auto& e : files->evals()) eval_s += e.eval_s;
     nlohmann::json summary = {{"schedule_hash", s.hash}, {"rounds", rounds}, {"final_accuracy", last_acc},
-                              {"params_hash", result.params_hash}, {"bytes_match_core", result.bytes_match}};
+                              {"params_hash", result.params_hash}, {"bytes_match_core", result.bytes_match},
+                              {"startup_s", startup_s}, {"eval_s", eval_s},
+                              {"train_wall_s", std::chrono::duration<double>(Clock::now() - t_start).count()},
+                              {"evaluations", files->evals().size()},
+                              {"load_avg_start", load_avg_start}, {"load_avg_end", load_average_1m()}};
     write_file_atomic(dir + "/summary.json", summary.dump(2) + "\n");
   }
   comm.barrier("finish"); // rank 0 hosts the store: it leaves last

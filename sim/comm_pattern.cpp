@@ -3,21 +3,25 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/error.hpp"
 
 namespace resist::sim {
 
-std::string CollectiveChoice::name() const { return reference ? "reference" : to_string(algorithm); }
+std::string CollectiveChoice::name() const {
+  return c10d ? "c10d" : reference ? "reference" : to_string(algorithm);
+}
 
 CollectiveChoice parse_collective(const std::string& name) {
   if (name == "reference") return {};
+  if (name == "c10d") return {false, true, Algorithm::ring};
   try {
-    return {false, parse_algorithm(name)};
+    return {false, false, parse_algorithm(name)};
   } catch (const InputError&) {
     throw InputError(
-        fmt::format("unknown collective algorithm '{}' (known: reference, ring, star, hierarchical)", name));
+        fmt::format("unknown collective algorithm '{}' (known: reference, c10d, ring, star, hierarchical)", name));
   }
 }
 
@@ -79,8 +83,8 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
     finish(op);
     ops.push_back(std::move(op));
   };
-  if (!choice.reference) {
-    for (const Exchange& e : plan.exchanges) add(make_op(e, choice.algorithm, 1, node_of));
+  if (!choice.reference || choice.c10d) { // c10d: data parallel only here (make_c10d_ops does the rest)
+    for (const Exchange& e : plan.exchanges) add(make_op(e, choice.c10d ? Algorithm::ring : choice.algorithm, 1, node_of));
     return ops;
   }
   int shared_tensors = 0;
@@ -113,6 +117,58 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
     case Protocol::data_parallel: add(make_op(e, Algorithm::ring, 1, {})); break;
     case Protocol::ist: add(make_op(e, Algorithm::star, 1, {})); break;
     }
+  }
+  return ops;
+}
+
+std::vector<SyncOp> make_c10d_ops(const CommPlan& plan, int workers, std::vector<std::vector<int>>& created) {
+  std::vector<SyncOp> ops;
+  // 1-2. One flat all-reduce per holder set, in the order of the sets (std::map, as the trainer walks them).
+  std::map<std::vector<int>, std::int64_t> by_set;
+  for (const Exchange& e : plan.exchanges) by_set[e.contributors] += e.bytes;
+  std::vector<std::vector<int>> new_groups;
+  for (const auto& [set, bytes] : by_set) {
+    if (set.size() < 2) continue;
+    const bool world = static_cast<int>(set.size()) == workers;
+    if (!world && std::find(created.begin(), created.end(), set) == created.end()) {
+      created.push_back(set);
+      new_groups.push_back(set);
+    }
+  }
+  for (const auto& [set, bytes] : by_set) {
+    if (set.size() < 2) continue;
+    Exchange e{fmt::format("allreduce {{{}}}", fmt::join(set, ",")), bytes, set, set, 1};
+    SyncOp op = make_op(e, Algorithm::ring, 1, {});
+    finish(op);
+    ops.push_back(std::move(op));
+  }
+  // Group creation happens before the first all-reduce, on the members of each new group.
+  if (!new_groups.empty()) {
+    SyncOp create;
+    create.exchange.label = "group_create";
+    create.groups = new_groups;
+    create.tensors = 0; // no collective call, only the groups
+    finish(create);
+    ops.insert(ops.begin(), std::move(create));
+  }
+  // 3. Deliveries: block by block, next round's holders that lack it, sources in turn.
+  std::map<std::pair<int, int>, std::int64_t> by_pair;
+  for (const Exchange& e : plan.exchanges) {
+    std::size_t k = 0;
+    for (int dst : e.receivers) {
+      if (std::binary_search(e.contributors.begin(), e.contributors.end(), dst) || e.contributors.empty()) continue;
+      by_pair[{e.contributors[k++ % e.contributors.size()], dst}] += e.bytes;
+    }
+  }
+  if (!by_pair.empty()) {
+    SyncOp deliver;
+    deliver.exchange.label = "deliver";
+    for (const auto& [pair, bytes] : by_pair) {
+      deliver.transfers.push_back({pair.first, pair.second, bytes, 0});
+      deliver.exchange.bytes += bytes;
+    }
+    finish(deliver);
+    ops.push_back(std::move(deliver));
   }
   return ops;
 }

@@ -9,6 +9,12 @@
 // per gradient bucket. IST under `reference` goes through a parameter server (star).
 // Any other choice (ring, star, hierarchical) uses that algorithm for every exchange, with the tensors
 // flattened into one buffer (one call) and no group creation: an efficient implementation.
+// `c10d` is what our own trainer does (exec/aggregate.cpp), so that `resist validate` simulates the
+// pattern that was measured: blocks grouped by holder set, one flat ring all-reduce per set of two or
+// more (a process group created the first time a set other than the world appears, then cached), then
+// one point-to-point buffer per (source, destination) pair delivering blocks to next round's new
+// holders (source: the holders in turn). Data parallel under c10d: one ring all-reduce per gradient
+// bucket, started after the whole backward (the trainer does not overlap yet).
 #pragma once
 #include <string>
 #include <vector>
@@ -22,10 +28,11 @@ namespace resist::sim {
 
 struct CollectiveChoice {
   bool reference = true;
+  bool c10d = false; // the trainer's pattern (takes precedence over `algorithm`)
   Algorithm algorithm = Algorithm::ring; // when not reference
   std::string name() const;
 };
-/// "reference", "ring", "star" or "hierarchical"; throws InputError naming the value.
+/// "reference", "c10d", "ring", "star" or "hierarchical"; throws InputError naming the value.
 CollectiveChoice parse_collective(const std::string& name);
 
 /// One exchange as the simulator replays it.
@@ -47,6 +54,10 @@ int block_tensors(const Block& block);
 std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Protocol protocol,
                                   const std::vector<int>& partitionable, const CollectiveChoice& choice,
                                   const std::vector<int>& node_of_worker);
+
+/// The trainer's pattern for one round (see above). `created` holds the process groups that exist
+/// already (member lists); the groups this round creates are added to it.
+std::vector<SyncOp> make_c10d_ops(const CommPlan& plan, int workers, std::vector<std::vector<int>>& created);
 
 /// Fixed-cost seconds `worker` pays in `op`: process groups it is a member of
 /// (group_create_s + group_create_per_peer_s x other members each) and its collective calls

@@ -129,22 +129,6 @@ std::vector<std::string> GpuTable::names() const {
   return out;
 }
 
-LayerProfile LayerProfile::read(const std::string& path) {
-  const std::string text = read_text(path, "layer profile");
-  LayerProfile p;
-  for_each_csv_row(text, path, {"layer", "batch", "forward_s", "backward_s"},
-                   [&](const std::vector<std::string>& f, int line_no) {
-    Entry e;
-    e.batch = static_cast<int>(number(f[1], path, line_no));
-    if (e.batch < 1) throw InputError(fmt::format("{}:{}: batch must be >= 1", path, line_no));
-    e.forward_s = number(f[2], path, line_no);
-    e.backward_s = number(f[3], path, line_no);
-    p.layers[f[0]] = e;
-  });
-  if (p.layers.empty()) throw InputError(fmt::format("{}: no layers in the profile", path));
-  return p;
-}
-
 StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode math, int batch) {
   const bool matmul = layer.kind == LayerKind::conv2d || layer.kind == LayerKind::linear;
   const double flops_per_s = matmul ? gpu.matmul_flops(math) : gpu.fp32_flops * gpu.fp32_efficiency;
@@ -164,14 +148,7 @@ StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode ma
 }
 
 std::vector<StepTime> block_step_times(const Model& model, const GpuKind& gpu, MathMode math, int batch,
-                                       const LayerProfile* profile) {
-  if (profile) // every profiled layer must exist, so a profile of another model is caught
-    for (const auto& [name, entry] : profile->layers) {
-      bool found = false;
-      for (const Block& b : model.blocks)
-        for (const Layer& l : b.layers) found = found || l.name == name;
-      if (!found) throw InputError(fmt::format("layer profile names '{}', which {} lacks", name, model.name));
-    }
+                                       const Profile* profile) {
   std::vector<StepTime> out;
   for (const Block& b : model.blocks) {
     StepTime sum;
@@ -183,6 +160,7 @@ std::vector<StepTime> block_step_times(const Model& model, const GpuKind& gpu, M
           const double scale = static_cast<double>(batch) / it->second.batch;
           t.forward_s = it->second.forward_s * scale;
           t.backward_s = it->second.backward_s * scale;
+          if (profile->complete()) t.update_s = 0; // measured as the profile's @optimizer_step
         }
       }
       sum.forward_s += t.forward_s;

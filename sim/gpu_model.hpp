@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/model.hpp"
+#include "core/profile.hpp"
 
 namespace resist::sim {
 
@@ -47,19 +48,6 @@ private:
   std::map<std::string, GpuKind> kinds_;
 };
 
-/// A measured per-layer profile: seconds of forward and backward per layer at some batch size.
-/// CSV header `layer,batch,forward_s,backward_s`; times scale linearly with the batch.
-struct LayerProfile {
-  struct Entry {
-    int batch = 1;
-    double forward_s = 0;
-    double backward_s = 0;
-  };
-  std::map<std::string, Entry> layers;
-
-  /// Throws InputError naming the file and line.
-  static LayerProfile read(const std::string& path);
-};
 
 /// Seconds of one block (or layer) for one local step.
 struct StepTime {
@@ -75,8 +63,9 @@ struct StepTime {
 /// forward, twice backward) and the parameters (read forward and backward, gradient written).
 StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode math, int batch);
 
-/// Per-block step times of a model on one GPU kind (profile entries replace the roofline of their layers).
+/// Per-block step times of a model on one GPU kind (profile entries replace the roofline of their layers;
+/// times scale linearly with the batch). The profile must have been checked against the model.
 std::vector<StepTime> block_step_times(const Model& model, const GpuKind& gpu, MathMode math, int batch,
-                                       const LayerProfile* profile = nullptr);
+                                       const Profile* profile = nullptr);
 
 } // namespace resist::sim

@@ -81,6 +81,7 @@ void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& va
   else if (key == "oversubscription") s.oversubscription = num();
   else if (key == "slow_workers") s.slow_workers = parse_int_list(key, value, o);
   else if (key == "slow_factor") s.slow_factor = num();
+  else if (key == "cores_per_node") s.cores_per_node = static_cast<int>(num());
   else if (std::find(param_names().begin(), param_names().end(), key) != param_names().end()) d.params[key] = num();
   else if (key == "name" || key == "description" || key == "source") {
   } else
@@ -89,8 +90,9 @@ void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& va
 
 void check_spec(const PlatformDesc& d) {
   const ParametricSpec& s = d.spec;
-  if (s.nodes < 0 || s.gpus_per_node < 1 || s.nics_per_node < 1 || s.nodes_per_leaf < 1)
-    throw InputError(fmt::format("{}: nodes >= 0, gpus_per_node, nics_per_node, nodes_per_leaf >= 1", d.origin));
+  if (s.nodes < 0 || s.gpus_per_node < 1 || s.nics_per_node < 1 || s.nodes_per_leaf < 1 || s.cores_per_node < 0)
+    throw InputError(fmt::format("{}: nodes >= 0, cores_per_node >= 0, gpus_per_node, nics_per_node, nodes_per_leaf >= 1",
+                                 d.origin));
   if (s.intra_bw_GBps <= 0 || s.nic_bw_GBps <= 0 || s.oversubscription <= 0 || s.slow_factor <= 0)
     throw InputError(fmt::format("{}: bandwidths, oversubscription and slow_factor must be > 0", d.origin));
   if (s.intra_latency_us < 0 || s.inter_latency_us < 0)
@@ -267,6 +269,12 @@ std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const Platfo
     if (!(w.speed_factor > 0))
       throw InputError(fmt::format("{}: host {} has speed_factor {}; must be > 0", desc.origin, h->get_name(),
                                    w.speed_factor));
+    if (const char* c = h->get_property("compute_host")) {
+      w.compute_host = simgrid::s4u::Host::by_name_or_null(c);
+      if (!w.compute_host)
+        throw InputError(fmt::format("{}: host {} names compute_host '{}', which does not exist", desc.origin,
+                                     h->get_name(), c));
+    }
     if (const char* n = h->get_property("node")) {
       w.node = static_cast<int>(parse_number("node", n, desc.origin));
     } else {

@@ -4,7 +4,9 @@
 // below. The files under platforms/ are compiled in and resolve by name (`aws_p3_8xlarge`).
 //
 // Worker host properties (XML): gpu (a kind of platforms/gpus.csv), speed_factor (1 = nominal; 0.5 =
-// a straggler at half speed), node (index for the hierarchical algorithm; default: the host's zone).
+// a straggler at half speed), node (index for the hierarchical algorithm; default: the host's zone),
+// compute_host (a host whose cores the worker's compute runs on, shared with every worker naming it:
+// time-sharing; SimGrid divides its cores among the executions running at once).
 #pragma once
 #include <map>
 #include <string>
@@ -45,6 +47,8 @@ struct ParametricSpec {
   double oversubscription = 1;    // fat-tree: leaf downlink capacity over uplink capacity
   std::vector<int> slow_workers;  // workers at slow_factor speed
   double slow_factor = 1;
+  int cores_per_node = 0;         // > 0: the node's workers time-share this many cores (CPU ranks, or
+                                  // processes sharing a device); 0: every worker has its own device
 };
 
 struct PlatformDesc {
@@ -65,6 +69,7 @@ PlatformDesc parse_parametric(const std::string& text, bool toml, const std::str
 
 struct WorkerHost {
   simgrid::s4u::Host* host = nullptr;
+  simgrid::s4u::Host* compute_host = nullptr; // shared cores (time-sharing); nullptr: its own device
   std::string gpu;
   double speed_factor = 1;
   int node = 0;

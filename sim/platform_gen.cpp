@@ -31,12 +31,15 @@ struct Zone {
 Zone build_node(const ParametricSpec& s, int node, sg4::NetZone* parent, int first_worker) {
   auto* zone = sg4::create_star_zone(fmt::format("node{}", node));
   zone->set_parent(parent);
+  if (s.cores_per_node > 0) // the cores the node's workers time-share; 1 Gflop/s per core
+    zone->create_host(fmt::format("node{}-cpu", node), 1e9)->set_core_count(s.cores_per_node)->seal();
   for (int g = 0; g < s.gpus_per_node; ++g) {
     const int worker = first_worker + g;
     auto* host = zone->create_host(fmt::format("node{}-gpu{}", node, g), 1e12);
     host->set_property("gpu", s.gpu);
     const bool slow = std::find(s.slow_workers.begin(), s.slow_workers.end(), worker) != s.slow_workers.end();
     host->set_property("speed_factor", fmt::format("{}", slow ? s.slow_factor : 1.0));
+    if (s.cores_per_node > 0) host->set_property("compute_host", fmt::format("node{}-cpu", node));
     host->seal();
     auto* port = zone->create_split_duplex_link(fmt::format("node{}-gpu{}-port", node, g), s.intra_bw_GBps * 1e9)
                      ->set_latency(s.intra_latency_us * 1e-6)

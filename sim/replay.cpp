@@ -32,18 +32,45 @@ std::vector<bool> held_blocks(const RunContext& ctx, int round, int w) {
   return held;
 }
 
-/// Seconds of one local step of worker w in round r: the blocks it holds (IST: its share of the weights).
-double step_s(const RunContext& ctx, int round, int w) {
-  const auto held = held_blocks(ctx, round, w);
-  double s = 0;
-  for (std::size_t b = 0; b < held.size(); ++b)
-    if (held[b]) s += ctx.block_times[static_cast<std::size_t>(w)][b].total_s();
-  if (ctx.schedule.config.protocol == Protocol::ist) {
-    const auto part = ist_partition_for_round(ctx.model, ctx.schedule.config.workers, ctx.schedule.config.seed, round);
-    s *= static_cast<double>(ist_worker_params(ctx.model, part, w) + ist_shared_params(ctx.model)) /
-         static_cast<double>(ctx.model.params());
+/// Share of the model's parameters, and of its layers' measured seconds (layer count without a
+/// profile), in the blocks `held`.
+struct HeldShare {
+  double params = 1;
+  double layers = 1;
+};
+HeldShare held_share(const Model& model, const std::vector<bool>& held, const Profile* profile) {
+  double p = 0, l = 0, pt = 0, lt = 0;
+  for (std::size_t b = 0; b < held.size(); ++b) {
+    const double bp = static_cast<double>(model.blocks[b].params());
+    double bl = 0;
+    for (const Layer& layer : model.blocks[b].layers) {
+      const ProfileEntry* e = nullptr;
+      if (profile)
+        if (const auto it = profile->layers.find(layer.name); it != profile->layers.end()) e = &it->second;
+      bl += e ? e->forward_s + e->backward_s : 1.0;
+    }
+    pt += bp;
+    lt += bl;
+    if (held[b]) {
+      p += bp;
+      l += bl;
+    }
   }
-  return s;
+  return {pt > 0 ? p / pt : 1, lt > 0 ? l / lt : 1};
+}
+
+/// Measured costs outside the layers of one step: (before the backward, after it).
+std::pair<double, double> step_costs_s(const RunContext& ctx, const HeldShare& share) {
+  if (!ctx.profile) return {0, 0};
+  const int batch = ctx.schedule.config.batch;
+  const Profile& p = *ctx.profile;
+  const ProfileEntry batch_e = p.cost(profile_cost::batch, batch), loss = p.cost(profile_cost::loss, batch),
+                     autograd = p.cost(profile_cost::autograd, batch), zero = p.cost(profile_cost::zero_grad, batch),
+                     opt = p.cost(profile_cost::optimizer_step, batch);
+  const double before = batch_e.forward_s + loss.forward_s + zero.forward_s * share.params +
+                        autograd.forward_s * share.layers;
+  const double after = loss.backward_s + autograd.backward_s * share.layers + opt.forward_s * share.params;
+  return {before, after};
 }
 
 /// DDP: backward runs from the last block to the first; a bucket is ready once its block is done.
@@ -54,6 +81,10 @@ OverlapStep overlap_step(const RunContext& ctx, int w) {
     st.forward_s += b.forward_s;
     st.update_s += b.update_s;
   }
+  const auto [before_s, after_s] = step_costs_s(ctx, {});
+  const double speed = ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
+  st.forward_s += before_s / speed;
+  st.update_s += after_s / speed;
   int next = static_cast<int>(t.size()) - 1; // next block whose backward has not run
   for (const GradientBucket& bucket : gradient_buckets(ctx.model)) {
     double s = 0;
@@ -70,23 +101,65 @@ template <typename T> void put(std::string& key, const T& v) {
 
 } // namespace
 
+double step_s(const RunContext& ctx, int round, int w) {
+  const auto held = held_blocks(ctx, round, w);
+  double s = 0;
+  for (std::size_t b = 0; b < held.size(); ++b)
+    if (held[b]) s += ctx.block_times[static_cast<std::size_t>(w)][b].total_s();
+  const auto [before_s, after_s] = step_costs_s(ctx, held_share(ctx.model, held, ctx.profile));
+  s += (before_s + after_s) / ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
+  if (ctx.schedule.config.protocol == Protocol::ist) {
+    const auto part = ist_partition_for_round(ctx.model, ctx.schedule.config.workers, ctx.schedule.config.seed, round);
+    s *= static_cast<double>(ist_worker_params(ctx.model, part, w) + ist_shared_params(ctx.model)) /
+         static_cast<double>(ctx.model.params());
+  }
+  return s;
+}
+
+double round_fixed_s(const RunContext& ctx, int round, int w) {
+  if (!ctx.profile) return 0;
+  const HeldShare share = held_share(ctx.model, held_blocks(ctx, round, w), ctx.profile);
+  return ctx.profile->cost(profile_cost::optimizer_create, ctx.schedule.config.batch).forward_s * share.params /
+         ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
+}
+
 RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
   const Schedule& sched = ctx.schedule;
   const Protocol protocol = sched.config.protocol;
   RoundInput in;
   in.round = round;
   in.workers = sched.config.workers;
+  in.threads = ctx.threads;
   const CommPlan plan = round_comm_plan(sched, ctx.model, round);
-  in.ops = make_sync_ops(plan, ctx.model, protocol, ctx.reference_blocks, parse_collective(ctx.options.collective),
-                         ctx.node_of_worker);
+  const CollectiveChoice choice = parse_collective(ctx.options.collective);
+  if (choice.c10d && protocol != Protocol::data_parallel) {
+    in.ops = make_c10d_ops(plan, in.workers, ctx.created_groups);
+  } else {
+    in.ops = make_sync_ops(plan, ctx.model, protocol, ctx.reference_blocks, choice, ctx.node_of_worker);
+  }
+  in.barrier_before_sync = choice.c10d; // the trainer's loss check: a tiny all-reduce over everyone
   for (const SyncOp& op : in.ops) in.index.push_back(index_transfers(op.transfers, in.workers));
   const int steps = sched.rounds[static_cast<std::size_t>(round)].steps;
   if (protocol == Protocol::data_parallel) {
     in.overlap = true;
     in.overlap_steps = overlap_steps;
-    for (int w = 0; w < in.workers; ++w) in.step.push_back(overlap_step(ctx, w));
+    for (int w = 0; w < in.workers; ++w) {
+      OverlapStep st = overlap_step(ctx, w);
+      if (choice.c10d) { // the trainer all-reduces after the whole backward: no overlap
+        double backward = st.backward_tail_s;
+        for (double& b : st.backward_before_bucket_s) {
+          backward += b;
+          b = 0;
+        }
+        st.backward_tail_s = 0;
+        if (!st.backward_before_bucket_s.empty()) st.backward_before_bucket_s.front() = backward;
+        else st.backward_tail_s = backward;
+      }
+      in.step.push_back(st);
+    }
   } else {
-    for (int w = 0; w < in.workers; ++w) in.compute_s.push_back(steps * step_s(ctx, round, w));
+    for (int w = 0; w < in.workers; ++w)
+      in.compute_s.push_back(steps * step_s(ctx, round, w) + round_fixed_s(ctx, round, w));
   }
   return in;
 }
@@ -95,6 +168,8 @@ std::string round_key(const RoundInput& in, const RunContext& ctx) {
   std::string key;
   put(key, in.workers);
   put(key, in.overlap_steps);
+  put(key, in.threads);
+  put(key, in.barrier_before_sync);
   for (double c : in.compute_s) put(key, c);
   for (const auto& st : in.step) {
     put(key, st.forward_s);
@@ -128,7 +203,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
 
   const RunConfig& cfg = schedule.config;
   const Model model = make_model(cfg.model, cfg.model_options);
-  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}};
+  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}};
   ctx.hosts = load_platform(engine, platform_for(options), cfg.workers, options.params, ctx.params);
   for (const auto& [w, f] : options.speed_factors) {
     if (w < 0 || w >= cfg.workers) throw InputError(fmt::format("speed factor for worker {}: no such worker", w));
@@ -139,8 +214,14 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     throw InputError(fmt::format("GPU efficiency {}: must be in (0, 1]", options.efficiency));
   const GpuTable table = options.gpu_table.empty() ? GpuTable::builtin() : GpuTable::read(options.gpu_table);
   const MathMode math = parse_math(options.math);
-  std::unique_ptr<LayerProfile> profile;
-  if (!options.profile.empty()) profile = std::make_unique<LayerProfile>(LayerProfile::read(options.profile));
+  std::unique_ptr<Profile> profile;
+  if (!options.profile.empty()) {
+    profile = std::make_unique<Profile>(Profile::read(options.profile));
+    profile->check_against(model);
+    if (profile->complete()) ctx.profile = profile.get();
+  }
+  if (options.threads < 0) throw InputError(fmt::format("--threads {}: must be >= 1", options.threads));
+  ctx.threads = options.threads > 0 ? options.threads : profile ? profile->threads() : 1;
   SimResult result;
   for (auto& h : ctx.hosts) {
     if (!options.gpu.empty()) h.gpu = options.gpu;

@@ -24,7 +24,16 @@ struct RunContext {
   std::vector<std::vector<StepTime>> block_times; // per worker, per block (speed factor applied)
   std::vector<int> node_of_worker;
   std::vector<int> reference_blocks;              // blocks the reference pattern treats one by one
+  const Profile* profile = nullptr;               // measured costs outside the layers (complete profiles)
+  int threads = 1;                                // intra-op threads per worker (time-sharing)
+  mutable std::vector<std::vector<int>> created_groups; // c10d: process groups that exist already
 };
+
+/// Seconds of one local step of worker w in round r on the blocks it holds, with the measured costs
+/// outside the layers when the profile has them (IST: its share of the weights).
+double step_s(const RunContext& ctx, int round, int w);
+/// Seconds per round outside the steps (the optimizer's re-creation), from the profile.
+double round_fixed_s(const RunContext& ctx, int round, int w);
 
 /// The input of round r (data parallel: `overlap_steps` steps simulated).
 RoundInput build_round(const RunContext& ctx, int round, int overlap_steps);

@@ -1,6 +1,8 @@
 #include "sim/round_replay.hpp"
 
 #include <simgrid/s4u/Actor.hpp>
+#include <simgrid/s4u/Barrier.hpp>
+#include <simgrid/s4u/Host.hpp>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Semaphore.hpp>
 
@@ -27,7 +29,21 @@ struct Shared {
   std::vector<std::vector<TimelineEvent>> events; // per worker
   std::vector<WorkerBytes> bytes;
   std::vector<double> end_s;
+  sg4::BarrierPtr barrier; // before the first exchange (RoundInput::barrier_before_sync)
 };
+
+/// `seconds` of compute of worker w: on its own device, or on the cores it time-shares with others.
+void compute(const Shared& s, int w, double seconds) {
+  sg4::Host* cpu = s.hosts[static_cast<std::size_t>(w)].compute_host;
+  if (!cpu) {
+    sg4::this_actor::sleep_for(seconds);
+    return;
+  }
+  // `seconds` were measured with `threads` threads and the cores to themselves: each thread runs
+  // `seconds` of one core (SimGrid's amount is per thread), sharing the host with whatever else runs.
+  const int threads = std::max(1, std::min(s.in.threads, cpu->get_core_count()));
+  sg4::this_actor::thread_execute(cpu, seconds * cpu->get_speed(), threads);
+}
 
 double now(const Shared& s) { return sg4::Engine::get_clock() - s.t0; }
 
@@ -40,8 +56,14 @@ void add_event(Shared& s, int w, Phase phase, double start, double end, const Wo
 void run_worker(Shared& s, int w) {
   const double c = s.in.compute_s[static_cast<std::size_t>(w)];
   if (c > 0) {
-    sg4::this_actor::sleep_for(c);
+    compute(s, w, c);
     add_event(s, w, Phase::compute, 0, now(s), {}, "local_steps");
+  }
+  if (s.barrier) { // the trainer's loss check: a tiny all-reduce, so everyone waits for the slowest
+    const double start = now(s);
+    s.barrier->wait();
+    if (s.params.collective_latency_s > 0) sg4::this_actor::sleep_for(s.params.collective_latency_s);
+    add_event(s, w, Phase::communication, start, now(s), {}, "loss_check");
   }
   for (std::size_t j = 0; j < s.in.ops.size(); ++j) {
     const SyncOp& op = s.in.ops[j];
@@ -65,14 +87,14 @@ void run_worker(Shared& s, int w) {
 void run_overlap_compute(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphorePtr done) {
   const OverlapStep& st = s.in.step[static_cast<std::size_t>(w)];
   for (int k = 0; k < s.in.overlap_steps; ++k) {
-    sg4::this_actor::sleep_for(st.forward_s);
+    compute(s, w, st.forward_s);
     for (double b : st.backward_before_bucket_s) {
-      sg4::this_actor::sleep_for(b);
+      if (b > 0) compute(s, w, b);
       ready->release();
     }
-    sg4::this_actor::sleep_for(st.backward_tail_s);
+    if (st.backward_tail_s > 0) compute(s, w, st.backward_tail_s);
     done->acquire(); // the optimizer step needs every averaged gradient
-    sg4::this_actor::sleep_for(st.update_s);
+    compute(s, w, st.update_s);
   }
   const double compute = st.compute_s() * s.in.overlap_steps;
   const double end = now(s);
@@ -106,7 +128,8 @@ RoundOutcome replay_round(const RoundInput& in, const std::vector<WorkerHost>& h
                           MailboxTable& mailboxes) {
   const auto n = static_cast<std::size_t>(in.workers);
   Shared s{in, hosts, params, mailboxes, sg4::Engine::get_clock(), std::vector<std::vector<TimelineEvent>>(n),
-           std::vector<WorkerBytes>(n), std::vector<double>(n, 0.0)};
+           std::vector<WorkerBytes>(n), std::vector<double>(n, 0.0),
+           in.barrier_before_sync && !in.overlap ? sg4::Barrier::create(static_cast<unsigned>(in.workers)) : nullptr};
   std::vector<sg4::ActorPtr> actors;
   for (int w = 0; w < in.workers; ++w) {
     sg4::Host* host = hosts[static_cast<std::size_t>(w)].host;

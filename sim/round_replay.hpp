@@ -29,6 +29,8 @@ struct RoundInput {
   std::vector<SyncOp> ops;
   std::vector<TransferIndex> index;   // per op
   std::vector<double> compute_s;      // per worker: all local steps of the round (no overlap)
+  int threads = 1;                    // intra-op threads per worker (on a shared compute host)
+  bool barrier_before_sync = false;   // every worker waits for all before the first exchange
   bool overlap = false;               // data parallel
   int overlap_steps = 0;              // steps simulated with overlap
   std::vector<OverlapStep> step;      // per worker (overlap)

@@ -23,6 +23,8 @@ struct SimOptions {
   double efficiency = 0;                   // achieved fraction of the FLOP peak for every kind (0 = the table's)
   std::map<std::string, double> params;    // overrides of the platform's fixed costs (platform.hpp)
   std::map<int, double> speed_factors;     // worker -> speed factor (1 = nominal, 0.5 = half speed)
+  int threads = 0;                         // intra-op threads per worker (0 = the profile's, else 1):
+                                           // what time-sharing a platform's cores divides
   double nic_bw_GBps = 0;                  // parametric platforms: NIC bandwidth instead of theirs (0 = theirs)
   bool reuse = true;                       // simulate identical rounds and data-parallel steps once
   bool timeline = true;                    // keep every worker's events

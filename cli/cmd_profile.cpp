@@ -1,0 +1,181 @@
+// resist profile: measure this machine for the simulator with the trainer's own code.
+//   resist profile --model M --batch B [--threads T] [--ranks K] --out profile.csv
+//       per-layer forward/backward seconds and the trainer's costs outside the layers (core/profile.hpp);
+//       --ranks K runs K profiling processes at once (what K ranks sharing the cores see), rank 0 writes
+//   resist profile --comm --nproc N [--backend gloo] --out this_machine.toml
+//       the c10d operations the trainer uses among N local ranks, and a platform of this machine
+#include <fmt/format.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/error.hpp"
+#include "core/model_zoo.hpp"
+#include "core/output.hpp"
+#include "exec/profile.hpp"
+#include "exec/spawn.hpp"
+
+namespace resist::cli {
+namespace {
+
+struct ProfileArgs {
+  exec::ProfileOptions layers;
+  exec::CommProfileOptions comm;
+  std::string protocol = "resist";
+  bool comm_mode = false;
+  int nproc = 0;
+  std::vector<std::string> sizes;
+  std::string out, format = "table";
+  bool quiet = false;
+};
+
+std::int64_t parse_size(const std::string& text) {
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::logic_error&) {
+    used = 0;
+  }
+  const std::string unit = text.substr(used);
+  const double k = unit.empty() || unit == "B" ? 1 : unit == "K" || unit == "KB" ? 1024 : unit == "M" || unit == "MB" ? 1 << 20
+                   : unit == "G" || unit == "GB" ? 1 << 30 : -1;
+  if (used == 0 || k < 0 || !(v > 0) || v * k > 2.0 * (1 << 30))
+    throw InputError(fmt::format("--sizes '{}': expected a size such as 4K, 1M or 256M (at most 2G)", text));
+  return static_cast<std::int64_t>(v * k);
+}
+
+bool spawned() { return !exec::current_environment()["RESIST_LOCAL_LAUNCHER"].empty(); }
+int own_rank() {
+  const auto env = exec::current_environment();
+  return env.count("RANK") && !env.at("RANK").empty() ? std::stoi(env.at("RANK")) : 0;
+}
+
+/// Re-runs this command as `n` local ranks; throws like `resist train --nproc` when one fails.
+void launch(int n, const std::string& what) {
+  const auto exits = exec::spawn_local_ranks(own_argv(), n);
+  const std::string failures = exec::describe_failures(exits);
+  if (failures.empty()) return;
+  bool all_input = true;
+  for (const auto& e : exits)
+    if (e.exit_code != 0 && !e.stopped_by_launcher && e.exit_code != 2) all_input = false;
+  const std::string msg = fmt::format("{} ({} local ranks): {}", what, n, failures);
+  if (all_input) throw InputError(msg);
+  throw Error(msg);
+}
+
+void print_profile(const Profile& p, const Model& model, Format format) {
+  Table t({"block", "layers", "forward_ms", "backward_ms", "cpu_per_wall"});
+  double fwd_total = 0, bwd_total = 0;
+  for (const Block& b : model.blocks) {
+    double f = 0, bw = 0, cpu = 0;
+    for (const Layer& l : b.layers) {
+      const ProfileEntry& e = p.layers.at(l.name);
+      f += e.forward_s;
+      bw += e.backward_s;
+      cpu += e.forward_cpu_s + e.backward_cpu_s;
+    }
+    fwd_total += f;
+    bwd_total += bw;
+    t.add_row({b.name, static_cast<std::int64_t>(b.layers.size()), 1e3 * f, 1e3 * bw, f + bw > 0 ? cpu / (f + bw) : 0.0});
+  }
+  t.add_row({std::string("(layers)"), std::int64_t{0}, 1e3 * fwd_total, 1e3 * bwd_total, 0.0});
+  for (const auto& name : profile_cost::names()) {
+    const auto it = p.costs.find(name);
+    if (it == p.costs.end()) continue;
+    const ProfileEntry& e = it->second;
+    const double w = e.forward_s + e.backward_s;
+    t.add_row({name, std::int64_t{0}, 1e3 * e.forward_s, 1e3 * e.backward_s,
+               w > 0 ? (e.forward_cpu_s + e.backward_cpu_s) / w : 0.0});
+  }
+  print_table(t, format);
+}
+
+void run_layers(ProfileArgs& a) {
+  exec::ProfileOptions& o = a.layers;
+  o.config.protocol = parse_protocol(a.protocol);
+  const Format format = parse_format(a.format);
+  const Model model = make_model(o.config.model, o.config.model_options); // bad names fail before spawning
+  if (o.ranks_sharing > 1 && !spawned()) return launch(o.ranks_sharing, "resist profile");
+  const bool writer = own_rank() == 0;
+  o.progress = writer && !a.quiet;
+  const Profile p = exec::measure_profile(o);
+  if (!writer) return;
+  if (!a.out.empty()) write_file_atomic(a.out, p.to_csv());
+  if (format == Format::csv && a.out.empty()) {
+    std::cout << p.to_csv();
+    return;
+  }
+  print_profile(p, model, format);
+  if (!a.out.empty() && format == Format::table)
+    std::cout << fmt::format("wrote {} ({} layers, {} threads, {} rank(s) sharing the machine); use it with "
+                             "`resist simulate --profile {}`\n", a.out, p.layers.size(), p.threads(),
+                             p.ranks_sharing(), a.out);
+}
+
+void run_comm(ProfileArgs& a) {
+  const Format format = parse_format(a.format);
+  for (const auto& s : a.sizes) a.comm.sizes_bytes.push_back(parse_size(s));
+  if (a.nproc < 2 && !spawned()) throw InputError(fmt::format("--comm needs --nproc >= 2 (got {})", a.nproc));
+  if (a.nproc > 64) throw InputError(fmt::format("--nproc {}: at most 64 local ranks", a.nproc));
+  if (a.comm.backend != "gloo" && a.comm.backend != "nccl")
+    throw InputError(fmt::format("unknown backend '{}' (known: gloo, nccl)", a.comm.backend));
+  if (!spawned()) return launch(a.nproc, "resist profile --comm");
+  const exec::CommProfile p = exec::measure_comm(a.comm);
+  if (own_rank() != 0) return;
+  const std::string toml_path = a.out.empty() ? "this_machine.toml" : a.out;
+  const std::string csv_path = toml_path.substr(0, toml_path.rfind('.')) + ".comm.csv";
+  write_file_atomic(csv_path, p.samples_csv());
+  write_file_atomic(toml_path, p.platform_toml());
+  Table t({"op", "ranks", "bytes", "median_s", "min_s"});
+  for (const auto& s : p.samples) t.add_row({s.op, static_cast<std::int64_t>(s.ranks), s.bytes, s.median_s, s.min_s});
+  print_table(t, format);
+  if (format == Format::table)
+    std::cout << fmt::format("fit: link {:.3g} GB/s, latency {:.3g} us per port, {:.3g} s per call, groups {:.3g} s + "
+                             "{:.3g} s per peer\nwrote {} and {}; use it with `resist simulate --platform {}`\n",
+                             p.link_bw_GBps, p.link_latency_us, p.collective_latency_s, p.group_create_s,
+                             p.group_create_per_peer_s, toml_path, csv_path, toml_path);
+}
+
+} // namespace
+
+void add_profile_command(CLI::App& app) {
+  auto a = std::make_shared<ProfileArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "profile", "Measure this machine for the simulator: per-layer times and the trainer's other costs, or "
+                 "(--comm) its c10d collectives and a platform file");
+  add_run_options(*sub, a->layers.config, a->protocol);
+  sub->add_option("--device", a->layers.device, "cpu or cuda")->capture_default_str();
+  sub->add_option("--threads", a->layers.threads, "Intra-op threads per rank, as resist train sets them (0 = cores / ranks)")
+      ->capture_default_str();
+  sub->add_option("--ranks", a->layers.ranks_sharing,
+                  "Processes profiling at once, as that many ranks would share the cores or device")
+      ->capture_default_str();
+  sub->add_option("--repeats", a->layers.repeats, "Timed repetitions (median); --comm: per size")->capture_default_str();
+  sub->add_option("--warmup", a->layers.warmup, "Untimed repetitions first")->capture_default_str();
+  sub->add_option("--data-dir", a->layers.data_dir, "Data set folder (default: the data set's usual place)");
+  sub->add_option("--test-size", a->layers.test_size, "Test images the run loads (startup cost; 0 = all)")
+      ->capture_default_str();
+  sub->add_option("--out", a->out, "Write the profile CSV (--comm: the platform TOML, and its samples as .comm.csv)");
+  sub->add_flag("--comm", a->comm_mode, "Measure c10d operations among --nproc local ranks instead, write a platform");
+  sub->add_option("--nproc", a->nproc, "--comm: local ranks");
+  sub->add_option("--backend", a->comm.backend, "--comm: gloo, or nccl (CUDA builds)")->capture_default_str();
+  sub->add_option("--sizes", a->sizes, "--comm: message sizes (default 4K,16K,...,256M)")->delimiter(',');
+  sub->add_option("--timeout-s", a->comm.timeout_s, "--comm: seconds before a missing rank fails the others")
+      ->capture_default_str();
+  sub->add_flag("--quiet,-q", a->quiet, "No progress bar");
+  add_format_option(*sub, a->format);
+  sub->callback([a] {
+    if (a->comm_mode) {
+      a->comm.repeats = std::min(a->layers.repeats, 15);
+      a->comm.threads = std::max(1, a->layers.threads);
+      run_comm(*a);
+    } else {
+      run_layers(*a);
+    }
+  });
+}
+
+} // namespace resist::cli

@@ -1,0 +1,264 @@
+// resist validate --run-dir DIR: holds the simulator against a real run of the same schedule. Reads the
+// run's schedule (hash checked against its config), takes the run's profile and platform (or measures this
+// machine with `resist profile` when they are absent, saying so), simulates with the collective pattern
+// the trainer used and the threads it ran with, and compares round by round and phase by phase
+// (core/validation.hpp). Writes DIR/validation.csv and DIR/validation.png (plots/validation.py).
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/error.hpp"
+#include "core/model_zoo.hpp"
+#include "core/output.hpp"
+#include "core/profile.hpp"
+#include "core/schedule_io.hpp"
+#include "core/validation.hpp"
+#include "sim/platform.hpp"
+#include "sim/simulate.hpp"
+
+namespace resist::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ValidateArgs {
+  std::vector<std::string> run_dirs;
+  std::string profile, platform, format = "table";
+  bool no_plot = false, remeasure = false;
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("cannot read '{}'", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+nlohmann::json read_json(const std::string& path) {
+  try {
+    return nlohmann::json::parse(read_text(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("'{}' is not valid JSON: {}", path, e.what()));
+  }
+}
+
+/// Runs this binary with `args` (its output to our stderr, so stdout stays the report's).
+void run_self(const std::vector<std::string>& args) {
+  std::string shown = "resist";
+  for (const auto& a : args) shown += " " + a;
+  std::cerr << "validate: " << shown << "\n";
+  std::fflush(nullptr);
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error("validate: cannot start `resist profile`");
+  if (pid == 0) {
+    ::dup2(STDERR_FILENO, STDOUT_FILENO);
+    std::vector<char*> argv{const_cast<char*>("resist")};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv("/proc/self/exe", argv.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw Error(fmt::format("validate: `{}` failed (exit {})", shown, WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+}
+
+struct EvalRows {
+  int evaluations = 0;
+  std::int64_t images = 0; // per evaluation (the last row's)
+};
+EvalRows read_evals(const std::string& path) {
+  EvalRows out;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line.rfind("round,", 0) == 0) continue;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) f.push_back(cell);
+    if (f.size() < 4) throw InputError(fmt::format("{}: malformed row '{}'", path, line));
+    ++out.evaluations;
+    out.images = std::stoll(f[3]);
+  }
+  return out;
+}
+
+struct Outcome {
+  Validation v;
+  double predicted_total_s = 0, measured_total_s = 0;
+  std::string dir;
+};
+
+Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format format) {
+  if (!fs::is_directory(dir)) throw InputError(fmt::format("--run-dir '{}': no such directory", dir));
+  for (const char* f : {"schedule.json", "config.json", "timeline.csv", "summary.json"})
+    if (!fs::exists(fs::path(dir) / f))
+      throw InputError(fmt::format("--run-dir '{}': no {} (is it a finished `resist train` run directory?)", dir, f));
+  const Schedule sched = read_schedule((fs::path(dir) / "schedule.json").string());
+  const std::string hash = schedule_hash(sched);
+  const nlohmann::json config = read_json((fs::path(dir) / "config.json").string());
+  const nlohmann::json summary = read_json((fs::path(dir) / "summary.json").string());
+  const std::string run_hash = config.value("schedule_hash", std::string("(none)"));
+  if (run_hash != hash)
+    throw InputError(fmt::format("--run-dir '{}': its config.json was trained by schedule {}, but its schedule.json is {}",
+                                 dir, run_hash, hash));
+  const RunConfig& c = sched.config;
+  const Model model = make_model(c.model, c.model_options);
+  const nlohmann::json train = config.value("train", nlohmann::json::object());
+  const nlohmann::json measured = config.value("measured", nlohmann::json::object());
+  const int threads = train.value("threads", 1);
+  const int cores = measured.value("cores", 2);
+  const int local_ranks = std::max(1, measured.value("local_world_size", c.workers));
+  const std::string collective = measured.value("collective", std::string("c10d"));
+
+  // The profile and the platform: given, the run's own, or measured now.
+  std::string profile = a.profile.empty() ? (fs::path(dir) / "profile.csv").string() : a.profile;
+  if (a.profile.empty() && (a.remeasure || !fs::exists(profile))) {
+    std::cerr << fmt::format("validate: no profile in {}; measuring this machine ({}, batch {}, {} thread(s), {} "
+                             "rank(s) at once)\n", dir, c.model, c.batch, threads,
+                             std::max(1, std::min(local_ranks, cores / std::max(1, threads))));
+    run_self({"profile", "--model", c.model, "--in-channels", std::to_string(model.in_channels), "--image-size",
+              std::to_string(model.image_size), "--classes", std::to_string(model.classes), "--batch",
+              std::to_string(c.batch), "--dataset", c.dataset, "--train-size", std::to_string(c.train_size),
+              "--threads", std::to_string(threads), "--ranks",
+              std::to_string(std::max(1, std::min(local_ranks, cores / std::max(1, threads)))), "--test-size",
+              std::to_string(train.value("test_size", 0)), "--quiet", "--out", profile});
+  }
+  std::string platform = a.platform.empty() ? (fs::path(dir) / "platform.toml").string() : a.platform;
+  if (a.platform.empty() && (a.remeasure || !fs::exists(platform))) {
+    if (c.workers < 2) throw InputError("validate: a 1-worker run has no communication to measure; pass --platform");
+    std::cerr << fmt::format("validate: no platform in {}; measuring this machine's c10d collectives ({} ranks)\n",
+                             dir, c.workers);
+    run_self({"profile", "--comm", "--nproc", std::to_string(c.workers), "--threads", std::to_string(threads),
+              "--backend", train.value("backend", std::string("gloo")), "--repeats", "5", "--quiet", "--out", platform});
+  }
+  const Profile prof = Profile::read(profile);
+  prof.check_against(model);
+
+  sim::SimOptions o;
+  o.platform = platform;
+  o.collective = collective;
+  o.profile = profile;
+  o.threads = threads;
+  o.timeline = true;
+  const sim::SimResult r = sim::simulate(sched, o);
+  const auto measured_events = timeline_from_csv(read_text((fs::path(dir) / "timeline.csv").string()));
+
+  // Startup: the profile's (process, data, network), slower when more ranks load than there are cores,
+  // then the world group. Evaluation: rank 0's forward over the test images.
+  const sim::PlatformDesc desc = sim::platform_for(o);
+  auto param = [&](const char* k) { return desc.params.count(k) ? desc.params.at(k) : 0.0; };
+  const double share = std::max(1.0, static_cast<double>(local_ranks) / cores);
+  const double startup_pred = prof.cost(profile_cost::startup, c.batch).forward_s * share + param("group_create_s") +
+                              param("group_create_per_peer_s") * (c.workers - 1);
+  const EvalRows ev = read_evals((fs::path(dir) / "eval.csv").string());
+  const double eval_pred = ev.evaluations * static_cast<double>(ev.images) *
+                           prof.cost(profile_cost::eval_image, c.batch).forward_s;
+  const double measured_total = summary.value("startup_s", 0.0) + summary.value("train_wall_s", 0.0);
+  Outcome out;
+  out.dir = dir;
+  out.v = compare_timelines(r.timeline, measured_events, static_cast<int>(sched.rounds.size()), c.workers,
+                            {{"startup", startup_pred, summary.value("startup_s", 0.0), 0},
+                             {"evaluation", eval_pred, summary.value("eval_s", 0.0), 0}},
+                            measured_total);
+  out.predicted_total_s = out.v.parts.back().predicted_s;
+  out.measured_total_s = out.v.parts.back().measured_s;
+  write_file_atomic((fs::path(dir) / "validation.csv").string(), out.v.rows_csv());
+
+  const Validation& v = out.v;
+  if (format == Format::json) {
+    nlohmann::json j = v.to_json();
+    j["run_dir"] = dir;
+    j["schedule_hash"] = hash;
+    j["protocol"] = to_string(c.protocol);
+    j["workers"] = c.workers;
+    j["threads"] = threads;
+    j["load_avg_start"] = summary.value("load_avg_start", -1.0);
+    j["load_avg_end"] = summary.value("load_avg_end", -1.0);
+    std::cout << j.dump(2) << "\n";
+  } else {
+    Table t({"round", "predicted_s", "measured_s", "error_pct", "compute_p", "compute_m", "comm_p", "comm_m",
+             "overhead_p", "overhead_m", "idle_p", "idle_m"});
+    for (const auto& rc : v.rounds)
+      t.add_row({static_cast<std::int64_t>(rc.round), rc.predicted.total_s, rc.measured.total_s, rc.error_pct,
+                 rc.predicted.compute_s, rc.measured.compute_s, rc.predicted.communication_s,
+                 rc.measured.communication_s, rc.predicted.overhead_s, rc.measured.overhead_s, rc.predicted.idle_s,
+                 rc.measured.idle_s});
+    print_table(t, format);
+    if (format == Format::table) {
+      Table parts({"part", "predicted_s", "measured_s", "error_pct"});
+      for (const auto& p : v.parts) parts.add_row({p.name, p.predicted_s, p.measured_s, p.error_pct});
+      std::cout << "\n" << parts.to_text();
+      std::cout << fmt::format(
+          "\n{} on {} workers ({} thread(s) each, {} cores), {} rounds; load average {:.2f} at start, {:.2f} at end\n"
+          "round error: median {:+.1f}% (|median| of |errors| {:.1f}%), p90 {:.1f}%, max {:.1f}%; whole run {:+.1f}%\n"
+          "median error per phase: compute {:+.1f}%, communication {:+.1f}%, overhead {:+.1f}%, idle {:+.1f}%\n",
+          to_string(c.protocol), c.workers, threads, cores, v.rounds.size(), summary.value("load_avg_start", -1.0),
+          summary.value("load_avg_end", -1.0), v.median_round_error_pct, v.median_abs_round_error_pct,
+          v.p90_round_error_pct, v.max_round_error_pct, v.total_error_pct, v.median_phase_error_pct.compute_s,
+          v.median_phase_error_pct.communication_s, v.median_phase_error_pct.overhead_s, v.median_phase_error_pct.idle_s);
+    }
+  }
+  if (!a.no_plot) {
+    const std::string script = std::string(RESIST_SOURCE_DIR) + "/plots/validation.py";
+    const std::string png = (fs::path(dir) / "validation.png").string();
+    const std::string cmd = fmt::format("python3 '{}' '{}' '{}' '{} {} x{}' >&2", script,
+                                        (fs::path(dir) / "validation.csv").string(), png, to_string(c.protocol),
+                                        c.model, c.workers);
+    if (fs::exists(script) && std::system(cmd.c_str()) == 0) {
+      if (format == Format::table) std::cout << fmt::format("wrote {} and {}\n", (fs::path(dir) / "validation.csv").string(), png);
+    } else {
+      std::cerr << "validate: no plot (python3 with matplotlib is needed: apt-get install python3-matplotlib)\n";
+    }
+  }
+  return out;
+}
+
+void run(const ValidateArgs& a) {
+  const Format format = parse_format(a.format);
+  if (a.run_dirs.empty() || a.run_dirs.size() > 2) throw InputError("give --run-dir once, or twice to compare two runs");
+  std::vector<Outcome> outs;
+  for (const auto& d : a.run_dirs) outs.push_back(validate_dir(d, a, format));
+  if (outs.size() == 2 && format == Format::table) {
+    const double p = outs[0].predicted_total_s / outs[1].predicted_total_s;
+    const double m = outs[0].measured_total_s / outs[1].measured_total_s;
+    const double pr = outs[0].v.predicted_sum.total_s / outs[1].v.predicted_sum.total_s;
+    const double mr = outs[0].v.measured_sum.total_s / outs[1].v.measured_sum.total_s;
+    std::cout << fmt::format("\ntime ratio {} / {}: rounds predicted {:.3f}, measured {:.3f} (error {:+.1f}%); whole run "
+                             "predicted {:.3f}, measured {:.3f} (error {:+.1f}%)\n",
+                             outs[0].dir, outs[1].dir, pr, mr, error_pct(pr, mr), p, m, error_pct(p, m));
+  }
+}
+
+} // namespace
+
+void add_validate_command(CLI::App& app) {
+  auto a = std::make_shared<ValidateArgs>();
+  CLI::App* sub = app.add_subcommand(
+      "validate", "Hold the simulator against a real run: simulate a `resist train` run directory's own schedule "
+                  "on this machine's profile and platform, compare round by round and phase by phase");
+  sub->add_option("--run-dir", a->run_dirs, "A `resist train` run directory (twice: also the time ratio of the two)")
+      ->required();
+  sub->add_option("--profile", a->profile, "Profile CSV (default: RUN_DIR/profile.csv, measured when absent)");
+  sub->add_option("--platform", a->platform, "Platform (default: RUN_DIR/platform.toml, measured when absent)");
+  sub->add_flag("--remeasure", a->remeasure, "Measure the profile and platform again even when the run has them");
+  sub->add_flag("--no-plot", a->no_plot, "Do not write validation.png");
+  add_format_option(*sub, a->format);
+  sub->callback([a] { run(*a); });
+}
+
+} // namespace resist::cli

@@ -1,0 +1,307 @@
+// resist profile, layers: every core layer timed alone with the trainer's own module (same options,
+// same training mode), forward then backward, layers interleaved within each repetition so a slow
+// moment of the machine spreads over all of them; then the whole step, whose excess over the layers is
+// the autograd glue; then the costs outside the layers. Medians of `repeats` after `warmup`.
+#include "exec/profile.hpp"
+
+#include <fmt/format.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "core/model_zoo.hpp"
+#include "core/progress.hpp"
+#include "core/rng.hpp"
+#include "core/schedule.hpp"
+#include "exec/data.hpp"
+#include "exec/net.hpp"
+#include "exec/step.hpp"
+#include "exec/train.hpp"
+
+namespace resist::exec {
+
+double process_cpu_s() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+double load_average_1m() {
+  std::ifstream in("/proc/loadavg");
+  double l = -1;
+  if (!(in >> l)) return -1;
+  return l;
+}
+
+double process_age_s() {
+  std::ifstream stat("/proc/self/stat"), up("/proc/uptime");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  double uptime = 0;
+  const auto close = text.rfind(')'); // the command name may hold spaces
+  if (close == std::string::npos || !(up >> uptime)) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i < 22 && rest >> field; ++i) { // field 22: starttime in clock ticks since boot
+  }
+  unsigned long long start_ticks = 0;
+  if (!(rest >> start_ticks)) return 0;
+  return std::max(0.0, uptime - static_cast<double>(start_ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK)));
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Span {
+  double wall_s = 0, cpu_s = 0;
+};
+
+/// Times `f` (device work included: CUDA is synchronized before the clock stops).
+template <class F> Span timed(const torch::Device& device, F&& f) {
+  if (device.is_cuda()) torch::cuda::synchronize();
+  const double c0 = process_cpu_s();
+  const auto t0 = Clock::now();
+  f();
+  if (device.is_cuda()) torch::cuda::synchronize();
+  return {std::chrono::duration<double>(Clock::now() - t0).count(), process_cpu_s() - c0};
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/// Samples of one entry: forward and backward, wall and CPU.
+struct Samples {
+  std::vector<double> fwd, bwd, fwd_cpu, bwd_cpu;
+  void add(const Span& f, const Span& b) {
+    fwd.push_back(f.wall_s);
+    bwd.push_back(b.wall_s);
+    fwd_cpu.push_back(f.cpu_s);
+    bwd_cpu.push_back(b.cpu_s);
+  }
+  ProfileEntry entry(int batch) const {
+    return {batch, median(fwd), median(bwd), median(fwd_cpu), median(bwd_cpu)};
+  }
+};
+
+/// One core layer, runnable alone: its module (or functional op) and an input of its shape.
+struct LayerRun {
+  const Layer* layer = nullptr;
+  torch::nn::AnyModule module; // conv, batchnorm, linear
+  torch::Tensor x, x2;         // inputs (x2: the add's second operand)
+  std::vector<torch::Tensor> params;
+};
+
+torch::Tensor run_forward(LayerRun& r, const torch::Tensor& x, const torch::Tensor& x2) {
+  switch (r.layer->kind) {
+  case LayerKind::relu: return torch::relu(x);
+  case LayerKind::add: return x + x2;
+  case LayerKind::avgpool: return torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
+  case LayerKind::maxpool:
+    return torch::max_pool2d(x, r.layer->kernel, r.layer->stride, r.layer->padding);
+  default: return r.module.forward(x);
+  }
+}
+
+std::vector<LayerRun> layer_runs(PreActNetImpl& net, const Model& model, int batch, const torch::Device& device) {
+  std::map<std::string, std::shared_ptr<torch::nn::Module>> modules;
+  for (const auto& item : net.named_modules("", false)) modules[item.key()] = item.value();
+  std::vector<LayerRun> out;
+  for (const Block& b : model.blocks)
+    for (const Layer& l : b.layers) {
+      LayerRun r;
+      r.layer = &l;
+      const auto opts = torch::TensorOptions().device(device).dtype(torch::kFloat32);
+      r.x = l.kind == LayerKind::linear ? torch::randn({batch, l.in_channels}, opts)
+                                        : torch::randn({batch, l.in_channels, l.in_h, l.in_w}, opts);
+      r.x.set_requires_grad(!l.first_layer);
+      if (l.kind == LayerKind::add) r.x2 = torch::randn_like(r.x).set_requires_grad(true);
+      if (l.kind == LayerKind::conv2d || l.kind == LayerKind::batchnorm || l.kind == LayerKind::linear) {
+        const auto it = modules.find(l.name);
+        if (it == modules.end()) throw Error(fmt::format("profile: the network has no module for layer {}", l.name));
+        const auto& mod = it->second;
+        if (auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(mod)) r.module = torch::nn::AnyModule(torch::nn::Conv2d(conv));
+        else if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(mod)) r.module = torch::nn::AnyModule(torch::nn::BatchNorm2d(bn));
+        else if (auto fc = std::dynamic_pointer_cast<torch::nn::LinearImpl>(mod)) r.module = torch::nn::AnyModule(torch::nn::Linear(fc));
+        else throw Error(fmt::format("profile: module {} is of an unexpected type", l.name));
+        r.params = it->second->parameters();
+      }
+      out.push_back(std::move(r));
+    }
+  return out;
+}
+
+void clear_grads(const std::vector<torch::Tensor>& ts) {
+  for (const auto& t : ts)
+    if (t.defined()) const_cast<torch::Tensor&>(t).mutable_grad().reset();
+}
+
+} // namespace
+
+Profile measure_profile(const ProfileOptions& o) {
+  const auto t_entry = process_age_s();
+  if (o.repeats < 1 || o.repeats > 1000) throw InputError(fmt::format("--repeats {}: must be in 1..1000", o.repeats));
+  if (o.warmup < 0 || o.warmup > 100) throw InputError(fmt::format("--warmup {}: must be in 0..100", o.warmup));
+  if (o.ranks_sharing < 1 || o.ranks_sharing > 256)
+    throw InputError(fmt::format("--ranks {}: must be in 1..256", o.ranks_sharing));
+  const RunConfig& c = o.config;
+  if (c.batch < 1) throw InputError(fmt::format("--batch {}: must be >= 1", c.batch));
+  const Model model = make_model(c.model, c.model_options);
+  torch::Device device = torch::kCPU;
+  if (o.device == "cuda") {
+    if (!torch::cuda::is_available()) throw InputError("--device cuda: no CUDA device (or a LibTorch without CUDA)");
+    device = torch::Device(torch::kCUDA, 0);
+  } else if (o.device != "cpu") {
+    throw InputError(fmt::format("unknown device '{}' (known: cpu, cuda)", o.device));
+  }
+  LaunchInfo local;
+  local.local_world_size = o.ranks_sharing;
+  const int threads = o.threads > 0 ? o.threads : default_threads(local);
+  at::set_num_threads(threads);
+
+  // Startup as the trainer pays it: data (train, and the test split rank 0 loads) and the network.
+  const double load_start_s = process_age_s();
+  const auto t_load = Clock::now();
+  const Schedule sched = make_schedule(c);
+  DataOptions d;
+  d.name = c.dataset;
+  d.dir = o.data_dir;
+  d.train_size = sched.train_size;
+  d.test_size = o.test_size;
+  d.seed = c.seed;
+  d.channels = model.in_channels;
+  d.image_size = model.image_size;
+  d.classes = model.classes;
+  const Dataset train_set = load_dataset(d, true);
+  const Dataset test_set = load_dataset(d, false);
+  torch::manual_seed(derive_seed(c.seed, Stream::init));
+  PreActNet net(model);
+  net->to(device);
+  net->train();
+  const double startup_s = load_start_s + std::chrono::duration<double>(Clock::now() - t_load).count();
+  (void)t_entry;
+
+  const int batch = c.batch;
+  auto runs = layer_runs(*net, model, batch, device);
+  std::vector<Samples> layer_samples(runs.size());
+  Samples batch_s, loss_s, step_s, zero_s, opt_s, create_s, eval_s;
+  BatchSampler sampler(train_set, batch, sched.rounds.front().workers.front().data_seed);
+  const auto params = net->parameters();
+  const double eval_images = std::min<std::int64_t>(200, test_set.size());
+  Progress bar(o.progress ? "profile" : "", o.warmup + o.repeats);
+  std::int64_t step = 0;
+  for (int rep = 0; rep < o.warmup + o.repeats; ++rep) {
+    const bool keep = rep >= o.warmup;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      LayerRun& r = runs[i];
+      torch::Tensor y;
+      clear_grads({r.x, r.x2});
+      clear_grads(r.params);
+      const Span f = timed(device, [&] { y = run_forward(r, r.x, r.x2); });
+      const torch::Tensor g = torch::ones_like(y);
+      const Span b = timed(device, [&] {
+        if (r.x.requires_grad() || !r.params.empty()) y.backward(g);
+      });
+      if (keep) layer_samples[i].add(f, b);
+    }
+    // The costs outside the layers, on real batches.
+    torch::Tensor x, labels, logits, loss;
+    const Span fb = timed(device, [&] {
+      auto xy = sampler.batch(step++);
+      x = xy.first.to(device);
+      labels = xy.second.to(device);
+    });
+    torch::Tensor z = torch::randn({x.size(0), model.classes}, torch::TensorOptions().device(device)).set_requires_grad(true);
+    const Span lf = timed(device, [&] { loss = torch::nn::functional::cross_entropy(z, labels); });
+    const Span lb = timed(device, [&] { loss.backward(); });
+    // The whole step as the trainer runs it (forward, loss, backward), for the autograd glue.
+    torch::optim::SGD* opt_ptr = nullptr;
+    std::unique_ptr<torch::optim::SGD> opt;
+    const Span oc = timed(device, [&] {
+      opt = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(c.lr).momentum(c.momentum)
+                                                               .dampening(0).weight_decay(c.weight_decay).nesterov(false));
+    });
+    opt_ptr = opt.get();
+    const Span zg = timed(device, [&] { opt_ptr->zero_grad(); });
+    const Span sf = timed(device, [&] {
+      logits = net->forward(x);
+      loss = torch::nn::functional::cross_entropy(logits, labels);
+    });
+    const Span sb = timed(device, [&] { loss.backward(); });
+    const Span os = timed(device, [&] { opt_ptr->step(); });
+    (void)loss.item<double>();
+    const Span ev = timed(device, [&] {
+      if (eval_images > 0) {
+        Dataset part = test_set;
+        part.images = test_set.images.narrow(0, 0, static_cast<std::int64_t>(eval_images));
+        part.labels = test_set.labels.narrow(0, 0, static_cast<std::int64_t>(eval_images));
+        evaluate(*net, part, {}, 1.0, device);
+      }
+    });
+    net->train();
+    if (keep) {
+      batch_s.add(fb, {});
+      loss_s.add(lf, lb);
+      step_s.add(sf, sb);
+      zero_s.add(zg, {});
+      opt_s.add(os, {});
+      create_s.add(oc, {});
+      eval_s.add({ev.wall_s / std::max(1.0, eval_images), ev.cpu_s / std::max(1.0, eval_images)}, {});
+    }
+    bar.update(rep + 1);
+  }
+
+  Profile p;
+  p.meta = {{"model", model.name},
+            {"in_channels", std::to_string(model.in_channels)},
+            {"image_size", std::to_string(model.image_size)},
+            {"classes", std::to_string(model.classes)},
+            {"batch", std::to_string(batch)},
+            {"device", o.device},
+            {"threads", std::to_string(threads)},
+            {"ranks_sharing", std::to_string(o.ranks_sharing)},
+            {"precision", "fp32"},
+            {"repeats", std::to_string(o.repeats)},
+            {"warmup", std::to_string(o.warmup)},
+            {"load_avg_end", fmt::format("{:.2f}", load_average_1m())},
+            {"torch", TORCH_VERSION}};
+  ProfileEntry layers_sum;
+  for (std::size_t i = 0; i < runs.size(); ++i) {
+    const ProfileEntry e = layer_samples[i].entry(batch);
+    p.layers[runs[i].layer->name] = e;
+    p.order.push_back(runs[i].layer->name);
+    layers_sum.forward_s += e.forward_s;
+    layers_sum.backward_s += e.backward_s;
+    layers_sum.forward_cpu_s += e.forward_cpu_s;
+    layers_sum.backward_cpu_s += e.backward_cpu_s;
+  }
+  auto add_cost = [&](const char* name, ProfileEntry e) {
+    p.costs[name] = e;
+    p.order.push_back(name);
+  };
+  const ProfileEntry loss = loss_s.entry(batch), whole = step_s.entry(batch);
+  add_cost(profile_cost::batch, batch_s.entry(batch));
+  add_cost(profile_cost::loss, loss);
+  // The whole step less its parts: may be negative when layers alone run slower than in the graph.
+  add_cost(profile_cost::autograd, {batch, whole.forward_s - layers_sum.forward_s - loss.forward_s,
+                                    whole.backward_s - layers_sum.backward_s - loss.backward_s,
+                                    whole.forward_cpu_s - layers_sum.forward_cpu_s - loss.forward_cpu_s,
+                                    whole.backward_cpu_s - layers_sum.backward_cpu_s - loss.backward_cpu_s});
+  add_cost(profile_cost::zero_grad, zero_s.entry(batch));
+  add_cost(profile_cost::optimizer_step, opt_s.entry(batch));
+  add_cost(profile_cost::optimizer_create, create_s.entry(batch));
+  add_cost(profile_cost::eval_image, eval_s.entry(100));
+  add_cost(profile_cost::startup, {1, startup_s, 0, startup_s, 0});
+  return p;
+}
+
+} // namespace resist::exec

@@ -1,0 +1,133 @@
+// Time-sharing (workers on a platform's shared cores: cores_per_node) and the trainer's collective
+// pattern (--algorithm c10d), with a complete measured profile so compute is known exactly.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "core/model_zoo.hpp"
+#include "sim_test_util.hpp"
+
+using namespace resist;
+using namespace resist::sim;
+
+namespace {
+
+/// A complete profile of the small model: every layer `fwd` forward and 2 x `fwd` backward at batch 32,
+/// no costs outside the layers. Returns the file's path and the model's step seconds.
+std::pair<std::string, double> write_profile(const std::string& path, double fwd) {
+  const Model m = make_model("preact_resnet_small", {});
+  std::ofstream out(path);
+  out << "# model=preact_resnet_small in_channels=3 image_size=32 classes=10 threads=1\n"
+         "layer,batch,forward_s,backward_s,forward_cpu_s,backward_cpu_s\n";
+  int layers = 0;
+  for (const Block& b : m.blocks)
+    for (const Layer& l : b.layers) {
+      out << l.name << ",32," << fwd << "," << 2 * fwd << "," << fwd << "," << 2 * fwd << "\n";
+      ++layers;
+    }
+  return {path, 3 * fwd * layers};
+}
+
+double compute_of(const SimResult& r, int worker, int round = 0) {
+  double s = 0;
+  for (const auto& e : test::events_of(r, worker, Phase::compute, round)) s += e.duration_s();
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("time-sharing: 4 workers on 2 cores compute at half speed, 2 on 2 at full", "[sim][timeshare]") {
+  const auto [profile, step_s] = write_profile("timeshare_profile.csv", 1e-3);
+  for (int workers : {2, 4}) {
+    const Schedule s = test::small_schedule(Protocol::local_sgd, workers, "preact_resnet_small", 0, 1, 2);
+    SimOptions o;
+    o.platform = "parametric:nodes=1,gpus_per_node=4,gpu=cpu,cores_per_node=2,intra_bw_GBps=1";
+    o.profile = profile;
+    o.collective = "c10d";
+    o.threads = 1;
+    const SimResult r = simulate(s, o);
+    const double expect = 2 * step_s * (workers == 4 ? 2 : 1);
+    for (int w = 0; w < workers; ++w) CHECK(compute_of(r, w) == Approx(expect).epsilon(1e-6));
+  }
+  // Two threads per worker: 2 workers want 4 cores of 2.
+  const Schedule s = test::small_schedule(Protocol::local_sgd, 2, "preact_resnet_small", 0, 1, 2);
+  SimOptions o;
+  o.platform = "parametric:nodes=1,gpus_per_node=2,gpu=cpu,cores_per_node=2,intra_bw_GBps=1";
+  o.profile = profile;
+  o.threads = 2;
+  CHECK(compute_of(simulate(s, o), 0) == Approx(2 * step_s * 2).epsilon(1e-6));
+  // Without cores_per_node every worker has its own device.
+  o.platform = "parametric:nodes=1,gpus_per_node=2,gpu=cpu,intra_bw_GBps=1";
+  CHECK(compute_of(simulate(s, o), 0) == Approx(2 * step_s).epsilon(1e-6));
+  std::remove(profile.c_str());
+}
+
+TEST_CASE("time-sharing: a worker that finishes early leaves its core to the others", "[sim][timeshare]") {
+  // ResIST with 3 workers on 2 cores: sub-networks differ in size, so the shares change over the round.
+  const auto [profile, step_s] = write_profile("timeshare_profile2.csv", 1e-3);
+  const Schedule s = test::small_schedule(Protocol::resist, 3, "preact_resnet_small", 0, 1, 2);
+  SimOptions o;
+  o.platform = "parametric:nodes=1,gpus_per_node=3,gpu=cpu,cores_per_node=2,intra_bw_GBps=1";
+  o.profile = profile;
+  o.collective = "c10d";
+  const SimResult shared = simulate(s, o);
+  o.platform = "parametric:nodes=1,gpus_per_node=3,gpu=cpu,intra_bw_GBps=1";
+  const SimResult alone = simulate(s, o);
+  double work = 0, longest = 0;
+  for (int w = 0; w < 3; ++w) {
+    work += compute_of(alone, w);
+    longest = std::max(longest, compute_of(shared, w));
+    CHECK(compute_of(shared, w) > compute_of(alone, w)); // everyone is slowed down
+  }
+  // Processor sharing by hand: n running jobs share 2 cores, at most one core each.
+  std::vector<double> left;
+  for (int w = 0; w < 3; ++w) left.push_back(compute_of(alone, w));
+  std::sort(left.begin(), left.end());
+  double t = 0, done = 0;
+  for (std::size_t k = 0; k < left.size(); ++k) {
+    const double rate = std::min(1.0, 2.0 / static_cast<double>(left.size() - k));
+    t += (left[k] - done) / rate;
+    done = left[k];
+  }
+  CHECK(longest == Approx(t).epsilon(1e-6));
+  CHECK(longest >= work / 2 - 1e-9);
+  std::remove(profile.c_str());
+}
+
+TEST_CASE("c10d pattern: groups created once, the loss check holds everyone, bytes as core", "[sim][c10d]") {
+  // 4 workers, min depth 2: holder sets of 2-3 workers appear; each subgroup is created the first time only.
+  const Schedule s = test::small_schedule(Protocol::resist, 4, "preact_resnet_small", 3, 4, 2);
+  SimOptions o;
+  o.platform = "parametric:nodes=1,gpus_per_node=4,intra_bw_GBps=10";
+  o.collective = "c10d";
+  o.params["group_create_s"] = 0.5;
+  const SimResult r = simulate(s, o);
+  int creations = 0, loss_checks = 0;
+  std::vector<int> per_round(4, 0);
+  for (const auto& e : r.timeline) {
+    if (e.label == "group_create groups+calls") {
+      ++creations;
+      ++per_round[static_cast<std::size_t>(e.round)];
+      const double groups = e.duration_s() / 0.5; // a worker may join several new groups in one round
+      CHECK(groups == Approx(std::round(groups)));
+      CHECK(groups >= 1);
+    }
+    if (e.label == "loss_check") ++loss_checks;
+  }
+  CHECK(creations > 0);
+  CHECK(per_round[0] > 0);
+  CHECK(loss_checks == 4 * 4);
+  // The loss check ends at the same time for everyone in a round.
+  for (int round = 0; round < 4; ++round) {
+    double end = -1;
+    for (const auto& e : r.timeline)
+      if (e.label == "loss_check" && e.round == round) {
+        if (end < 0) end = e.end_s;
+        CHECK(e.end_s == Approx(end));
+      }
+  }
+  CHECK(r.payload_bytes > 0);
+}
