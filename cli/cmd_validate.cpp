@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 
 struct ValidateArgs {
   std::vector<std::string> run_dirs;
-  std::string profile, platform, format = "table";
+  std::string profile, platform, format = "table", basis = "auto";
   bool no_plot = false, remeasure = false;
 };
 
@@ -146,13 +146,14 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     run_self({"profile", "--comm", "--nproc", std::to_string(c.workers), "--threads", std::to_string(threads),
               "--backend", train.value("backend", std::string("gloo")), "--repeats", "5", "--quiet", "--out", platform});
   }
-  const Profile prof = Profile::read(profile);
+  const Profile prof = Profile::read(profile).with_basis(a.basis);
   prof.check_against(model);
 
   sim::SimOptions o;
   o.platform = platform;
   o.collective = collective;
   o.profile = profile;
+  o.profile_basis = a.basis;
   o.threads = threads;
   o.timeline = true;
   const sim::SimResult r = sim::simulate(sched, o);
@@ -255,6 +256,8 @@ void add_validate_command(CLI::App& app) {
       ->required();
   sub->add_option("--profile", a->profile, "Profile CSV (default: RUN_DIR/profile.csv, measured when absent)");
   sub->add_option("--platform", a->platform, "Platform (default: RUN_DIR/platform.toml, measured when absent)");
+  sub->add_option("--profile-basis", a->basis, "The profile's cpu or wall seconds, or auto (as resist simulate)")
+      ->capture_default_str();
   sub->add_flag("--remeasure", a->remeasure, "Measure the profile and platform again even when the run has them");
   sub->add_flag("--no-plot", a->no_plot, "Do not write validation.png");
   add_format_option(*sub, a->format);

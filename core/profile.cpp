@@ -76,6 +76,23 @@ ProfileEntry Profile::cost(const std::string& name, int batch) const {
   return e;
 }
 
+std::string Profile::resolve_basis(const std::string& basis) const {
+  if (basis == "cpu" || basis == "wall") return basis;
+  if (basis == "auto") return threads() == 1 && complete() ? "cpu" : "wall";
+  throw InputError(fmt::format("profile basis '{}' (known: auto, cpu, wall)", basis));
+}
+
+Profile Profile::with_basis(const std::string& basis) const {
+  Profile out = *this;
+  if (resolve_basis(basis) == "wall") return out;
+  for (auto* rows : {&out.layers, &out.costs})
+    for (auto& [name, e] : *rows) {
+      e.forward_s = e.forward_cpu_s;
+      e.backward_s = e.backward_cpu_s;
+    }
+  return out;
+}
+
 void Profile::check_against(const Model& model) const {
   const std::string name = get("model");
   if (!name.empty() && name != model.name)

@@ -62,6 +62,14 @@ struct Profile {
   /// A cost row's entry scaled to `batch` (batch-scaled costs), or zero when absent.
   ProfileEntry cost(const std::string& name, int batch) const;
 
+  /// The profile with its times taken from the CPU columns ("cpu"), the wall columns ("wall"), or by
+  /// "auto": CPU seconds when it was measured with one thread (then they are the work itself, whatever
+  /// else ran on the machine; wall seconds also hold the time other load took), wall seconds otherwise
+  /// (CPU seconds of several threads overstate their span). Throws InputError for another basis.
+  Profile with_basis(const std::string& basis) const;
+  /// "cpu" or "wall": what `with_basis(basis)` takes.
+  std::string resolve_basis(const std::string& basis) const;
+
   /// Throws InputError naming the first mismatch: the model name or shape in the metadata, a layer
   /// the model lacks, or (complete profiles) a layer of the model the profile lacks.
   void check_against(const Model& model) const;

@@ -1,7 +1,8 @@
-// resist profile, layers: every core layer timed alone with the trainer's own module (same options,
-// same training mode), forward then backward, layers interleaved within each repetition so a slow
-// moment of the machine spreads over all of them; then the whole step, whose excess over the layers is
-// the autograd glue; then the costs outside the layers. Medians of `repeats` after `warmup`.
+// resist profile, layers: first the whole step as the trainer runs it and the costs outside the layers;
+// then every core layer timed alone with the trainer's own module (same options, same training mode),
+// forward then backward, layers interleaved within each repetition so a slow moment of the machine
+// spreads over all of them. The whole step's excess over the layers is the autograd glue (@autograd).
+// Medians of `repeats` after `warmup`.
 #include "exec/profile.hpp"
 
 #include <fmt/format.h>
@@ -197,23 +198,13 @@ Profile measure_profile(const ProfileOptions& o) {
   BatchSampler sampler(train_set, batch, sched.rounds.front().workers.front().data_seed);
   const auto params = net->parameters();
   const double eval_images = std::min<std::int64_t>(200, test_set.size());
-  Progress bar(o.progress ? "profile" : "", o.warmup + o.repeats);
+  Progress bar(o.progress ? "profile" : "", 2 * (o.warmup + o.repeats));
   std::int64_t step = 0;
+  // Phase 1: the whole step as the trainer runs it, and the costs outside the layers. Measured apart from
+  // the layers: the layers' many buffers of other sizes leave the allocator in a state that made the
+  // whole step up to 3x slower when the two were interleaved.
   for (int rep = 0; rep < o.warmup + o.repeats; ++rep) {
     const bool keep = rep >= o.warmup;
-    for (std::size_t i = 0; i < runs.size(); ++i) {
-      LayerRun& r = runs[i];
-      torch::Tensor y;
-      clear_grads({r.x, r.x2});
-      clear_grads(r.params);
-      const Span f = timed(device, [&] { y = run_forward(r, r.x, r.x2); });
-      const torch::Tensor g = torch::ones_like(y);
-      const Span b = timed(device, [&] {
-        if (r.x.requires_grad() || !r.params.empty()) y.backward(g);
-      });
-      if (keep) layer_samples[i].add(f, b);
-    }
-    // The costs outside the layers, on real batches.
     torch::Tensor x, labels, logits, loss;
     const Span fb = timed(device, [&] {
       auto xy = sampler.batch(step++);
@@ -223,21 +214,18 @@ Profile measure_profile(const ProfileOptions& o) {
     torch::Tensor z = torch::randn({x.size(0), model.classes}, torch::TensorOptions().device(device)).set_requires_grad(true);
     const Span lf = timed(device, [&] { loss = torch::nn::functional::cross_entropy(z, labels); });
     const Span lb = timed(device, [&] { loss.backward(); });
-    // The whole step as the trainer runs it (forward, loss, backward), for the autograd glue.
-    torch::optim::SGD* opt_ptr = nullptr;
     std::unique_ptr<torch::optim::SGD> opt;
     const Span oc = timed(device, [&] {
       opt = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(c.lr).momentum(c.momentum)
                                                                .dampening(0).weight_decay(c.weight_decay).nesterov(false));
     });
-    opt_ptr = opt.get();
-    const Span zg = timed(device, [&] { opt_ptr->zero_grad(); });
+    const Span zg = timed(device, [&] { opt->zero_grad(); });
     const Span sf = timed(device, [&] {
       logits = net->forward(x);
       loss = torch::nn::functional::cross_entropy(logits, labels);
     });
     const Span sb = timed(device, [&] { loss.backward(); });
-    const Span os = timed(device, [&] { opt_ptr->step(); });
+    const Span os = timed(device, [&] { opt->step(); });
     (void)loss.item<double>();
     const Span ev = timed(device, [&] {
       if (eval_images > 0) {
@@ -258,6 +246,24 @@ Profile measure_profile(const ProfileOptions& o) {
       eval_s.add({ev.wall_s / std::max(1.0, eval_images), ev.cpu_s / std::max(1.0, eval_images)}, {});
     }
     bar.update(rep + 1);
+  }
+  net->zero_grad();
+  // Phase 2: every layer alone, interleaved within each repetition.
+  for (int rep = 0; rep < o.warmup + o.repeats; ++rep) {
+    const bool keep = rep >= o.warmup;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      LayerRun& r = runs[i];
+      torch::Tensor y;
+      clear_grads({r.x, r.x2});
+      clear_grads(r.params);
+      const Span f = timed(device, [&] { y = run_forward(r, r.x, r.x2); });
+      const torch::Tensor g = torch::ones_like(y);
+      const Span b = timed(device, [&] {
+        if (r.x.requires_grad() || !r.params.empty()) y.backward(g);
+      });
+      if (keep) layer_samples[i].add(f, b);
+    }
+    bar.update(o.warmup + o.repeats + rep + 1);
   }
 
   Profile p;

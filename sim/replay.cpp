@@ -216,7 +216,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   const MathMode math = parse_math(options.math);
   std::unique_ptr<Profile> profile;
   if (!options.profile.empty()) {
-    profile = std::make_unique<Profile>(Profile::read(options.profile));
+    profile = std::make_unique<Profile>(Profile::read(options.profile).with_basis(options.profile_basis));
     profile->check_against(model);
     if (profile->complete()) ctx.profile = profile.get();
   }

@@ -19,6 +19,7 @@ struct SimOptions {
   std::string gpu;                         // every worker's GPU kind instead of the platform's
   std::string gpu_table;                   // GPU table file instead of the built-in platforms/gpus.csv
   std::string profile;                     // measured per-layer profile CSV (takes precedence)
+  std::string profile_basis = "auto";      // its cpu or wall seconds (core/profile.hpp with_basis)
   std::string math = "fp32";               // fp32 or tf32
   double efficiency = 0;                   // achieved fraction of the FLOP peak for every kind (0 = the table's)
   std::map<std::string, double> params;    // overrides of the platform's fixed costs (platform.hpp)

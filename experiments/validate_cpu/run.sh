@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# How accurately does the simulator predict real runs on this machine? Real Fashion-MNIST training
+# (resist train, Gloo over loopback) of two models x three protocols x two placements (2 ranks of 1
+# thread on the 2 cores; 4 ranks time-sharing them), each held against the simulation of its own
+# schedule by `resist validate`. One profile per model and one platform per rank count are measured
+# first (resist profile) and shared by the runs. Writes $OUT/results.csv and prints the table.
+#   experiments/validate_cpu/run.sh [OUT]        (default runs/validate_cpu; about 10 minutes on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+R=${RESIST:-build/bin/resist}
+OUT=${1:-runs/validate_cpu}
+mkdir -p "$OUT"
+DATA=(--in-channels 1 --image-size 28 --dataset fashion_mnist --test-size 2000)
+declare -A MODEL_ARGS=(
+  [preact_resnet_small]="--model preact_resnet_small --batch 128 --train-size 6400 --rounds 8 --local-steps 5"
+  [preact_resnet110_cifar]="--model preact_resnet110_cifar --batch 64 --train-size 3200 --rounds 6 --local-steps 4"
+)
+MODELS=${MODELS:-"preact_resnet_small preact_resnet110_cifar"}
+PROTOCOLS=${PROTOCOLS:-"resist local_sgd data_parallel"}
+RANKS=${RANKS:-"2 4"}
+
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for n in $RANKS; do
+  [ -s "$OUT/platform_r$n.toml" ] || "$R" profile --comm --nproc "$n" --threads 1 --repeats 7 -q \
+    --out "$OUT/platform_r$n.toml" > "$OUT/platform_r$n.log"
+done
+for m in $MODELS; do
+  # Two profiling processes at once: what the ranks see when every core is busy (4 ranks on 2 cores are
+  # then time-shared by the simulator, not by the profile).
+  [ -s "$OUT/profile_$m.csv" ] || "$R" profile ${MODEL_ARGS[$m]} "${DATA[@]}" --threads 1 --ranks 2 -q \
+    --out "$OUT/profile_$m.csv" > "$OUT/profile_$m.log"
+done
+for m in $MODELS; do
+  for n in $RANKS; do
+    for p in $PROTOCOLS; do
+      dir="$OUT/${m}_${p}_r$n"
+      rm -rf "$dir"
+      "$R" train --nproc "$n" --protocol "$p" ${MODEL_ARGS[$m]} "${DATA[@]}" --lr 0.05 --threads 1 -q \
+        --run-dir "$dir" > "$dir.train.log" 2>&1
+      cp "$OUT/profile_$m.csv" "$dir/profile.csv"
+      cp "$OUT/platform_r$n.toml" "$dir/platform.toml"
+      "$R" validate --run-dir "$dir" --format json > "$dir/validation.json" 2> "$dir.validate.log"
+      echo "$m $p $n ranks: $(python3 -c "import json,sys; s=json.load(open('$dir/validation.json'))['summary']; print('median %+.1f%%, whole run %+.1f%%' % (s['median_round_error_pct'], s['total_error_pct']))")"
+    done
+  done
+done
+python3 experiments/validate_cpu/summarize.py "$OUT" | tee "$OUT/results.txt"
