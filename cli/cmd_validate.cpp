@@ -207,7 +207,8 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
       std::cout << fmt::format(
           "\n{} on {} workers ({} thread(s) each, {} cores), {} rounds; load average {:.2f} at start, {:.2f} at end\n"
           "round error: median {:+.1f}% (|median| of |errors| {:.1f}%), p90 {:.1f}%, max {:.1f}%; whole run {:+.1f}%\n"
-          "median error per phase: compute {:+.1f}%, communication {:+.1f}%, overhead {:+.1f}%, idle {:+.1f}%\n",
+          "median part of the round error per phase (percent of the measured round): compute {:+.1f}, communication "
+          "{:+.1f}, overhead {:+.1f}, idle {:+.1f}\n",
           to_string(c.protocol), c.workers, threads, cores, v.rounds.size(), summary.value("load_avg_start", -1.0),
           summary.value("load_avg_end", -1.0), v.median_round_error_pct, v.median_abs_round_error_pct,
           v.p90_round_error_pct, v.max_round_error_pct, v.total_error_pct, v.median_phase_error_pct.compute_s,
@@ -217,7 +218,9 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   if (!a.no_plot) {
     const std::string script = std::string(RESIST_SOURCE_DIR) + "/plots/validation.py";
     const std::string png = (fs::path(dir) / "validation.png").string();
-    const std::string cmd = fmt::format("python3 '{}' '{}' '{}' '{} {} x{}' >&2", script,
+    // Debian's python3 (with python3-matplotlib), not whatever `python3` a PATH finds first.
+    const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+    const std::string cmd = fmt::format("{} '{}' '{}' '{}' '{} {} x{}' >&2", python, script,
                                         (fs::path(dir) / "validation.csv").string(), png, to_string(c.protocol),
                                         c.model, c.workers);
     if (fs::exists(script) && std::system(cmd.c_str()) == 0) {

@@ -58,10 +58,12 @@ Validation compare_timelines(const std::vector<TimelineEvent>& predicted, const 
     v.rounds.push_back(c);
     err.push_back(c.error_pct);
     abs_err.push_back(std::abs(c.error_pct));
-    e_compute.push_back(error_pct(p.compute_s, m.compute_s));
-    e_comm.push_back(error_pct(p.communication_s, m.communication_s));
-    e_over.push_back(error_pct(p.overhead_s, m.overhead_s));
-    e_idle.push_back(error_pct(p.idle_s, m.idle_s));
+    // Each phase's part of the round's error, in percent of the measured round: they add up to it.
+    const double scale = m.total_s > 0 ? 100 / m.total_s : 0;
+    e_compute.push_back((p.compute_s - m.compute_s) * scale);
+    e_comm.push_back((p.communication_s - m.communication_s) * scale);
+    e_over.push_back((p.overhead_s - m.overhead_s) * scale);
+    e_idle.push_back((p.idle_s - m.idle_s) * scale);
     for (auto [sum, x] : {std::pair{&v.predicted_sum, &p}, std::pair{&v.measured_sum, &m}}) {
       sum->total_s += x->total_s;
       sum->compute_s += x->compute_s;

@@ -53,7 +53,8 @@ struct Validation {
   double max_round_error_pct = 0;        // of the absolute errors
   double rounds_error_pct = 0;           // sum of round spans
   double total_error_pct = 0;            // whole run: startup + rounds + evaluation (measured: wall-clock)
-  PhaseTimes median_phase_error_pct;     // signed medians over rounds, per phase (total = round median)
+  PhaseTimes median_phase_error_pct;     // per phase, the median over rounds of (predicted - measured) in
+                                         // percent of the measured round: each phase's part of the error
   PhaseTimes predicted_sum, measured_sum; // per phase, summed over rounds
 
   nlohmann::json to_json() const;

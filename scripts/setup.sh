@@ -10,7 +10,7 @@ RESIST_PACKAGES=(
   libsimgrid-dev                      # sim/
   libtorch-dev libgloo-dev            # exec/ (CPU LibTorch 1.13 + Gloo headers for c10d)
   dataset-fashion-mnist               # the real data set that ships with Debian
-  python3                             # Debian's /usr/bin/python3, used by tests and plots
+  python3 python3-matplotlib          # Debian's /usr/bin/python3, used by tests and plots
 )
 
 # test.sh adds python3-torch: the torchrun test runs `torchrun --no-python resist train` (skipped without it).

@@ -40,8 +40,8 @@ for m in $MODELS; do
       cp "$OUT/profile_$m.csv" "$dir/profile.csv"
       cp "$OUT/platform_r$n.toml" "$dir/platform.toml"
       "$R" validate --run-dir "$dir" --format json > "$dir/validation.json" 2> "$dir.validate.log"
-      echo "$m $p $n ranks: $(python3 -c "import json,sys; s=json.load(open('$dir/validation.json'))['summary']; print('median %+.1f%%, whole run %+.1f%%' % (s['median_round_error_pct'], s['total_error_pct']))")"
+      echo "$m $p $n ranks: $(/usr/bin/python3 -c "import json,sys; s=json.load(open('$dir/validation.json'))['summary']; print('median %+.1f%%, whole run %+.1f%%' % (s['median_round_error_pct'], s['total_error_pct']))")"
     done
   done
 done
-python3 experiments/validate_cpu/summarize.py "$OUT" | tee "$OUT/results.txt"
+/usr/bin/python3 experiments/validate_cpu/summarize.py "$OUT" | tee "$OUT/results.txt"

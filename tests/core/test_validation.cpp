@@ -52,6 +52,8 @@ TEST_CASE("compare: signed errors, median, p90, max and the whole run", "[core][
   CHECK(v.total_error_pct == Approx(100.0 * 5 / 55));
   // A measured wall-clock overrides the measured sum.
   CHECK(compare_timelines(pred, meas, 5, 1, {}, 60).total_error_pct == Approx(-5));
+  CHECK(v.median_phase_error_pct.compute_s == Approx(10)); // all of the error is compute here
+  CHECK(v.median_phase_error_pct.communication_s == 0);
   const auto j = v.to_json();
   for (const char* k : {"median_round_error_pct", "p90_round_error_pct", "max_round_error_pct", "total_error_pct"})
     CHECK(j["summary"].contains(k));
