@@ -32,15 +32,19 @@ struct ModelArgs {
 
 void add_model_args(CLI::App& sub, ModelArgs& m) {
   sub.add_option("--algorithm", m.algorithm,
-                 "Collectives: reference (the ResIST code's per-tensor calls and per-block groups), ring, star "
-                 "or hierarchical (efficient: one flattened call, no group creation)")
+                 "Collectives: reference (the ResIST code's per-tensor calls and per-block groups), or one flattened "
+                 "call with no group creation: nccl (NCCL's choice per exchange), ring, star, hierarchical (NCCL's "
+                 "intra-node reduce-scatter, per-rail ring, all-gather), leader (reduce to a node leader), nvls")
       ->capture_default_str();
   sub.add_option("--gpu", m.gpu, "GPU kind for every worker instead of the platform's (platforms/gpus.csv)");
   sub.add_option("--gpu-table", m.gpu_table, "GPU table CSV instead of the built-in platforms/gpus.csv");
   sub.add_option("--profile", m.profile, "Measured per-layer profile CSV (layer,batch,forward_s,backward_s)");
   sub.add_option("--gpu-efficiency", m.efficiency,
                  "Override: achieved fraction of the FLOP peak for every GPU kind (0 = platforms/gpus.csv)");
-  sub.add_option("--math", m.math, "Convolution math: fp32 or tf32 (Ampere and later)")->capture_default_str();
+  sub.add_option("--precision,--math", m.math,
+                 "Math mode: fp32, tf32 (Ampere and later), fp16 or bf16 (AMP: half-precision convolutions and "
+                 "activations, FP32 weights and optimizer; sim/gpu_model.hpp)")
+      ->capture_default_str();
   sub.add_option("--collective-latency-s", m.collective_latency_s, "Override: seconds per collective call per tensor");
   sub.add_option("--group-create-s", m.group_create_s, "Override: seconds per process group created, per member");
   sub.add_option("--group-create-per-peer-s", m.group_create_per_peer_s,

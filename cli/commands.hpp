@@ -19,6 +19,7 @@ inline void add_core_commands(CLI::App& app) {
 }
 
 void add_simulate_commands(CLI::App& app); // resist simulate, resist sweep (sim/)
+void add_bench_commands(CLI::App& app);    // resist bench allreduce, resist bench train (sim/)
 void add_train_commands(CLI::App& app);    // resist train (exec/)
 
 } // namespace resist::cli

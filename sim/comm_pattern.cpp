@@ -9,16 +9,32 @@
 
 namespace resist::sim {
 
-std::string CollectiveChoice::name() const { return reference ? "reference" : to_string(algorithm); }
+std::string CollectiveChoice::name() const {
+  return reference ? "reference" : nccl ? "nccl" : to_string(algorithm);
+}
 
 CollectiveChoice parse_collective(const std::string& name) {
   if (name == "reference") return {};
+  if (name == "nccl") return {false, Algorithm::ring, true};
   try {
-    return {false, parse_algorithm(name)};
+    return {false, parse_algorithm(name), false};
   } catch (const InputError&) {
-    throw InputError(
-        fmt::format("unknown collective algorithm '{}' (known: reference, ring, star, hierarchical)", name));
+    throw InputError(fmt::format("unknown collective algorithm '{}' (known: reference, nccl, ring, star, "
+                                 "hierarchical, leader, nvls)",
+                                 name));
   }
+}
+
+Algorithm choose_nccl_algorithm(const Exchange& e, const std::vector<int>& node_of, bool nvls_capable) {
+  if (e.contributors != e.receivers || e.contributors.size() < 2) return Algorithm::ring;
+  std::set<int> nodes;
+  for (int w : e.contributors) nodes.insert(w < static_cast<int>(node_of.size()) ? node_of[w] : w);
+  if (nodes.size() > 1) return nodes.size() < e.contributors.size() ? Algorithm::hierarchical : Algorithm::ring;
+  // One node: bandwidth terms per byte, ring 2(N-1)/N, NVLS (1 + 1/N) / efficiency; latency terms
+  // 2(N-1) steps against 2, so NVLS takes the tie.
+  const double n = static_cast<double>(e.contributors.size());
+  const bool nvls_faster = (1 + 1 / n) / kNvlsEfficiency <= 2 * (n - 1) / n;
+  return nvls_capable && nvls_faster ? Algorithm::nvls : Algorithm::ring;
 }
 
 int block_tensors(const Block& block) {
@@ -36,6 +52,8 @@ SyncOp make_op(const Exchange& e, Algorithm algorithm, int tensors, const std::v
   op.algorithm = algorithm;
   op.tensors = tensors;
   op.transfers = expand_exchange(e, algorithm, node_of);
+  if (algorithm == Algorithm::nvls) // the switch's reduce and multicast run below port rate
+    for (Transfer& t : op.transfers) t.bytes = static_cast<std::int64_t>(static_cast<double>(t.bytes) / kNvlsEfficiency);
   return op;
 }
 
@@ -73,14 +91,15 @@ SyncOp reference_block_op(const Exchange& e, int tensors) {
 
 std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Protocol protocol,
                                   const std::vector<int>& partitionable, const CollectiveChoice& choice,
-                                  const std::vector<int>& node_of) {
+                                  const std::vector<int>& node_of, bool nvls_capable) {
   std::vector<SyncOp> ops;
   auto add = [&](SyncOp op) {
     finish(op);
     ops.push_back(std::move(op));
   };
   if (!choice.reference) {
-    for (const Exchange& e : plan.exchanges) add(make_op(e, choice.algorithm, 1, node_of));
+    for (const Exchange& e : plan.exchanges)
+      add(make_op(e, choice.nccl ? choose_nccl_algorithm(e, node_of, nvls_capable) : choice.algorithm, 1, node_of));
     return ops;
   }
   int shared_tensors = 0;

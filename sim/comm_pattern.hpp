@@ -7,8 +7,14 @@
 // lowest holder (one call per tensor), and a fresh group of the next holders plus that owner for the
 // broadcast (one call per tensor). Data parallel under `reference` is PyTorch DDP: one ring all-reduce
 // per gradient bucket. IST under `reference` goes through a parameter server (star).
-// Any other choice (ring, star, hierarchical) uses that algorithm for every exchange, with the tensors
-// flattened into one buffer (one call) and no group creation: an efficient implementation.
+// Any other choice (ring, star, hierarchical, leader, nvls) uses that algorithm for every exchange, with
+// the tensors flattened into one buffer (one call) and no group creation: an efficient implementation.
+// `nccl` chooses per exchange as NCCL's tuner does, by the smaller alpha-beta time of its candidates
+// (choose_nccl_algorithm): an all-reduce on one node is NVLS where the GPUs and the node support it
+// (Hopper GPUs on an NVSwitch) and it beats the ring, else a ring; across nodes the hierarchical
+// algorithm (intra-node reduce-scatter, one ring per rail, intra-node all-gather); other exchanges ring.
+// NCCL's tree and NVLS-tree across nodes are not modelled (NCCL prefers them for small and mid sizes
+// at scale; at large sizes on few nodes it uses rings, which is what this models).
 #pragma once
 #include <string>
 #include <vector>
@@ -22,11 +28,22 @@ namespace resist::sim {
 
 struct CollectiveChoice {
   bool reference = true;
-  Algorithm algorithm = Algorithm::ring; // when not reference
+  Algorithm algorithm = Algorithm::ring; // when not reference (and not nccl)
+  bool nccl = false;                     // choose per exchange like NCCL
   std::string name() const;
 };
-/// "reference", "ring", "star" or "hierarchical"; throws InputError naming the value.
+/// "reference", "nccl", or an algorithm of core/collective.hpp; throws InputError naming the value.
 CollectiveChoice parse_collective(const std::string& name);
+
+/// NVLink SHARP's achieved fraction of what the NVLink ports' protocol efficiency gives a ring: the
+/// switch's reduce and multicast run below port rate. Fitted to 8 x H100 NVLS all-reduce, busbw about
+/// 480 GB/s (NVIDIA/nccl-tests issue 212, sjeaugey) on a 450 GB/s port at the platform's efficiency.
+/// The simulator replays NVLS transfers with their bytes divided by it.
+constexpr double kNvlsEfficiency = 0.834;
+
+/// NCCL's choice for an exchange: nvls, hierarchical or ring (see above). `nvls_capable`: every GPU and
+/// node supports NVLink SHARP.
+Algorithm choose_nccl_algorithm(const Exchange& e, const std::vector<int>& node_of_worker, bool nvls_capable);
 
 /// One exchange as the simulator replays it.
 struct SyncOp {
@@ -46,7 +63,7 @@ int block_tensors(const Block& block);
 /// one by one (local SGD's "model" exchange is split into the shared part and those blocks).
 std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Protocol protocol,
                                   const std::vector<int>& partitionable, const CollectiveChoice& choice,
-                                  const std::vector<int>& node_of_worker);
+                                  const std::vector<int>& node_of_worker, bool nvls_capable = false);
 
 /// Fixed-cost seconds `worker` pays in `op`: process groups it is a member of
 /// (group_create_s + group_create_per_peer_s x other members each) and its collective calls

@@ -35,10 +35,13 @@ struct ParametricSpec {
   int nodes = 0;                  // 0 = as many as the workers need
   int gpus_per_node = 8;
   std::string gpu = "V100";
-  double intra_bw_GBps = 150;     // per GPU port, per direction
+  double intra_bw_GBps = 150;     // per GPU port, per direction, line rate
+  double intra_efficiency = 1;    // fraction of intra_bw that NCCL achieves (protocol overhead)
   double intra_latency_us = 2;    // GPU port latency (a route inside a node crosses two)
-  double nic_bw_GBps = 12.5;      // per NIC, per direction
-  int nics_per_node = 1;
+  bool nvswitch = true;           // the GPU ports meet at an NVSwitch (NVLink SHARP where the GPU has it)
+  double nic_bw_GBps = 12.5;      // per NIC, per direction, line rate
+  double nic_efficiency = 1;      // fraction of nic_bw that NCCL achieves
+  int nics_per_node = 1;          // one flow uses one NIC (rails); all flows of a node share all its NICs
   double inter_latency_us = 5;    // per node uplink (a route between nodes crosses two)
   std::string topology = "star";  // star or fat-tree
   int nodes_per_leaf = 4;         // fat-tree: nodes under one leaf switch
@@ -68,6 +71,7 @@ struct WorkerHost {
   std::string gpu;
   double speed_factor = 1;
   int node = 0;
+  bool nvswitch = false; // host property nvswitch=1: its node's GPUs meet at an NVSwitch
 };
 
 /// Builds the platform inside a fresh engine and returns `workers` worker hosts in order, with the

@@ -78,7 +78,7 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
   in.workers = sched.config.workers;
   const CommPlan plan = round_comm_plan(sched, ctx.model, round);
   in.ops = make_sync_ops(plan, ctx.model, protocol, ctx.reference_blocks, parse_collective(ctx.options.collective),
-                         ctx.node_of_worker);
+                         ctx.node_of_worker, ctx.nvls_capable);
   for (const SyncOp& op : in.ops) in.index.push_back(index_transfers(op.transfers, in.workers));
   const int steps = sched.rounds[static_cast<std::size_t>(round)].steps;
   if (protocol == Protocol::data_parallel) {
@@ -142,10 +142,12 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   std::unique_ptr<LayerProfile> profile;
   if (!options.profile.empty()) profile = std::make_unique<LayerProfile>(LayerProfile::read(options.profile));
   SimResult result;
+  ctx.nvls_capable = true;
   for (auto& h : ctx.hosts) {
     if (!options.gpu.empty()) h.gpu = options.gpu;
     GpuKind kind = table.at(h.gpu);
-    if (options.efficiency > 0) kind.fp32_efficiency = kind.tf32_efficiency = options.efficiency;
+    ctx.nvls_capable = ctx.nvls_capable && kind.nvls && h.nvswitch;
+    if (options.efficiency > 0) kind.fp32_efficiency = kind.tensor_efficiency = options.efficiency;
     auto times = block_step_times(model, kind, math, cfg.batch, profile.get());
     for (auto& t : times) {
       t.forward_s /= h.speed_factor;

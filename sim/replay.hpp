@@ -24,6 +24,7 @@ struct RunContext {
   std::vector<std::vector<StepTime>> block_times; // per worker, per block (speed factor applied)
   std::vector<int> node_of_worker;
   std::vector<int> reference_blocks;              // blocks the reference pattern treats one by one
+  bool nvls_capable = false;                      // every GPU and node can run NVLink SHARP (nccl choice)
 };
 
 /// The input of round r (data parallel: `overlap_steps` steps simulated).
