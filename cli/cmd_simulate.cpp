@@ -27,6 +27,7 @@ struct ModelArgs {
   double efficiency = 0;
   std::optional<double> collective_latency_s, group_create_s, group_create_per_peer_s;
   std::vector<std::string> slow_workers; // "W=FACTOR"
+  std::vector<std::string> platform_params; // "NAME=VALUE"
   bool no_reuse = false;
 };
 
@@ -49,6 +50,9 @@ void add_model_args(CLI::App& sub, ModelArgs& m) {
   sub.add_option("--group-create-s", m.group_create_s, "Override: seconds per process group created, per member");
   sub.add_option("--group-create-per-peer-s", m.group_create_per_peer_s,
                  "Override: seconds per process group created, per member and other member");
+  sub.add_option("--platform-param", m.platform_params,
+                 "Override any named platform parameter NAME=VALUE (sim/platform.hpp: collective_latency_s, "
+                 "group_create_s, group_create_per_peer_s, comm_compute_slowdown, ddp_step_cv, ...)");
   sub.add_option("--slow-worker", m.slow_workers, "Straggler W=FACTOR (e.g. 3=0.5: worker 3 at half speed)");
   sub.add_flag("--no-reuse", m.no_reuse, "Simulate every round and step, even identical ones");
 }
@@ -65,6 +69,15 @@ sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
   if (m.collective_latency_s) o.params["collective_latency_s"] = *m.collective_latency_s;
   if (m.group_create_s) o.params["group_create_s"] = *m.group_create_s;
   if (m.group_create_per_peer_s) o.params["group_create_per_peer_s"] = *m.group_create_per_peer_s;
+  for (const auto& s : m.platform_params) {
+    const auto eq = s.find('=');
+    try {
+      if (eq == std::string::npos) throw std::invalid_argument(s);
+      o.params[s.substr(0, eq)] = std::stod(s.substr(eq + 1));
+    } catch (const std::logic_error&) {
+      throw InputError(fmt::format("--platform-param '{}': expected NAME=VALUE, e.g. ddp_step_cv=0.02", s));
+    }
+  }
   for (const auto& s : m.slow_workers) {
     const auto eq = s.find('=');
     try {

@@ -21,7 +21,8 @@
 namespace resist::sim {
 
 const std::vector<std::string>& param_names() {
-  static const std::vector<std::string> names = {"collective_latency_s", "group_create_s", "group_create_per_peer_s"};
+  static const std::vector<std::string> names = {"collective_latency_s", "group_create_s", "group_create_per_peer_s",
+                                                 "comm_compute_slowdown", "ddp_step_cv"};
   return names;
 }
 
@@ -30,6 +31,8 @@ void set_param(PlatformParams& p, const std::string& name, double value) {
   if (name == "collective_latency_s") p.collective_latency_s = value;
   else if (name == "group_create_s") p.group_create_s = value;
   else if (name == "group_create_per_peer_s") p.group_create_per_peer_s = value;
+  else if (name == "comm_compute_slowdown") p.comm_compute_slowdown = value;
+  else if (name == "ddp_step_cv") p.ddp_step_cv = value;
   else
     throw InputError(fmt::format("unknown platform parameter '{}' (known: {})", name, fmt::join(param_names(), ", ")));
 }

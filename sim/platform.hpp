@@ -23,6 +23,12 @@ struct PlatformParams {
   double collective_latency_s = 0;    // per collective call, per participant (launch + base latency)
   double group_create_s = 0;          // per process group created, per member (new_group + barrier)
   double group_create_per_peer_s = 0; // per process group created, per member and other member (comm init)
+  // DDP (sim/ddp_model.hpp); the defaults hold for every platform unless it or the CLI sets them.
+  // comm_compute_slowdown 0.10: ASSUMED, the share of SMs NCCL's channels take (one thread block per
+  // channel, 8-16 channels on 80-132 SMs). ddp_step_cv 0.0192: FITTED to PyTorch DDP 1 -> 8 V100 FP32
+  // strong scaling 7.76 (NVIDIA DeepLearningExamples RN50; experiments/sim_calibration/fit_ddp.py).
+  double comm_compute_slowdown = 0.10; // backward runs this much longer beside an all-reduce
+  double ddp_step_cv = 0.0192;         // coefficient of variation of a worker's step time (barrier)
 };
 /// The parameter names, as written in files and on the CLI.
 const std::vector<std::string>& param_names();
@@ -41,7 +47,7 @@ struct ParametricSpec {
   bool nvswitch = true;           // the GPU ports meet at an NVSwitch (NVLink SHARP where the GPU has it)
   double nic_bw_GBps = 12.5;      // per NIC, per direction, line rate
   double nic_efficiency = 1;      // fraction of nic_bw that NCCL achieves
-  int nics_per_node = 1;          // one flow uses one NIC (rails); all flows of a node share all its NICs
+  int nics_per_node = 1;          // the node's flows share all its NICs (one link of their summed rate)
   double inter_latency_us = 5;    // per node uplink (a route between nodes crosses two)
   std::string topology = "star";  // star or fat-tree
   int nodes_per_leaf = 4;         // fat-tree: nodes under one leaf switch

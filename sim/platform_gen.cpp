@@ -22,10 +22,11 @@ namespace {
 using Direction = sg4::LinkInRoute::Direction;
 
 /// One node: a star zone whose centre is the NVSwitch (or NVLink fabric), one port per GPU, and a
-/// router standing for the node's NICs as the gateway to other nodes. Rails: a flow uses one NIC (a
-/// FATPIPE cap at one NIC's rate, not shared), and all flows of the node share all its NICs (one shared
-/// link of their sum); with NCCL's balanced rails that is one link per NIC. Link rates are line rate x
-/// the achieved protocol efficiency (intra_efficiency, nic_efficiency).
+/// router standing for the node's NICs (one shared link of their summed rate) as the gateway to other
+/// nodes. With NCCL's balanced rails (the hierarchical algorithm: one ring per rail) that equals one link
+/// per NIC; a single flow, though, is not capped at one NIC's rate (a FATPIPE cap was tried: SimGrid 3.32
+/// does not bound a flow by it on these routes). Link rates are line rate x the achieved protocol
+/// efficiency (intra_efficiency, nic_efficiency).
 struct Zone {
   sg4::NetZone* zone;
   simgrid::kernel::routing::NetPoint* gateway;
@@ -53,14 +54,7 @@ Zone build_node(const ParametricSpec& s, int node, sg4::NetZone* parent, int fir
   auto* nic_link = zone->create_split_duplex_link(fmt::format("node{}-nic", node), nic_Bps * s.nics_per_node)
                        ->set_latency(s.inter_latency_us * 1e-6)
                        ->seal();
-  std::vector<sg4::LinkInRoute> route{{nic_link, Direction::UP}};
-  if (s.nics_per_node > 1) {
-    auto* rail = zone->create_link(fmt::format("node{}-rail", node), nic_Bps)
-                     ->set_sharing_policy(sg4::Link::SharingPolicy::FATPIPE)
-                     ->seal();
-    route.emplace_back(rail);
-  }
-  zone->add_route(nic, nullptr, nullptr, nullptr, route, true);
+  zone->add_route(nic, nullptr, nullptr, nullptr, {{nic_link, Direction::UP}}, true);
   zone->seal();
   return {zone, nic};
 }

@@ -16,6 +16,7 @@
 #include "core/ist_partition.hpp"
 #include "core/model_zoo.hpp"
 #include "core/progress.hpp"
+#include "sim/ddp_model.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -46,21 +47,28 @@ double step_s(const RunContext& ctx, int round, int w) {
   return s;
 }
 
-/// DDP: backward runs from the last block to the first; a bucket is ready once its block is done.
+/// DDP: backward runs from the last block to the first; a bucket is ready once its block is done and its
+/// gradients are copied in; the averaged bucket is copied back after its all-reduce. With several workers
+/// every compute phase is stretched by the step barrier's factor (ddp_model.hpp).
 OverlapStep overlap_step(const RunContext& ctx, int w) {
   const auto& t = ctx.block_times[static_cast<std::size_t>(w)];
+  const int workers = ctx.schedule.config.workers;
+  const double barrier = workers > 1 ? ddp_barrier_factor(workers, ctx.params.ddp_step_cv) : 1.0;
+  const double mem_Bps = w < static_cast<int>(ctx.mem_Bps.size()) ? ctx.mem_Bps[static_cast<std::size_t>(w)] : 0;
   OverlapStep st;
   for (const auto& b : t) {
-    st.forward_s += b.forward_s;
-    st.update_s += b.update_s;
+    st.forward_s += b.forward_s * barrier;
+    st.update_s += b.update_s * barrier;
   }
   int next = static_cast<int>(t.size()) - 1; // next block whose backward has not run
   for (const GradientBucket& bucket : gradient_buckets(ctx.model)) {
     double s = 0;
-    for (; next >= bucket.ready_after_block; --next) s += t[static_cast<std::size_t>(next)].backward_s;
-    st.backward_before_bucket_s.push_back(s);
+    for (; next >= bucket.ready_after_block; --next) s += t[static_cast<std::size_t>(next)].backward_s * barrier;
+    const double copy_s = workers > 1 ? bucket_copy_s(bucket.bytes, mem_Bps) : 0;
+    st.backward_before_bucket_s.push_back(s + copy_s);
+    st.bucket_copy_out_s.push_back(copy_s);
   }
-  for (; next >= 0; --next) st.backward_tail_s += t[static_cast<std::size_t>(next)].backward_s;
+  for (; next >= 0; --next) st.backward_tail_s += t[static_cast<std::size_t>(next)].backward_s * barrier;
   return st;
 }
 
@@ -99,6 +107,7 @@ std::string round_key(const RoundInput& in, const RunContext& ctx) {
   for (const auto& st : in.step) {
     put(key, st.forward_s);
     for (double b : st.backward_before_bucket_s) put(key, b);
+    for (double b : st.bucket_copy_out_s) put(key, b);
     put(key, st.backward_tail_s);
     put(key, st.update_s);
   }
@@ -128,7 +137,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
 
   const RunConfig& cfg = schedule.config;
   const Model model = make_model(cfg.model, cfg.model_options);
-  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}};
+  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, false, {}};
   ctx.hosts = load_platform(engine, platform_for(options), cfg.workers, options.params, ctx.params);
   for (const auto& [w, f] : options.speed_factors) {
     if (w < 0 || w >= cfg.workers) throw InputError(fmt::format("speed factor for worker {}: no such worker", w));
@@ -147,6 +156,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     if (!options.gpu.empty()) h.gpu = options.gpu;
     GpuKind kind = table.at(h.gpu);
     ctx.nvls_capable = ctx.nvls_capable && kind.nvls && h.nvswitch;
+    ctx.mem_Bps.push_back(kind.mem_Bps * kind.mem_efficiency * h.speed_factor);
     if (options.efficiency > 0) kind.fp32_efficiency = kind.tensor_efficiency = options.efficiency;
     auto times = block_step_times(model, kind, math, cfg.batch, profile.get());
     for (auto& t : times) {

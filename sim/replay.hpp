@@ -25,6 +25,7 @@ struct RunContext {
   std::vector<int> node_of_worker;
   std::vector<int> reference_blocks;              // blocks the reference pattern treats one by one
   bool nvls_capable = false;                      // every GPU and node can run NVLink SHARP (nccl choice)
+  std::vector<double> mem_Bps;                    // per worker: achieved memory bandwidth (DDP bucket copies)
 };
 
 /// The input of round r (data parallel: `overlap_steps` steps simulated).

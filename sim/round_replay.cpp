@@ -27,6 +27,7 @@ struct Shared {
   std::vector<std::vector<TimelineEvent>> events; // per worker
   std::vector<WorkerBytes> bytes;
   std::vector<double> end_s;
+  std::vector<int> comm_busy; // per worker: its communication actor is moving a bucket (overlap)
 };
 
 double now(const Shared& s) { return sg4::Engine::get_clock() - s.t0; }
@@ -64,17 +65,24 @@ void run_worker(Shared& s, int w) {
 /// Data parallel: the compute side of one worker; buckets go to the communication actor as they are ready.
 void run_overlap_compute(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphorePtr done) {
   const OverlapStep& st = s.in.step[static_cast<std::size_t>(w)];
+  // A backward segment that starts while this worker's all-reduce runs is slowed by NCCL's kernels.
+  const double slow = 1 + s.params.comm_compute_slowdown;
+  double compute = 0;
+  auto segment = [&](double seconds) {
+    const double d = s.comm_busy[static_cast<std::size_t>(w)] ? seconds * slow : seconds;
+    sg4::this_actor::sleep_for(d);
+    compute += d;
+  };
   for (int k = 0; k < s.in.overlap_steps; ++k) {
-    sg4::this_actor::sleep_for(st.forward_s);
+    segment(st.forward_s);
     for (double b : st.backward_before_bucket_s) {
-      sg4::this_actor::sleep_for(b);
+      segment(b);
       ready->release();
     }
-    sg4::this_actor::sleep_for(st.backward_tail_s);
+    segment(st.backward_tail_s);
     done->acquire(); // the optimizer step needs every averaged gradient
-    sg4::this_actor::sleep_for(st.update_s);
+    segment(st.update_s);
   }
-  const double compute = st.compute_s() * s.in.overlap_steps;
   const double end = now(s);
   add_event(s, w, Phase::compute, 0, compute, {}, "local_steps");
   const WorkerBytes& b = s.bytes[static_cast<std::size_t>(w)];
@@ -92,7 +100,11 @@ void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphoreP
       if (overhead > 0) sg4::this_actor::sleep_for(overhead);
       // Slots alternate between steps so a worker a step ahead never meets last step's receives.
       const int slot = static_cast<int>(j) * 2 + k % 2;
+      s.comm_busy[static_cast<std::size_t>(w)] = 1;
       const WorkerBytes b = run_transfers(s.in.ops[j].transfers, s.in.index[j], w, slot, s.mailboxes);
+      s.comm_busy[static_cast<std::size_t>(w)] = 0;
+      const auto& copy = s.in.step[static_cast<std::size_t>(w)].bucket_copy_out_s;
+      if (j < copy.size() && copy[j] > 0) sg4::this_actor::sleep_for(copy[j]); // averaged bucket back to .grad
       s.bytes[static_cast<std::size_t>(w)].sent += b.sent;
       s.bytes[static_cast<std::size_t>(w)].received += b.received;
     }
@@ -106,7 +118,7 @@ RoundOutcome replay_round(const RoundInput& in, const std::vector<WorkerHost>& h
                           MailboxTable& mailboxes) {
   const auto n = static_cast<std::size_t>(in.workers);
   Shared s{in, hosts, params, mailboxes, sg4::Engine::get_clock(), std::vector<std::vector<TimelineEvent>>(n),
-           std::vector<WorkerBytes>(n), std::vector<double>(n, 0.0)};
+           std::vector<WorkerBytes>(n), std::vector<double>(n, 0.0), std::vector<int>(n, 0)};
   std::vector<sg4::ActorPtr> actors;
   for (int w = 0; w < in.workers; ++w) {
     sg4::Host* host = hosts[static_cast<std::size_t>(w)].host;
