@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "core/error.hpp"
@@ -136,13 +137,19 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
   return ops;
 }
 
+double group_create_member_s(int members, const PlatformParams& p) {
+  const double g = members;
+  return p.group_create_s + p.group_create_per_peer_s * (g - 1) +
+         (members > 1 ? p.group_init_s * std::pow(g / 2, p.group_init_exponent) : 0.0);
+}
+
 double op_overhead_s(const SyncOp& op, int worker, const PlatformParams& p) {
   const auto it = std::lower_bound(op.participants.begin(), op.participants.end(), worker);
   if (it == op.participants.end() || *it != worker) return 0;
   double s = op.calls[static_cast<std::size_t>(it - op.participants.begin())] * op.tensors * p.collective_latency_s;
   for (const auto& g : op.groups)
     if (std::binary_search(g.begin(), g.end(), worker))
-      s += p.group_create_s + p.group_create_per_peer_s * static_cast<double>(g.size() - 1);
+      s += group_create_member_s(static_cast<int>(g.size()), p);
   return s;
 }
 

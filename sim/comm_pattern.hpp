@@ -65,9 +65,13 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
                                   const std::vector<int>& partitionable, const CollectiveChoice& choice,
                                   const std::vector<int>& node_of_worker, bool nvls_capable = false);
 
-/// Fixed-cost seconds `worker` pays in `op`: process groups it is a member of
-/// (group_create_s + group_create_per_peer_s x other members each) and its collective calls
-/// (collective_latency_s per call per tensor).
+/// Seconds each member pays to create a process group of `members` and set up its communicator:
+/// group_create_s + group_create_per_peer_s (members - 1) + group_init_s (members / 2)^group_init_exponent
+/// (no communicator for a group of one).
+double group_create_member_s(int members, const PlatformParams& params);
+
+/// Fixed-cost seconds `worker` pays in `op`: process groups it is a member of (group_create_member_s each)
+/// and its collective calls (collective_latency_s per call per tensor).
 double op_overhead_s(const SyncOp& op, int worker, const PlatformParams& params);
 
 } // namespace resist::sim

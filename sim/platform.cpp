@@ -22,7 +22,8 @@ namespace resist::sim {
 
 const std::vector<std::string>& param_names() {
   static const std::vector<std::string> names = {"collective_latency_s", "group_create_s", "group_create_per_peer_s",
-                                                 "comm_compute_slowdown", "ddp_step_cv"};
+                                                 "group_init_s", "group_init_exponent", "comm_compute_slowdown",
+                                                 "ddp_step_cv"};
   return names;
 }
 
@@ -31,6 +32,8 @@ void set_param(PlatformParams& p, const std::string& name, double value) {
   if (name == "collective_latency_s") p.collective_latency_s = value;
   else if (name == "group_create_s") p.group_create_s = value;
   else if (name == "group_create_per_peer_s") p.group_create_per_peer_s = value;
+  else if (name == "group_init_s") p.group_init_s = value;
+  else if (name == "group_init_exponent") p.group_init_exponent = value;
   else if (name == "comm_compute_slowdown") p.comm_compute_slowdown = value;
   else if (name == "ddp_step_cv") p.ddp_step_cv = value;
   else

@@ -22,7 +22,12 @@ namespace resist::sim {
 struct PlatformParams {
   double collective_latency_s = 0;    // per collective call, per participant (launch + base latency)
   double group_create_s = 0;          // per process group created, per member (new_group + barrier)
-  double group_create_per_peer_s = 0; // per process group created, per member and other member (comm init)
+  double group_create_per_peer_s = 0; // per process group created, per member and other member (legacy form)
+  // Communicator set-up on first use, per member of a group of g: group_init_s x (g / 2)^group_init_exponent.
+  // The exponent 0.5 is FITTED to NVIDIA/nccl#534 (per-communicator init 16.3 s / 8 = 2.04 s at 8 ranks,
+  // 130 s / 32 = 4.06 s at 32 ranks: 4.06 / 2.04 = 4^0.497); group_init_s is set per platform.
+  double group_init_s = 0;
+  double group_init_exponent = 0.5;
   // DDP (sim/ddp_model.hpp); the defaults hold for every platform unless it or the CLI sets them.
   // comm_compute_slowdown 0.10: ASSUMED, the share of SMs NCCL's channels take (one thread block per
   // channel, 8-16 channels on 80-132 SMs). ddp_step_cv 0.0192: FITTED to PyTorch DDP 1 -> 8 V100 FP32

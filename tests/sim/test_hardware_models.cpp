@@ -91,3 +91,17 @@ TEST_CASE("across nodes: the flat ring and the hierarchical all-reduce against t
   // Per rail: ring of 2 nodes on B/4: B/4 each way over one 10 GB/s NIC; the NVLink phases are negligible.
   CHECK(bench_time_s(p, 8, "hierarchical", bytes) == Approx(bytes / 4.0 / 10e9).epsilon(0.05));
 }
+
+TEST_CASE("process-group creation per member by hand: store barrier, legacy per-peer, communicator set-up",
+          "[sim][groups]") {
+  PlatformParams p;
+  p.group_create_s = 0.01;
+  p.group_init_s = 1.02; // NVIDIA/nccl#534: 2.04 s at 8 ranks = 1.02 x (8/2)^0.5
+  CHECK(group_create_member_s(1, p) == Approx(0.01));                   // no communicator for one member
+  CHECK(group_create_member_s(2, p) == Approx(0.01 + 1.02));
+  CHECK(group_create_member_s(8, p) == Approx(0.01 + 2.04));
+  CHECK(group_create_member_s(32, p) == Approx(0.01 + 4.08));           // #534 measured 4.06
+  p.group_init_s = 0;
+  p.group_create_per_peer_s = 0.07;                                     // the p3 platforms' linear form
+  CHECK(group_create_member_s(4, p) == Approx(0.01 + 3 * 0.07));
+}
