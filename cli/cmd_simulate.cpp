@@ -124,16 +124,17 @@ void run_paper_table(const SimulateArgs& a, Format format) {
     po.platform4 = a.paper_platforms[0];
     po.platforms8.assign(a.paper_platforms.begin() + 1, a.paper_platforms.end());
   }
-  const double efficiency = po.options.efficiency;
   po.options = sim_options(a.model, "");
-  if (po.options.efficiency == 0) po.options.efficiency = efficiency;
   po.options.progress = false;
   const Table t = sim::paper_wallclock_table(po);
   if (format == Format::table)
     std::cout << "Table 3 of the ResIST paper, simulated: preact_resnet101_cifar, 40 epochs per worker, l = 50, batch 128,\n"
                  "min depth 6 (4 workers) / 4 (8 workers), collectives: "
-              << po.options.collective << fmt::format(", V100 efficiency {:.2f}", po.options.efficiency)
-              << " (fitted to the paper's ResIST rows; --gpu-efficiency 0.6 uses platforms/gpus.csv's RN50 value).\n"
+              << po.options.collective
+              << (po.options.efficiency > 0 ? fmt::format(", GPU efficiency {:.2f} (override)", po.options.efficiency)
+                                            : std::string(", GPU model of platforms/gpus.csv (V100 FP32 0.80 of peak,"
+                                                          " fitted on ResNet-50)"))
+              << ".\n"
                  "8 workers: the paper does not say on what; aws_p3_8xlarge_2proc = 8 processes on the 4 GPUs of one\n"
                  "p3.8xlarge (fits the published 8/4 time ratios), aws_p3_16xlarge = 8 V100. Published: ResIST README /\n"
                  "arXiv 2107.00961 (its 3.60 is printed for 5486/1532 = 3.58; the error is against the recomputed ratio).\n"
