@@ -29,6 +29,7 @@ struct ModelArgs {
   std::string profile_basis = "auto";
   std::optional<double> collective_latency_s, group_create_s, group_create_per_peer_s;
   std::vector<std::string> slow_workers; // "W=FACTOR"
+  std::vector<std::string> platform_params; // "NAME=VALUE"
   bool no_reuse = false;
 };
 
@@ -36,7 +37,9 @@ void add_model_args(CLI::App& sub, ModelArgs& m) {
   sub.add_option("--algorithm", m.algorithm,
                  "Collectives: reference (the ResIST code's per-tensor calls and per-block groups), c10d (what "
                  "`resist train` does: one flat all-reduce per holder set, cached groups, point-to-point "
-                 "delivery), ring, star or hierarchical (efficient: one flattened call, no group creation)")
+                 "delivery), or one flattened call with no group creation: nccl (NCCL's choice per exchange), "
+                 "ring, star, hierarchical (NCCL's intra-node reduce-scatter, per-rail ring, all-gather), leader "
+                 "(reduce to a node leader), nvls")
       ->capture_default_str();
   sub.add_option("--gpu", m.gpu, "GPU kind for every worker instead of the platform's (platforms/gpus.csv)");
   sub.add_option("--gpu-table", m.gpu_table, "GPU table CSV instead of the built-in platforms/gpus.csv");
@@ -52,11 +55,17 @@ void add_model_args(CLI::App& sub, ModelArgs& m) {
                  "time-sharing a platform's cores (cores_per_node) divides");
   sub.add_option("--gpu-efficiency", m.efficiency,
                  "Override: achieved fraction of the FLOP peak for every GPU kind (0 = platforms/gpus.csv)");
-  sub.add_option("--math", m.math, "Convolution math: fp32 or tf32 (Ampere and later)")->capture_default_str();
+  sub.add_option("--precision,--math", m.math,
+                 "Math mode: fp32, tf32 (Ampere and later), fp16 or bf16 (AMP: half-precision convolutions and "
+                 "activations, FP32 weights and optimizer; sim/gpu_model.hpp)")
+      ->capture_default_str();
   sub.add_option("--collective-latency-s", m.collective_latency_s, "Override: seconds per collective call per tensor");
   sub.add_option("--group-create-s", m.group_create_s, "Override: seconds per process group created, per member");
   sub.add_option("--group-create-per-peer-s", m.group_create_per_peer_s,
                  "Override: seconds per process group created, per member and other member");
+  sub.add_option("--platform-param", m.platform_params,
+                 "Override any named platform parameter NAME=VALUE (sim/platform.hpp: collective_latency_s, "
+                 "group_create_s, group_create_per_peer_s, comm_compute_slowdown, ddp_step_cv, ...)");
   sub.add_option("--slow-worker", m.slow_workers, "Straggler W=FACTOR (e.g. 3=0.5: worker 3 at half speed)");
   sub.add_flag("--no-reuse", m.no_reuse, "Simulate every round and step, even identical ones");
 }
@@ -75,6 +84,15 @@ sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
   if (m.collective_latency_s) o.params["collective_latency_s"] = *m.collective_latency_s;
   if (m.group_create_s) o.params["group_create_s"] = *m.group_create_s;
   if (m.group_create_per_peer_s) o.params["group_create_per_peer_s"] = *m.group_create_per_peer_s;
+  for (const auto& s : m.platform_params) {
+    const auto eq = s.find('=');
+    try {
+      if (eq == std::string::npos) throw std::invalid_argument(s);
+      o.params[s.substr(0, eq)] = std::stod(s.substr(eq + 1));
+    } catch (const std::logic_error&) {
+      throw InputError(fmt::format("--platform-param '{}': expected NAME=VALUE, e.g. ddp_step_cv=0.02", s));
+    }
+  }
   for (const auto& s : m.slow_workers) {
     const auto eq = s.find('=');
     try {
@@ -121,16 +139,17 @@ void run_paper_table(const SimulateArgs& a, Format format) {
     po.platform4 = a.paper_platforms[0];
     po.platforms8.assign(a.paper_platforms.begin() + 1, a.paper_platforms.end());
   }
-  const double efficiency = po.options.efficiency;
   po.options = sim_options(a.model, "");
-  if (po.options.efficiency == 0) po.options.efficiency = efficiency;
   po.options.progress = false;
   const Table t = sim::paper_wallclock_table(po);
   if (format == Format::table)
     std::cout << "Table 3 of the ResIST paper, simulated: preact_resnet101_cifar, 40 epochs per worker, l = 50, batch 128,\n"
                  "min depth 6 (4 workers) / 4 (8 workers), collectives: "
-              << po.options.collective << fmt::format(", V100 efficiency {:.2f}", po.options.efficiency)
-              << " (fitted to the paper's ResIST rows; --gpu-efficiency 0.6 uses platforms/gpus.csv's RN50 value).\n"
+              << po.options.collective
+              << (po.options.efficiency > 0 ? fmt::format(", GPU efficiency {:.2f} (override)", po.options.efficiency)
+                                            : std::string(", GPU model of platforms/gpus.csv (V100 FP32 0.80 of peak,"
+                                                          " fitted on ResNet-50)"))
+              << ".\n"
                  "8 workers: the paper does not say on what; aws_p3_8xlarge_2proc = 8 processes on the 4 GPUs of one\n"
                  "p3.8xlarge (fits the published 8/4 time ratios), aws_p3_16xlarge = 8 V100. Published: ResIST README /\n"
                  "arXiv 2107.00961 (its 3.60 is printed for 5486/1532 = 3.58; the error is against the recomputed ratio).\n"

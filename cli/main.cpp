@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   resist::cli::add_core_commands(app);
 #ifdef RESIST_HAVE_SIM
   resist::cli::add_simulate_commands(app);
+  resist::cli::add_bench_commands(app);
 #endif
 #ifdef RESIST_HAVE_EXEC
   resist::cli::add_train_commands(app);

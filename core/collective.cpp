@@ -14,14 +14,17 @@ const char* to_string(Algorithm a) {
   case Algorithm::ring: return "ring";
   case Algorithm::star: return "star";
   case Algorithm::hierarchical: return "hierarchical";
+  case Algorithm::leader: return "leader";
+  case Algorithm::nvls: return "nvls";
   }
   return "?";
 }
 
 Algorithm parse_algorithm(const std::string& name) {
-  for (Algorithm a : {Algorithm::ring, Algorithm::star, Algorithm::hierarchical})
+  for (Algorithm a : {Algorithm::ring, Algorithm::star, Algorithm::hierarchical, Algorithm::leader, Algorithm::nvls})
     if (name == to_string(a)) return a;
-  throw InputError(fmt::format("unknown collective algorithm '{}' (known: ring, star, hierarchical)", name));
+  throw InputError(
+      fmt::format("unknown collective algorithm '{}' (known: ring, star, hierarchical, leader, nvls)", name));
 }
 
 namespace {
@@ -32,17 +35,29 @@ std::int64_t chunk_bytes(std::int64_t bytes, int n, int i) {
 
 int mod(int a, int n) { return ((a % n) + n) % n; }
 
+/// Ring reduce-scatter among `ranks`, steps first_step .. first_step + n - 2: position p sends chunk
+/// (p - k) at step k and ends up owning the reduced chunk (p + 1) mod n.
+void ring_reduce_scatter(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out) {
+  const int n = static_cast<int>(ranks.size());
+  for (int k = 0; k < n - 1; ++k)
+    for (int p = 0; p < n; ++p)
+      out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p - k, n)), first_step + k});
+}
+
+/// Ring all-gather among `ranks` from the reduce-scatter's ownership: position p sends chunk (p + 1 - k).
+void ring_all_gather(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out) {
+  const int n = static_cast<int>(ranks.size());
+  for (int k = 0; k < n - 1; ++k)
+    for (int p = 0; p < n; ++p)
+      out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p + 1 - k, n)), first_step + k});
+}
+
 /// Ring all-reduce among `ranks` (ascending), steps first_step .. first_step + 2(n-1) - 1.
 void ring_allreduce(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out) {
   const int n = static_cast<int>(ranks.size());
   if (n < 2) return;
-  for (int k = 0; k < n - 1; ++k) // reduce-scatter: position p sends chunk (p - k)
-    for (int p = 0; p < n; ++p)
-      out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p - k, n)), first_step + k});
-  for (int k = 0; k < n - 1; ++k) // all-gather: position p sends chunk (p + 1 - k)
-    for (int p = 0; p < n; ++p)
-      out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p + 1 - k, n)),
-                     first_step + n - 1 + k});
+  ring_reduce_scatter(ranks, bytes, first_step, out);
+  ring_all_gather(ranks, bytes, first_step + n - 1, out);
 }
 
 void ring_exchange(const Exchange& e, std::vector<Transfer>& out) {
@@ -63,6 +78,51 @@ void star_exchange(const Exchange& e, std::vector<Transfer>& out) {
     if (c != root) out.push_back({c, root, e.bytes, 0});
   for (int r : e.receivers)
     if (r != root) out.push_back({root, r, e.bytes, 1});
+}
+
+/// Workers of an all-reduce grouped by node (ascending within a node, nodes in order of their id).
+std::map<int, std::vector<int>> by_node(const std::vector<int>& workers, const std::vector<int>& node_of) {
+  std::map<int, std::vector<int>> members;
+  for (int w : workers) members[w < static_cast<int>(node_of.size()) ? node_of[w] : w].push_back(w);
+  return members;
+}
+
+/// NCCL across nodes: reduce-scatter in the node, one ring per rail across nodes, all-gather in the node.
+/// Returns false (nothing added) when the nodes hold different numbers of workers.
+bool nccl_hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, std::vector<Transfer>& out) {
+  const auto members = by_node(e.contributors, node_of);
+  const std::size_t local = members.begin()->second.size();
+  for (const auto& [node, ws] : members)
+    if (ws.size() != local) return false;
+  const int l = static_cast<int>(local), m = static_cast<int>(members.size());
+  // NCCL pipelines: the buffer goes in kHierarchicalPieces pieces, piece j starting one intra-node phase
+  // (L-1 steps) after piece j-1, so the NVLink phases of one piece overlap the network phase of another.
+  for (int p0 = 0; p0 < kHierarchicalPieces; ++p0) {
+    const int j = p0 * (l - 1); // first step of this piece
+    const std::int64_t bytes = chunk_bytes(e.bytes, kHierarchicalPieces, p0);
+    if (bytes == 0) continue;
+    for (const auto& [node, ws] : members) ring_reduce_scatter(ws, bytes, j, out);
+    for (int p = 0; p < l; ++p) { // rail p: position p owns chunk (p + 1) mod l on every node
+      std::vector<int> rail;
+      for (const auto& [node, ws] : members) rail.push_back(ws[static_cast<std::size_t>(p)]);
+      ring_allreduce(rail, chunk_bytes(bytes, l, mod(p + 1, l)), j + l - 1, out);
+    }
+    const int after = j + l - 1 + (m > 1 ? 2 * (m - 1) : 0);
+    for (const auto& [node, ws] : members) ring_all_gather(ws, bytes, after, out);
+  }
+  return true;
+}
+
+/// NVLink SHARP on one node: two direct phases carrying B (1 + 1/N) per GPU port each way.
+void nvls_exchange(const Exchange& e, std::vector<Transfer>& out) {
+  const auto& ranks = e.contributors;
+  const std::int64_t n = static_cast<std::int64_t>(ranks.size());
+  if (n < 2) return;
+  const std::int64_t each = (e.bytes * (n + 1) + 2 * n * (n - 1) - 1) / (2 * n * (n - 1)); // rounded up
+  for (int step = 0; step < 2; ++step)
+    for (int src : ranks)
+      for (int dst : ranks)
+        if (src != dst) out.push_back({src, dst, each, step});
 }
 
 void hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, std::vector<Transfer>& out) {
@@ -86,12 +146,26 @@ std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm, co
   if (e.bytes == 0) return out;
   switch (algorithm) {
   case Algorithm::star: star_exchange(e, out); break;
-  case Algorithm::hierarchical:
+  case Algorithm::leader:
     if (e.contributors == e.receivers && !node_of_worker.empty()) {
       hierarchical_exchange(e, node_of_worker, out);
       break;
     }
-    [[fallthrough]];
+    ring_exchange(e, out);
+    break;
+  case Algorithm::hierarchical:
+    if (e.contributors == e.receivers && e.contributors.size() > 1 && !node_of_worker.empty() &&
+        by_node(e.contributors, node_of_worker).size() > 1 && nccl_hierarchical_exchange(e, node_of_worker, out))
+      break;
+    ring_exchange(e, out);
+    break;
+  case Algorithm::nvls:
+    if (e.contributors == e.receivers && (node_of_worker.empty() || by_node(e.contributors, node_of_worker).size() == 1)) {
+      nvls_exchange(e, out);
+      break;
+    }
+    ring_exchange(e, out);
+    break;
   case Algorithm::ring: ring_exchange(e, out); break;
   }
   return out;

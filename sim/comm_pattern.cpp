@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <cmath>
 #include <set>
 
 #include "core/error.hpp"
@@ -11,18 +12,32 @@
 namespace resist::sim {
 
 std::string CollectiveChoice::name() const {
-  return c10d ? "c10d" : reference ? "reference" : to_string(algorithm);
+  return c10d ? "c10d" : reference ? "reference" : nccl ? "nccl" : to_string(algorithm);
 }
 
 CollectiveChoice parse_collective(const std::string& name) {
   if (name == "reference") return {};
-  if (name == "c10d") return {false, true, Algorithm::ring};
+  if (name == "nccl") return {false, Algorithm::ring, true, false};
+  if (name == "c10d") return {false, Algorithm::ring, false, true};
   try {
-    return {false, false, parse_algorithm(name)};
+    return {false, parse_algorithm(name), false, false};
   } catch (const InputError&) {
-    throw InputError(
-        fmt::format("unknown collective algorithm '{}' (known: reference, c10d, ring, star, hierarchical)", name));
+    throw InputError(fmt::format("unknown collective algorithm '{}' (known: reference, c10d, nccl, ring, star, "
+                                 "hierarchical, leader, nvls)",
+                                 name));
   }
+}
+
+Algorithm choose_nccl_algorithm(const Exchange& e, const std::vector<int>& node_of, bool nvls_capable) {
+  if (e.contributors != e.receivers || e.contributors.size() < 2) return Algorithm::ring;
+  std::set<int> nodes;
+  for (int w : e.contributors) nodes.insert(w < static_cast<int>(node_of.size()) ? node_of[w] : w);
+  if (nodes.size() > 1) return nodes.size() < e.contributors.size() ? Algorithm::hierarchical : Algorithm::ring;
+  // One node: bandwidth terms per byte, ring 2(N-1)/N, NVLS (1 + 1/N) / efficiency; latency terms
+  // 2(N-1) steps against 2, so NVLS takes the tie.
+  const double n = static_cast<double>(e.contributors.size());
+  const bool nvls_faster = (1 + 1 / n) / kNvlsEfficiency <= 2 * (n - 1) / n;
+  return nvls_capable && nvls_faster ? Algorithm::nvls : Algorithm::ring;
 }
 
 int block_tensors(const Block& block) {
@@ -40,6 +55,8 @@ SyncOp make_op(const Exchange& e, Algorithm algorithm, int tensors, const std::v
   op.algorithm = algorithm;
   op.tensors = tensors;
   op.transfers = expand_exchange(e, algorithm, node_of);
+  if (algorithm == Algorithm::nvls) // the switch's reduce and multicast run below port rate
+    for (Transfer& t : op.transfers) t.bytes = static_cast<std::int64_t>(static_cast<double>(t.bytes) / kNvlsEfficiency);
   return op;
 }
 
@@ -77,14 +94,16 @@ SyncOp reference_block_op(const Exchange& e, int tensors) {
 
 std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Protocol protocol,
                                   const std::vector<int>& partitionable, const CollectiveChoice& choice,
-                                  const std::vector<int>& node_of) {
+                                  const std::vector<int>& node_of, bool nvls_capable) {
   std::vector<SyncOp> ops;
   auto add = [&](SyncOp op) {
     finish(op);
     ops.push_back(std::move(op));
   };
   if (!choice.reference || choice.c10d) { // c10d: data parallel only here (make_c10d_ops does the rest)
-    for (const Exchange& e : plan.exchanges) add(make_op(e, choice.c10d ? Algorithm::ring : choice.algorithm, 1, node_of));
+    for (const Exchange& e : plan.exchanges)
+      add(make_op(e, choice.c10d ? Algorithm::ring : choice.nccl ? choose_nccl_algorithm(e, node_of, nvls_capable)
+                                                                 : choice.algorithm, 1, node_of));
     return ops;
   }
   int shared_tensors = 0;
@@ -173,13 +192,19 @@ std::vector<SyncOp> make_c10d_ops(const CommPlan& plan, int workers, std::vector
   return ops;
 }
 
+double group_create_member_s(int members, const PlatformParams& p) {
+  const double g = members;
+  return p.group_create_s + p.group_create_per_peer_s * (g - 1) +
+         (members > 1 ? p.group_init_s * std::pow(g / 2, p.group_init_exponent) : 0.0);
+}
+
 double op_overhead_s(const SyncOp& op, int worker, const PlatformParams& p) {
   const auto it = std::lower_bound(op.participants.begin(), op.participants.end(), worker);
   if (it == op.participants.end() || *it != worker) return 0;
   double s = op.calls[static_cast<std::size_t>(it - op.participants.begin())] * op.tensors * p.collective_latency_s;
   for (const auto& g : op.groups)
     if (std::binary_search(g.begin(), g.end(), worker))
-      s += p.group_create_s + p.group_create_per_peer_s * static_cast<double>(g.size() - 1);
+      s += group_create_member_s(static_cast<int>(g.size()), p);
   return s;
 }
 

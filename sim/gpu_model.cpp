@@ -12,13 +12,36 @@
 namespace resist::sim {
 
 MathMode parse_math(const std::string& name) {
-  if (name == "fp32") return MathMode::fp32;
-  if (name == "tf32") return MathMode::tf32;
-  throw InputError(fmt::format("unknown math mode '{}' (known: fp32, tf32)", name));
+  for (MathMode m : {MathMode::fp32, MathMode::tf32, MathMode::fp16, MathMode::bf16})
+    if (name == to_string(m)) return m;
+  throw InputError(fmt::format("unknown precision '{}' (known: fp32, tf32, fp16, bf16)", name));
 }
 
+const char* to_string(MathMode math) {
+  switch (math) {
+  case MathMode::fp32: return "fp32";
+  case MathMode::tf32: return "tf32";
+  case MathMode::fp16: return "fp16";
+  case MathMode::bf16: return "bf16";
+  }
+  return "?";
+}
+
+bool is_half(MathMode math) { return math == MathMode::fp16 || math == MathMode::bf16; }
+
 double GpuKind::matmul_flops(MathMode math) const {
-  if (math == MathMode::tf32 && tf32_flops > 0) return tf32_flops * tf32_efficiency;
+  switch (math) {
+  case MathMode::fp32: break;
+  case MathMode::tf32:
+    if (tf32_flops > 0) return tf32_flops * tensor_efficiency;
+    break; // no TF32 (Volta): PyTorch runs FP32
+  case MathMode::fp16:
+  case MathMode::bf16: {
+    const double peak = math == MathMode::fp16 ? fp16_flops : bf16_flops;
+    if (peak <= 0) throw InputError(fmt::format("GPU '{}' has no {} tensor cores", name, to_string(math)));
+    return peak * tensor_efficiency;
+  }
+  }
   return fp32_flops * fp32_efficiency;
 }
 
@@ -82,20 +105,24 @@ void for_each_csv_row(const std::string& text, const std::string& origin, const 
 } // namespace
 
 GpuTable GpuTable::parse(const std::string& text, const std::string& origin) {
-  static const std::vector<std::string> kHeader = {"kind", "fp32_tflops", "tf32_tflops", "mem_GBps",
-                                                   "fp32_efficiency", "tf32_efficiency", "mem_efficiency",
-                                                   "launch_us"};
+  static const std::vector<std::string> kHeader = {"kind",           "fp32_tflops",       "tf32_tflops",
+                                                   "fp16_tflops",    "bf16_tflops",       "mem_GBps",
+                                                   "fp32_efficiency", "tensor_efficiency", "mem_efficiency",
+                                                   "launch_us",      "nvls"};
   GpuTable t;
   for_each_csv_row(text, origin, kHeader, [&](const std::vector<std::string>& f, int line_no) {
     GpuKind g;
     g.name = f[0];
     g.fp32_flops = number(f[1], origin, line_no) * 1e12;
     g.tf32_flops = number(f[2], origin, line_no) * 1e12;
-    g.mem_Bps = number(f[3], origin, line_no) * 1e9;
-    g.fp32_efficiency = number(f[4], origin, line_no);
-    g.tf32_efficiency = number(f[5], origin, line_no);
-    g.mem_efficiency = number(f[6], origin, line_no);
-    g.launch_s = number(f[7], origin, line_no) * 1e-6;
+    g.fp16_flops = number(f[3], origin, line_no) * 1e12;
+    g.bf16_flops = number(f[4], origin, line_no) * 1e12;
+    g.mem_Bps = number(f[5], origin, line_no) * 1e9;
+    g.fp32_efficiency = number(f[6], origin, line_no);
+    g.tensor_efficiency = number(f[7], origin, line_no);
+    g.mem_efficiency = number(f[8], origin, line_no);
+    g.launch_s = number(f[9], origin, line_no) * 1e-6;
+    g.nvls = number(f[10], origin, line_no) > 0;
     if (g.fp32_flops <= 0 || g.mem_Bps <= 0 || g.fp32_efficiency <= 0 || g.mem_efficiency <= 0)
       throw InputError(fmt::format("{}:{}: GPU '{}' needs positive FP32 peak, bandwidth and efficiencies", origin,
                                    line_no, g.name));
@@ -131,19 +158,32 @@ std::vector<std::string> GpuTable::names() const {
 
 StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode math, int batch) {
   const bool matmul = layer.kind == LayerKind::conv2d || layer.kind == LayerKind::linear;
-  const double flops_per_s = matmul ? gpu.matmul_flops(math) : gpu.fp32_flops * gpu.fp32_efficiency;
+  const bool half = is_half(math);
   const double bytes_per_s = gpu.mem_Bps * gpu.mem_efficiency;
-  const double act_bytes = static_cast<double>(layer.input_bytes + layer.output_bytes) * batch;
-  const double param_bytes = static_cast<double>(layer.param_bytes());
-  const double fwd_flops = static_cast<double>(layer.forward_flops()) * batch;
-  const double bwd_flops = static_cast<double>(layer.backward_flops()) * batch;
+  const double act_bytes = static_cast<double>(layer.input_bytes + layer.output_bytes) * batch * (half ? 0.5 : 1.0);
+  const double param_bytes = static_cast<double>(layer.param_bytes()); // FP32 master copy
+  const double param_read_bytes = half && matmul ? param_bytes / 2 : param_bytes; // autocast's half copy
+  const double fwd_mem_s = (act_bytes + param_read_bytes) / bytes_per_s;
+  const double bwd_mem_s = 2 * (act_bytes + param_read_bytes) / bytes_per_s;
   // Backward: data gradient (skipped for the first layer) and, with parameters, weight gradient.
   const int bwd_kernels = (layer.first_layer ? 0 : 1) + (layer.params > 0 ? 1 : 0);
   StepTime t;
-  t.forward_s = std::max(fwd_flops / flops_per_s, (act_bytes + param_bytes) / bytes_per_s) + gpu.launch_s;
-  t.backward_s = std::max(bwd_flops / flops_per_s, 2 * (act_bytes + param_bytes) / bytes_per_s) +
-                 bwd_kernels * gpu.launch_s;
-  t.update_s = 5 * param_bytes / bytes_per_s; // read w, grad, momentum; write w, momentum
+  // ReLU always follows a BatchNorm or an add in these networks, and cuDNN and the frameworks fuse it
+  // into that kernel (forward epilogue, backward mask): it moves no bytes of its own.
+  if (layer.kind == LayerKind::relu) return t;
+  if (matmul) {
+    const double flops_per_s = gpu.matmul_flops(math);
+    t.forward_s = std::max(static_cast<double>(layer.forward_flops()) * batch / flops_per_s, fwd_mem_s);
+    t.backward_s = std::max(static_cast<double>(layer.backward_flops()) * batch / flops_per_s, bwd_mem_s);
+  } else {
+    t.forward_s = fwd_mem_s;
+    t.backward_s = bwd_mem_s;
+  }
+  t.forward_s += gpu.launch_s;
+  t.backward_s += bwd_kernels * gpu.launch_s;
+  // SGD with momentum on FP32: read w, grad, momentum; write w, momentum. AMP adds the cast of the
+  // weights to half (read 4, write 2 bytes per parameter) and the unscale of the gradients (read, write).
+  t.update_s = (half ? 5 + 1.5 + 2 : 5) * param_bytes / bytes_per_s;
   return t;
 }
 

@@ -1,6 +1,12 @@
-// The GPU model: seconds per layer for one local step, from FLOPs and bytes through a roofline
-// (peak FLOP/s and memory bandwidth of the GPU kind, each scaled by an achieved-efficiency factor), or
-// from a measured per-layer profile when one is given (it takes precedence for the layers it lists).
+// The GPU model: seconds per layer for one local step, from FLOPs and bytes through a roofline, or from
+// a measured per-layer profile when one is given (it takes precedence for the layers it lists).
+// Two layer classes, each with its own achieved efficiency, so nothing is counted twice:
+//   - convolutions and linear layers: max(FLOPs / (peak of the math mode x matmul efficiency),
+//     bytes / (bandwidth x memory efficiency));
+//   - BatchNorm, pooling, adds (no MACs): bytes / (bandwidth x memory efficiency); ReLU is fused into
+//     the BatchNorm or add before it (as cuDNN and the frameworks do) and costs nothing of its own.
+// The efficiencies are fitted per layer class on published single-GPU throughput
+// (experiments/sim_calibration), not derived from total step FLOPs over step time.
 // GPU kinds live in platforms/gpus.csv with the source of every number; the file is compiled in.
 #pragma once
 #include <map>
@@ -12,22 +18,36 @@
 
 namespace resist::sim {
 
-/// Which peak applies to convolutions and linear layers: plain FP32, or TF32 tensor cores (Ampere and
-/// later; cuDNN uses TF32 for convolutions by default in PyTorch >= 1.7).
-enum class MathMode { fp32, tf32 };
+/// The math mode of a training step (`--precision`):
+///   fp32  plain FP32 everywhere (CUDA cores);
+///   tf32  FP32 tensors, convolutions and matmuls on TF32 tensor cores (Ampere and later; a GPU without
+///         TF32 runs them in FP32, as PyTorch does);
+///   fp16, bf16  automatic mixed precision (torch.autocast): convolutions and matmuls on FP16/BF16 tensor
+///         cores, activations stored in half precision (half the bytes for every layer), FP32 master
+///         weights, gradients and optimizer; each step also casts the weights to half and unscales and
+///         checks the gradients (fp16 loss scaling; bf16 does the same work in torch.amp's recipe).
+/// Gradients stay FP32, so the bytes all-reduced are the same in every mode.
+enum class MathMode { fp32, tf32, fp16, bf16 };
 MathMode parse_math(const std::string& name); // throws InputError naming the value
+const char* to_string(MathMode math);
+/// fp16 or bf16: activations in half precision.
+bool is_half(MathMode math);
 
 struct GpuKind {
   std::string name;
-  double fp32_flops = 0;       // peak FLOP/s
-  double tf32_flops = 0;       // peak FLOP/s, 0 when the kind has no TF32
-  double mem_Bps = 0;          // peak memory bandwidth, bytes/s
-  double fp32_efficiency = 1;  // achieved fraction of the FP32 peak
-  double tf32_efficiency = 1;
-  double mem_efficiency = 1;   // achieved fraction of the memory bandwidth
-  double launch_s = 0;         // fixed cost per kernel, seconds
+  double fp32_flops = 0;         // peak FLOP/s, CUDA cores
+  double tf32_flops = 0;         // dense tensor-core peaks, FLOP/s; 0 when the kind lacks the type
+  double fp16_flops = 0;
+  double bf16_flops = 0;
+  double mem_Bps = 0;            // peak memory bandwidth, bytes/s
+  double fp32_efficiency = 1;    // convolutions / matmuls on CUDA cores: achieved fraction of the FP32 peak
+  double tensor_efficiency = 1;  // convolutions / matmuls on tensor cores: achieved fraction of that peak
+  double mem_efficiency = 1;     // memory-bound layers: achieved fraction of the bandwidth
+  double launch_s = 0;           // fixed cost per kernel, seconds
+  bool nvls = false;             // NVLink SHARP all-reduce possible (Hopper and later, on an NVSwitch)
 
-  /// Achieved FLOP/s of matrix-type layers under `math`.
+  /// Achieved FLOP/s of convolutions and linear layers under `math`. Throws InputError when the kind
+  /// has no tensor cores for fp16/bf16 (V100 has no BF16).
   double matmul_flops(MathMode math) const;
 };
 
@@ -58,9 +78,12 @@ struct StepTime {
   double total_s() const { return forward_s + backward_s + update_s; }
 };
 
-/// Roofline time of one layer for `batch` images: max(FLOPs / achieved FLOP/s, bytes / achieved
-/// bandwidth) plus a launch cost per kernel. Bytes are fp32 activations in and out (read once
-/// forward, twice backward) and the parameters (read forward and backward, gradient written).
+/// Roofline time of one layer for `batch` images plus a launch cost per kernel. Convolutions and linear
+/// layers: max(FLOPs / achieved FLOP/s, bytes / achieved bandwidth); other layers: bytes / achieved
+/// bandwidth. Bytes are activations in and out (read once forward, twice backward; half precision
+/// under fp16/bf16) and the parameters (read forward and backward, gradient written). The update is
+/// SGD with momentum on FP32 master weights (read w, grad, momentum; write w, momentum), plus under
+/// AMP the weight cast to half (read 4, write 2 bytes) and the gradient unscale (read and write 4).
 StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode math, int batch);
 
 /// Per-block step times of a model on one GPU kind (profile entries replace the roofline of their layers;

@@ -21,7 +21,9 @@
 namespace resist::sim {
 
 const std::vector<std::string>& param_names() {
-  static const std::vector<std::string> names = {"collective_latency_s", "group_create_s", "group_create_per_peer_s"};
+  static const std::vector<std::string> names = {"collective_latency_s", "group_create_s", "group_create_per_peer_s",
+                                                 "group_init_s", "group_init_exponent", "comm_compute_slowdown",
+                                                 "ddp_step_cv"};
   return names;
 }
 
@@ -30,6 +32,10 @@ void set_param(PlatformParams& p, const std::string& name, double value) {
   if (name == "collective_latency_s") p.collective_latency_s = value;
   else if (name == "group_create_s") p.group_create_s = value;
   else if (name == "group_create_per_peer_s") p.group_create_per_peer_s = value;
+  else if (name == "group_init_s") p.group_init_s = value;
+  else if (name == "group_init_exponent") p.group_init_exponent = value;
+  else if (name == "comm_compute_slowdown") p.comm_compute_slowdown = value;
+  else if (name == "ddp_step_cv") p.ddp_step_cv = value;
   else
     throw InputError(fmt::format("unknown platform parameter '{}' (known: {})", name, fmt::join(param_names(), ", ")));
 }
@@ -73,7 +79,10 @@ void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& va
   else if (key == "gpu") s.gpu = value;
   else if (key == "intra_bw_GBps") s.intra_bw_GBps = num();
   else if (key == "intra_latency_us") s.intra_latency_us = num();
+  else if (key == "intra_efficiency") s.intra_efficiency = num();
+  else if (key == "nvswitch") s.nvswitch = value == "true" || value == "1";
   else if (key == "nic_bw_GBps") s.nic_bw_GBps = num();
+  else if (key == "nic_efficiency") s.nic_efficiency = num();
   else if (key == "nics_per_node") s.nics_per_node = static_cast<int>(num());
   else if (key == "inter_latency_us") s.inter_latency_us = num();
   else if (key == "topology") s.topology = value;
@@ -95,6 +104,8 @@ void check_spec(const PlatformDesc& d) {
                                  d.origin));
   if (s.intra_bw_GBps <= 0 || s.nic_bw_GBps <= 0 || s.oversubscription <= 0 || s.slow_factor <= 0)
     throw InputError(fmt::format("{}: bandwidths, oversubscription and slow_factor must be > 0", d.origin));
+  if (!(s.intra_efficiency > 0 && s.intra_efficiency <= 1 && s.nic_efficiency > 0 && s.nic_efficiency <= 1))
+    throw InputError(fmt::format("{}: intra_efficiency and nic_efficiency must be in (0, 1]", d.origin));
   if (s.intra_latency_us < 0 || s.inter_latency_us < 0)
     throw InputError(fmt::format("{}: latencies must be >= 0", d.origin));
   if (s.topology != "star" && s.topology != "fat-tree")
@@ -103,6 +114,7 @@ void check_spec(const PlatformDesc& d) {
 
 std::string toml_value_text(const toml::node& n) {
   if (auto v = n.value<std::string>()) return *v;
+  if (n.is_boolean()) return n.value<bool>().value_or(false) ? "true" : "false";
   if (auto v = n.value<double>()) return fmt::format("{}", *v);
   if (const auto* arr = n.as_array()) {
     std::string out;
@@ -265,6 +277,7 @@ std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const Platfo
     WorkerHost w;
     w.host = h;
     w.gpu = h->get_property("gpu");
+    if (const char* v = h->get_property("nvswitch")) w.nvswitch = std::string(v) == "1";
     if (const char* f = h->get_property("speed_factor")) w.speed_factor = parse_number("speed_factor", f, desc.origin);
     if (!(w.speed_factor > 0))
       throw InputError(fmt::format("{}: host {} has speed_factor {}; must be > 0", desc.origin, h->get_name(),

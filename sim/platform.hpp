@@ -24,7 +24,18 @@ namespace resist::sim {
 struct PlatformParams {
   double collective_latency_s = 0;    // per collective call, per participant (launch + base latency)
   double group_create_s = 0;          // per process group created, per member (new_group + barrier)
-  double group_create_per_peer_s = 0; // per process group created, per member and other member (comm init)
+  double group_create_per_peer_s = 0; // per process group created, per member and other member (legacy form)
+  // Communicator set-up on first use, per member of a group of g: group_init_s x (g / 2)^group_init_exponent.
+  // The exponent 0.5 is FITTED to NVIDIA/nccl#534 (per-communicator init 16.3 s / 8 = 2.04 s at 8 ranks,
+  // 130 s / 32 = 4.06 s at 32 ranks: 4.06 / 2.04 = 4^0.497); group_init_s is set per platform.
+  double group_init_s = 0;
+  double group_init_exponent = 0.5;
+  // DDP (sim/ddp_model.hpp); the defaults hold for every platform unless it or the CLI sets them.
+  // comm_compute_slowdown 0.10: ASSUMED, the share of SMs NCCL's channels take (one thread block per
+  // channel, 8-16 channels on 80-132 SMs). ddp_step_cv 0.0192: FITTED to PyTorch DDP 1 -> 8 V100 FP32
+  // strong scaling 7.76 (NVIDIA DeepLearningExamples RN50; experiments/sim_calibration/fit_ddp.py).
+  double comm_compute_slowdown = 0.10; // backward runs this much longer beside an all-reduce
+  double ddp_step_cv = 0.0192;         // coefficient of variation of a worker's step time (barrier)
 };
 /// The parameter names, as written in files and on the CLI.
 const std::vector<std::string>& param_names();
@@ -37,10 +48,13 @@ struct ParametricSpec {
   int nodes = 0;                  // 0 = as many as the workers need
   int gpus_per_node = 8;
   std::string gpu = "V100";
-  double intra_bw_GBps = 150;     // per GPU port, per direction
+  double intra_bw_GBps = 150;     // per GPU port, per direction, line rate
+  double intra_efficiency = 1;    // fraction of intra_bw that NCCL achieves (protocol overhead)
   double intra_latency_us = 2;    // GPU port latency (a route inside a node crosses two)
-  double nic_bw_GBps = 12.5;      // per NIC, per direction
-  int nics_per_node = 1;
+  bool nvswitch = true;           // the GPU ports meet at an NVSwitch (NVLink SHARP where the GPU has it)
+  double nic_bw_GBps = 12.5;      // per NIC, per direction, line rate
+  double nic_efficiency = 1;      // fraction of nic_bw that NCCL achieves
+  int nics_per_node = 1;          // the node's flows share all its NICs (one link of their summed rate)
   double inter_latency_us = 5;    // per node uplink (a route between nodes crosses two)
   std::string topology = "star";  // star or fat-tree
   int nodes_per_leaf = 4;         // fat-tree: nodes under one leaf switch
@@ -73,6 +87,7 @@ struct WorkerHost {
   std::string gpu;
   double speed_factor = 1;
   int node = 0;
+  bool nvswitch = false; // host property nvswitch=1: its node's GPUs meet at an NVSwitch
 };
 
 /// Builds the platform inside a fresh engine and returns `workers` worker hosts in order, with the

@@ -22,7 +22,11 @@ namespace {
 using Direction = sg4::LinkInRoute::Direction;
 
 /// One node: a star zone whose centre is the NVSwitch (or NVLink fabric), one port per GPU, and a
-/// router standing for the node's NICs (their aggregate bandwidth) as the gateway to other nodes.
+/// router standing for the node's NICs (one shared link of their summed rate) as the gateway to other
+/// nodes. With NCCL's balanced rails (the hierarchical algorithm: one ring per rail) that equals one link
+/// per NIC; a single flow, though, is not capped at one NIC's rate (a FATPIPE cap was tried: SimGrid 3.32
+/// does not bound a flow by it on these routes). Link rates are line rate x the achieved protocol
+/// efficiency (intra_efficiency, nic_efficiency).
 struct Zone {
   sg4::NetZone* zone;
   simgrid::kernel::routing::NetPoint* gateway;
@@ -40,14 +44,17 @@ Zone build_node(const ParametricSpec& s, int node, sg4::NetZone* parent, int fir
     const bool slow = std::find(s.slow_workers.begin(), s.slow_workers.end(), worker) != s.slow_workers.end();
     host->set_property("speed_factor", fmt::format("{}", slow ? s.slow_factor : 1.0));
     if (s.cores_per_node > 0) host->set_property("compute_host", fmt::format("node{}-cpu", node));
+    host->set_property("nvswitch", s.nvswitch ? "1" : "0");
     host->seal();
-    auto* port = zone->create_split_duplex_link(fmt::format("node{}-gpu{}-port", node, g), s.intra_bw_GBps * 1e9)
+    auto* port = zone->create_split_duplex_link(fmt::format("node{}-gpu{}-port", node, g),
+                                                s.intra_bw_GBps * s.intra_efficiency * 1e9)
                      ->set_latency(s.intra_latency_us * 1e-6)
                      ->seal();
     zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {{port, Direction::UP}}, true);
   }
   auto* nic = zone->create_router(fmt::format("node{}-nic", node));
-  auto* nic_link = zone->create_split_duplex_link(fmt::format("node{}-nic", node), s.nic_bw_GBps * s.nics_per_node * 1e9)
+  const double nic_Bps = s.nic_bw_GBps * s.nic_efficiency * 1e9;
+  auto* nic_link = zone->create_split_duplex_link(fmt::format("node{}-nic", node), nic_Bps * s.nics_per_node)
                        ->set_latency(s.inter_latency_us * 1e-6)
                        ->seal();
   zone->add_route(nic, nullptr, nullptr, nullptr, {{nic_link, Direction::UP}}, true);
@@ -74,8 +81,8 @@ void build_fat_tree(const ParametricSpec& s, int nodes, sg4::NetZone* root) {
   std::vector<sg4::Link*> uplinks;
   for (int l = 0; l < leaves; ++l) {
     const int members = std::min(nodes, (l + 1) * s.nodes_per_leaf) - l * s.nodes_per_leaf;
-    uplinks.push_back(hop(root, fmt::format("leaf{}-spine", l), members * s.nics_per_node * s.nic_bw_GBps * 1e9 /
-                                                                     s.oversubscription));
+    uplinks.push_back(hop(root, fmt::format("leaf{}-spine", l),
+                          members * s.nics_per_node * s.nic_bw_GBps * s.nic_efficiency * 1e9 / s.oversubscription));
   }
   std::vector<Zone> zones;
   std::vector<sg4::Link*> ports;

@@ -16,6 +16,7 @@
 #include "core/ist_partition.hpp"
 #include "core/model_zoo.hpp"
 #include "core/progress.hpp"
+#include "sim/ddp_model.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -73,13 +74,18 @@ std::pair<double, double> step_costs_s(const RunContext& ctx, const HeldShare& s
   return {before, after};
 }
 
-/// DDP: backward runs from the last block to the first; a bucket is ready once its block is done.
+/// DDP: backward runs from the last block to the first; a bucket is ready once its block is done and its
+/// gradients are copied in; the averaged bucket is copied back after its all-reduce. With several workers
+/// every compute phase is stretched by the step barrier's factor (ddp_model.hpp).
 OverlapStep overlap_step(const RunContext& ctx, int w) {
   const auto& t = ctx.block_times[static_cast<std::size_t>(w)];
+  const int workers = ctx.schedule.config.workers;
+  const double barrier = workers > 1 ? ddp_barrier_factor(workers, ctx.params.ddp_step_cv) : 1.0;
+  const double mem_Bps = w < static_cast<int>(ctx.mem_Bps.size()) ? ctx.mem_Bps[static_cast<std::size_t>(w)] : 0;
   OverlapStep st;
   for (const auto& b : t) {
-    st.forward_s += b.forward_s;
-    st.update_s += b.update_s;
+    st.forward_s += b.forward_s * barrier;
+    st.update_s += b.update_s * barrier;
   }
   const auto [before_s, after_s] = step_costs_s(ctx, {});
   const double speed = ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
@@ -88,10 +94,12 @@ OverlapStep overlap_step(const RunContext& ctx, int w) {
   int next = static_cast<int>(t.size()) - 1; // next block whose backward has not run
   for (const GradientBucket& bucket : gradient_buckets(ctx.model)) {
     double s = 0;
-    for (; next >= bucket.ready_after_block; --next) s += t[static_cast<std::size_t>(next)].backward_s;
-    st.backward_before_bucket_s.push_back(s);
+    for (; next >= bucket.ready_after_block; --next) s += t[static_cast<std::size_t>(next)].backward_s * barrier;
+    const double copy_s = workers > 1 ? bucket_copy_s(bucket.bytes, mem_Bps) : 0;
+    st.backward_before_bucket_s.push_back(s + copy_s);
+    st.bucket_copy_out_s.push_back(copy_s);
   }
-  for (; next >= 0; --next) st.backward_tail_s += t[static_cast<std::size_t>(next)].backward_s;
+  for (; next >= 0; --next) st.backward_tail_s += t[static_cast<std::size_t>(next)].backward_s * barrier;
   return st;
 }
 
@@ -135,7 +143,8 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
   if (choice.c10d && protocol != Protocol::data_parallel) {
     in.ops = make_c10d_ops(plan, in.workers, ctx.created_groups);
   } else {
-    in.ops = make_sync_ops(plan, ctx.model, protocol, ctx.reference_blocks, choice, ctx.node_of_worker);
+    in.ops = make_sync_ops(plan, ctx.model, protocol, ctx.reference_blocks, choice, ctx.node_of_worker,
+                           ctx.nvls_capable);
   }
   in.barrier_before_sync = choice.c10d; // the trainer's loss check: a tiny all-reduce over everyone
   for (const SyncOp& op : in.ops) in.index.push_back(index_transfers(op.transfers, in.workers));
@@ -174,6 +183,7 @@ std::string round_key(const RoundInput& in, const RunContext& ctx) {
   for (const auto& st : in.step) {
     put(key, st.forward_s);
     for (double b : st.backward_before_bucket_s) put(key, b);
+    for (double b : st.bucket_copy_out_s) put(key, b);
     put(key, st.backward_tail_s);
     put(key, st.update_s);
   }
@@ -203,7 +213,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
 
   const RunConfig& cfg = schedule.config;
   const Model model = make_model(cfg.model, cfg.model_options);
-  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}};
+  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, false, {}};
   ctx.hosts = load_platform(engine, platform_for(options), cfg.workers, options.params, ctx.params);
   for (const auto& [w, f] : options.speed_factors) {
     if (w < 0 || w >= cfg.workers) throw InputError(fmt::format("speed factor for worker {}: no such worker", w));
@@ -223,10 +233,13 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   if (options.threads < 0) throw InputError(fmt::format("--threads {}: must be >= 1", options.threads));
   ctx.threads = options.threads > 0 ? options.threads : profile ? profile->threads() : 1;
   SimResult result;
+  ctx.nvls_capable = true;
   for (auto& h : ctx.hosts) {
     if (!options.gpu.empty()) h.gpu = options.gpu;
     GpuKind kind = table.at(h.gpu);
-    if (options.efficiency > 0) kind.fp32_efficiency = kind.tf32_efficiency = options.efficiency;
+    ctx.nvls_capable = ctx.nvls_capable && kind.nvls && h.nvswitch;
+    ctx.mem_Bps.push_back(kind.mem_Bps * kind.mem_efficiency * h.speed_factor);
+    if (options.efficiency > 0) kind.fp32_efficiency = kind.tensor_efficiency = options.efficiency;
     auto times = block_step_times(model, kind, math, cfg.batch, profile.get());
     for (auto& t : times) {
       t.forward_s /= h.speed_factor;

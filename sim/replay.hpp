@@ -27,6 +27,8 @@ struct RunContext {
   const Profile* profile = nullptr;               // measured costs outside the layers (complete profiles)
   int threads = 1;                                // intra-op threads per worker (time-sharing)
   mutable std::vector<std::vector<int>> created_groups; // c10d: process groups that exist already
+  bool nvls_capable = false;                      // every GPU and node can run NVLink SHARP (nccl choice)
+  std::vector<double> mem_Bps;                    // per worker: achieved memory bandwidth (DDP bucket copies)
 };
 
 /// Seconds of one local step of worker w in round r on the blocks it holds, with the measured costs

@@ -30,10 +30,11 @@ struct Shared {
   std::vector<WorkerBytes> bytes;
   std::vector<double> end_s;
   sg4::BarrierPtr barrier; // before the first exchange (RoundInput::barrier_before_sync)
+  std::vector<int> comm_busy; // per worker: its communication actor is moving a bucket (overlap)
 };
 
 /// `seconds` of compute of worker w: on its own device, or on the cores it time-shares with others.
-void compute(const Shared& s, int w, double seconds) {
+void run_compute(const Shared& s, int w, double seconds) {
   sg4::Host* cpu = s.hosts[static_cast<std::size_t>(w)].compute_host;
   if (!cpu) {
     sg4::this_actor::sleep_for(seconds);
@@ -56,7 +57,7 @@ void add_event(Shared& s, int w, Phase phase, double start, double end, const Wo
 void run_worker(Shared& s, int w) {
   const double c = s.in.compute_s[static_cast<std::size_t>(w)];
   if (c > 0) {
-    compute(s, w, c);
+    run_compute(s, w, c);
     add_event(s, w, Phase::compute, 0, now(s), {}, "local_steps");
   }
   if (s.barrier) { // the trainer's loss check: a tiny all-reduce, so everyone waits for the slowest
@@ -86,17 +87,26 @@ void run_worker(Shared& s, int w) {
 /// Data parallel: the compute side of one worker; buckets go to the communication actor as they are ready.
 void run_overlap_compute(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphorePtr done) {
   const OverlapStep& st = s.in.step[static_cast<std::size_t>(w)];
+  // A backward segment that starts while this worker's all-reduce runs is slowed by NCCL's kernels.
+  const double slow = 1 + s.params.comm_compute_slowdown;
+  double compute = 0;
+  auto segment = [&](double seconds) {
+    if (seconds <= 0) return;
+    const double d = s.comm_busy[static_cast<std::size_t>(w)] ? seconds * slow : seconds;
+    const double start = now(s);
+    run_compute(s, w, d); // longer than d when the worker time-shares its cores
+    compute += now(s) - start;
+  };
   for (int k = 0; k < s.in.overlap_steps; ++k) {
-    compute(s, w, st.forward_s);
+    segment(st.forward_s);
     for (double b : st.backward_before_bucket_s) {
-      if (b > 0) compute(s, w, b);
+      segment(b);
       ready->release();
     }
-    if (st.backward_tail_s > 0) compute(s, w, st.backward_tail_s);
+    segment(st.backward_tail_s);
     done->acquire(); // the optimizer step needs every averaged gradient
-    compute(s, w, st.update_s);
+    segment(st.update_s);
   }
-  const double compute = st.compute_s() * s.in.overlap_steps;
   const double end = now(s);
   add_event(s, w, Phase::compute, 0, compute, {}, "local_steps");
   const WorkerBytes& b = s.bytes[static_cast<std::size_t>(w)];
@@ -114,7 +124,11 @@ void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphoreP
       if (overhead > 0) sg4::this_actor::sleep_for(overhead);
       // Slots alternate between steps so a worker a step ahead never meets last step's receives.
       const int slot = static_cast<int>(j) * 2 + k % 2;
+      s.comm_busy[static_cast<std::size_t>(w)] = 1;
       const WorkerBytes b = run_transfers(s.in.ops[j].transfers, s.in.index[j], w, slot, s.mailboxes);
+      s.comm_busy[static_cast<std::size_t>(w)] = 0;
+      const auto& copy = s.in.step[static_cast<std::size_t>(w)].bucket_copy_out_s;
+      if (j < copy.size() && copy[j] > 0) sg4::this_actor::sleep_for(copy[j]); // averaged bucket back to .grad
       s.bytes[static_cast<std::size_t>(w)].sent += b.sent;
       s.bytes[static_cast<std::size_t>(w)].received += b.received;
     }
@@ -129,7 +143,8 @@ RoundOutcome replay_round(const RoundInput& in, const std::vector<WorkerHost>& h
   const auto n = static_cast<std::size_t>(in.workers);
   Shared s{in, hosts, params, mailboxes, sg4::Engine::get_clock(), std::vector<std::vector<TimelineEvent>>(n),
            std::vector<WorkerBytes>(n), std::vector<double>(n, 0.0),
-           in.barrier_before_sync && !in.overlap ? sg4::Barrier::create(static_cast<unsigned>(in.workers)) : nullptr};
+           in.barrier_before_sync && !in.overlap ? sg4::Barrier::create(static_cast<unsigned>(in.workers)) : nullptr,
+           std::vector<int>(n, 0)};
   std::vector<sg4::ActorPtr> actors;
   for (int w = 0; w < in.workers; ++w) {
     sg4::Host* host = hosts[static_cast<std::size_t>(w)].host;

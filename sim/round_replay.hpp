@@ -19,6 +19,7 @@ struct OverlapStep {
   double forward_s = 0;
   std::vector<double> backward_before_bucket_s; // backward seconds between bucket b-1 and bucket b
   double backward_tail_s = 0;                   // backward after the last bucket is ready
+  std::vector<double> bucket_copy_out_s;        // per bucket: averaged bucket copied back (comm side)
   double update_s = 0;
   double compute_s() const;
 };

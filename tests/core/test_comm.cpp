@@ -89,10 +89,29 @@ TEST_CASE("star and hierarchical wire bytes", "[core]") {
   CHECK(star[2].sent == 100);
   CHECK(star[2].received == 100);
   // Two nodes of two: leaders 0 and 2 reduce locally, ring between them, broadcast locally.
-  const auto hier = wire_bytes(CommPlan{{all}}, 4, Algorithm::hierarchical, {0, 0, 1, 1});
-  CHECK(hier[1].sent == 100);
-  CHECK(hier[1].received == 100);
-  CHECK(hier[0].sent == 100 + 100); // ring of 2 leaders: B, plus the local broadcast
+  const auto lead = wire_bytes(CommPlan{{all}}, 4, Algorithm::leader, {0, 0, 1, 1});
+  CHECK(lead[1].sent == 100);
+  CHECK(lead[1].received == 100);
+  CHECK(lead[0].sent == 100 + 100); // ring of 2 leaders: B, plus the local broadcast
+  // NCCL's form on the same nodes, B = 160 in 4 pipelined pieces of 40: reduce-scatter in the node (20),
+  // ring of 2 per rail on the 20-byte chunk (20), all-gather in the node (20): 240 = 1.5 B each way, of
+  // which B/2 = 80 cross the network.
+  const Exchange big{"x", 160, {0, 1, 2, 3}, {0, 1, 2, 3}, 1};
+  const auto hier = wire_bytes(CommPlan{{big}}, 4, Algorithm::hierarchical, {0, 0, 1, 1});
+  for (int w = 0; w < 4; ++w) {
+    CHECK(hier[static_cast<std::size_t>(w)].sent == 240);
+    CHECK(hier[static_cast<std::size_t>(w)].received == 240);
+  }
+  std::int64_t across = 0;
+  for (const Transfer& t : expand_exchange(big, Algorithm::hierarchical, {0, 0, 1, 1}))
+    across += (t.src / 2 != t.dst / 2) ? t.bytes : 0;
+  CHECK(across == 4 * 80);
+  // NVLS on one node of 4, B = 120: each port carries B (1 + 1/4) = 150 each way, in 2 steps.
+  const Exchange nv{"x", 120, {0, 1, 2, 3}, {0, 1, 2, 3}, 1};
+  const auto nvls = wire_bytes(CommPlan{{nv}}, 4, Algorithm::nvls, {0, 0, 0, 0});
+  CHECK(nvls[2].sent == 150);
+  CHECK(nvls[2].received == 150);
+  CHECK(expand_exchange(nv, Algorithm::nvls).size() == 2 * 4 * 3);
   // ResIST block moving from holder 1 to next holders {0, 3}.
   const Exchange block{"b", 10, {1}, {0, 3}, 1};
   const auto moved = wire_bytes(CommPlan{{block}}, 4, Algorithm::ring);

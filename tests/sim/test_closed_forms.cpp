@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "core/error.hpp"
 #include "core/layer.hpp"
 #include "core/model_zoo.hpp"
 #include "sim/gpu_model.hpp"
@@ -56,16 +57,42 @@ TEST_CASE("ring all-reduce lands within 1% of 2(N-1)/N B/bw + 2(N-1) latency", "
 }
 
 TEST_CASE("roofline of a compute-bound convolution by hand", "[sim][closed-form]") {
-  const GpuKind& v100 = GpuTable::builtin().at("V100");
+  GpuKind v100 = GpuTable::builtin().at("V100");
+  v100.fp32_efficiency = 0.5;
+  v100.tensor_efficiency = 0.25;
+  v100.mem_efficiency = 0.8;
   // 3x3 conv, 256 -> 256 channels on 8x8: 256*256*9*64 MACs per image.
   const Layer conv = make_conv("c", 256, 256, 3, 1, 1, 8, 8);
   const int batch = 128;
-  const double macs = 256.0 * 256 * 9 * 64;
+  const double macs = 256.0 * 256 * 9 * 64, weight_bytes = 4 * 256.0 * 256 * 9;
   const StepTime t = roofline_layer_time(conv, v100, MathMode::fp32, batch);
-  const double flops_per_s = 15.7e12 * 0.60;
+  const double flops_per_s = 15.7e12 * 0.5, bytes_per_s = 900e9 * 0.8;
   CHECK(t.forward_s == Approx(2 * macs * batch / flops_per_s + 5e-6).epsilon(1e-9));
   CHECK(t.backward_s == Approx(4 * macs * batch / flops_per_s + 2 * 5e-6).epsilon(1e-9));
-  CHECK(t.update_s == Approx(5 * 4 * 256.0 * 256 * 9 / (900e9 * 0.83)).epsilon(1e-9));
+  CHECK(t.update_s == Approx(5 * weight_bytes / bytes_per_s).epsilon(1e-9));
+  // AMP: FP16 tensor cores (125 TFLOP/s x 0.25), FP32 master weights: the update also casts the weights
+  // (read 4, write 2 bytes) and unscales the gradients (read, write 4).
+  const StepTime h = roofline_layer_time(conv, v100, MathMode::fp16, batch);
+  CHECK(h.forward_s == Approx(2 * macs * batch / (125e12 * 0.25) + 5e-6).epsilon(1e-9));
+  CHECK(h.update_s == Approx(8.5 * weight_bytes / bytes_per_s).epsilon(1e-9));
+  // TF32 on a GPU without it runs FP32 (as PyTorch does); BF16 on V100 is refused.
+  CHECK(roofline_layer_time(conv, v100, MathMode::tf32, batch).forward_s == Approx(t.forward_s));
+  CHECK_THROWS_AS(roofline_layer_time(conv, v100, MathMode::bf16, batch), InputError);
+}
+
+TEST_CASE("memory-bound layers by hand: bytes over bandwidth, half of them under AMP, ReLU fused", "[sim][closed-form]") {
+  GpuKind a100 = GpuTable::builtin().at("A100");
+  a100.mem_efficiency = 0.5;
+  const Layer bn = make_batchnorm("bn", 64, 56, 56);
+  const int batch = 32;
+  const double act = static_cast<double>(bn.input_bytes + bn.output_bytes) * batch;
+  const double bytes_per_s = 2039e9 * 0.5, params = 4 * 2 * 64.0;
+  const StepTime t = roofline_layer_time(bn, a100, MathMode::tf32, batch);
+  CHECK(t.forward_s == Approx((act + params) / bytes_per_s + 5e-6).epsilon(1e-9));
+  CHECK(t.backward_s == Approx(2 * (act + params) / bytes_per_s + 2 * 5e-6).epsilon(1e-9)); // data + weight grad
+  const StepTime h = roofline_layer_time(bn, a100, MathMode::bf16, batch);
+  CHECK(h.forward_s == Approx((act / 2 + params) / bytes_per_s + 5e-6).epsilon(1e-9));
+  CHECK(roofline_layer_time(make_relu("r", 64, 56, 56), a100, MathMode::fp32, batch).total_s() == 0);
 }
 
 TEST_CASE("a worker's simulated compute equals steps x the sum of its blocks' roofline", "[sim][closed-form]") {

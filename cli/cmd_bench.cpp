@@ -1,0 +1,105 @@
+// resist bench: what the hardware models give, in the form people compare with their own measurements.
+//   resist bench allreduce  an nccl-tests all_reduce_perf table (size, time, algbw, busbw) on a platform;
+//   resist bench train      single-GPU training throughput (img/s) of a model by the GPU model.
+// experiments/sim_calibration holds both against published measurements.
+#include <fmt/format.h>
+
+#include <iostream>
+#include <optional>
+
+#include "cli/commands.hpp"
+#include "cli/options.hpp"
+#include "core/error.hpp"
+#include "core/model_zoo.hpp"
+#include "sim/collective_bench.hpp"
+#include "sim/gpu_model.hpp"
+
+namespace resist::cli {
+namespace {
+
+struct AllreduceArgs {
+  sim::CollectiveBenchOptions bench;
+  std::int64_t min_bytes = 8, max_bytes = std::int64_t{1} << 30;
+  double factor = 2;
+  std::optional<double> collective_latency_s;
+  std::string format = "table";
+};
+
+void run_allreduce(const AllreduceArgs& a) {
+  const Format format = parse_format(a.format);
+  sim::CollectiveBenchOptions o = a.bench;
+  o.sizes_bytes = sim::size_range(a.min_bytes, a.max_bytes, a.factor);
+  if (a.collective_latency_s) o.params["collective_latency_s"] = *a.collective_latency_s;
+  Table t({"size", "count", "type", "algorithm", "time_us", "algbw_GBps", "busbw_GBps"});
+  for (const auto& r : sim::bench_allreduce(o))
+    t.add_row({r.bytes, r.bytes / 4, std::string("float"), r.algorithm, r.time_s * 1e6, r.algbw_GBps, r.busbw_GBps});
+  if (format == Format::table)
+    std::cout << fmt::format("# all_reduce_perf, simulated: {} ranks on {}, collective {} (busbw = algbw x 2(n-1)/n)\n",
+                             o.workers, o.platform, o.collective);
+  print_table(t, format);
+}
+
+struct TrainArgs {
+  std::string model = "resnet50";
+  ModelOptions model_options;
+  std::string gpu = "A100", gpu_table, precision = "fp32";
+  int batch = 256;
+  std::string format = "table";
+};
+
+/// Seconds of one step by layer class: convolutions and linear layers, memory-bound layers, optimizer.
+void run_train(const TrainArgs& a) {
+  const Format format = parse_format(a.format);
+  if (a.batch < 1) throw InputError(fmt::format("--batch {}: must be >= 1", a.batch));
+  const sim::GpuTable table = a.gpu_table.empty() ? sim::GpuTable::builtin() : sim::GpuTable::read(a.gpu_table);
+  const sim::GpuKind& gpu = table.at(a.gpu);
+  const sim::MathMode math = sim::parse_math(a.precision);
+  const Model m = make_model(a.model, a.model_options);
+  double matmul_s = 0, memory_s = 0, update_s = 0;
+  for (const Block& b : m.blocks)
+    for (const Layer& l : b.layers) {
+      const sim::StepTime t = sim::roofline_layer_time(l, gpu, math, a.batch);
+      const bool matmul = l.kind == LayerKind::conv2d || l.kind == LayerKind::linear;
+      (matmul ? matmul_s : memory_s) += t.forward_s + t.backward_s;
+      update_s += t.update_s;
+    }
+  const double step_s = matmul_s + memory_s + update_s;
+  Table t({"model", "gpu", "precision", "batch", "step_s", "img_per_s", "matmul_s", "memory_bound_s", "update_s"});
+  t.add_row({m.name, gpu.name, std::string(sim::to_string(math)), std::int64_t{a.batch}, step_s, a.batch / step_s,
+             matmul_s, memory_s, update_s});
+  print_table(t, format);
+}
+
+} // namespace
+
+void add_bench_commands(CLI::App& app) {
+  CLI::App* bench = app.add_subcommand("bench", "The hardware models in the form of common benchmarks");
+  bench->require_subcommand(1);
+
+  auto a = std::make_shared<AllreduceArgs>();
+  CLI::App* ar = bench->add_subcommand("allreduce", "nccl-tests-style all-reduce table (size, time, algbw, busbw)");
+  ar->add_option("--platform", a->bench.platform, "Built-in name, XML/TOML file, or parametric:k=v,...")
+      ->capture_default_str();
+  ar->add_option("--workers,-n", a->bench.workers, "Ranks (GPUs)")->capture_default_str();
+  ar->add_option("--algorithm", a->bench.collective, "nccl (NCCL's choice), ring, hierarchical, leader, nvls, star")
+      ->capture_default_str();
+  ar->add_option("--minbytes,-b", a->min_bytes, "Smallest size in bytes (nccl-tests -b)")->capture_default_str();
+  ar->add_option("--maxbytes,-e", a->max_bytes, "Largest size in bytes (nccl-tests -e)")->capture_default_str();
+  ar->add_option("--stepfactor,-f", a->factor, "Size multiplier (nccl-tests -f)")->capture_default_str();
+  ar->add_option("--collective-latency-s", a->collective_latency_s, "Override: seconds per collective call");
+  add_format_option(*ar, a->format);
+  ar->callback([a] { run_allreduce(*a); });
+
+  auto t = std::make_shared<TrainArgs>();
+  CLI::App* tr = bench->add_subcommand("train", "Single-GPU training throughput by the GPU model");
+  add_model_options(*tr, t->model, t->model_options);
+  tr->get_option("--model")->default_val("resnet50");
+  tr->add_option("--gpu", t->gpu, "GPU kind (platforms/gpus.csv)")->capture_default_str();
+  tr->add_option("--gpu-table", t->gpu_table, "GPU table CSV instead of the built-in one");
+  tr->add_option("--precision,--math", t->precision, "fp32, tf32, fp16 or bf16 (AMP)")->capture_default_str();
+  tr->add_option("--batch", t->batch, "Images per step")->capture_default_str();
+  add_format_option(*tr, t->format);
+  tr->callback([t] { run_train(*t); });
+}
+
+} // namespace resist::cli

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Calibration of the simulator's hardware models against published measurements, held apart from validation.
+# Fits what each model fits (GPU efficiencies, DDP step variation) and reports the error on every published
+# point, fitted and held out. Expected (README.md): single-GPU ResNet-50 held-out mean |error| 10.8% (FP32/TF32
+# within 8%), nccl-tests busbw held-out mean 1.4% (max 6.4%), DDP overhead held-out FP32/TF32 within 1 point,
+# AMP 10-13 points low. About a minute. Usage: experiments/sim_calibration/run.sh [path/to/resist]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+resist=${1:-$here/../../build/bin/resist}
+echo "== GPU compute: ResNet-50 v1.5 single-GPU training throughput (fit_gpu.py; --write updates platforms/gpus.csv)"
+python3 "$here/fit_gpu.py" "$resist" | tee "$here/gpu_fit.txt"
+echo
+echo "== Network: nccl-tests all-reduce bus bandwidth (resist bench allreduce)"
+python3 "$here/check_network.py" "$resist" | tee "$here/network_check.txt"
+echo
+echo "== DDP: 1 -> 8 GPU overhead (resist simulate --protocols data_parallel)"
+python3 "$here/fit_ddp.py" "$resist" | tee "$here/ddp_fit.txt"

@@ -1,0 +1,96 @@
+#include "sim/collective_bench.hpp"
+
+#include <fmt/format.h>
+#include <simgrid/s4u/Actor.hpp>
+#include <simgrid/s4u/Engine.hpp>
+#include <xbt/log.h>
+
+#include <cmath>
+#include <sstream>
+
+#include "core/error.hpp"
+#include "sim/child_process.hpp"
+#include "sim/collective_replay.hpp"
+#include "sim/comm_pattern.hpp"
+#include "sim/gpu_model.hpp"
+#include "sim/platform.hpp"
+
+namespace sg4 = simgrid::s4u;
+
+namespace resist::sim {
+namespace {
+
+std::string run_bench(const CollectiveBenchOptions& o) {
+  xbt_log_control_set("root.thres:critical");
+  sg4::Engine engine("resist-bench");
+  // The same network configuration as a training replay (replay.cpp): closed forms hold.
+  sg4::Engine::set_config("network/model:CM02");
+  sg4::Engine::set_config("network/crosstraffic:0");
+  sg4::Engine::set_config("network/TCP-gamma:1e18");
+  PlatformParams params;
+  const auto hosts = load_platform(engine, resolve_platform(o.platform), o.workers, o.params, params);
+  std::vector<int> node_of, all;
+  bool nvls_capable = true;
+  for (std::size_t w = 0; w < hosts.size(); ++w) {
+    node_of.push_back(hosts[w].node);
+    all.push_back(static_cast<int>(w));
+    nvls_capable = nvls_capable && hosts[w].nvswitch && GpuTable::builtin().at(hosts[w].gpu).nvls;
+  }
+  CollectiveChoice choice = parse_collective(o.collective);
+  if (choice.reference) choice = {false, Algorithm::ring, false}; // DDP's all-reduce in the reference
+  std::ostringstream out;
+  sg4::Actor::create("controller", hosts.front().host, [&] {
+    MailboxTable mailboxes;
+    for (std::size_t i = 0; i < o.sizes_bytes.size(); ++i) {
+      const Exchange e{"allreduce", o.sizes_bytes[i], all, all, 1};
+      const auto ops = make_sync_ops(CommPlan{{e}}, Model{}, Protocol::data_parallel, {}, choice, node_of, nvls_capable);
+      const SyncOp& op = ops.front();
+      const TransferIndex index = index_transfers(op.transfers, o.workers);
+      const double t0 = sg4::Engine::get_clock();
+      std::vector<sg4::ActorPtr> actors;
+      for (int w = 0; w < o.workers; ++w)
+        actors.push_back(sg4::Actor::create("rank", hosts[static_cast<std::size_t>(w)].host, [&, w] {
+          sg4::this_actor::sleep_for(op_overhead_s(op, w, params));
+          run_transfers(op.transfers, index, w, static_cast<int>(i), mailboxes);
+        }));
+      for (auto& a : actors) a->join();
+      out << e.bytes << ' ' << to_string(op.algorithm) << ' ' << fmt::format("{:.17g}", sg4::Engine::get_clock() - t0)
+          << '\n';
+    }
+  });
+  engine.run();
+  return out.str();
+}
+
+} // namespace
+
+std::vector<std::int64_t> size_range(std::int64_t min_bytes, std::int64_t max_bytes, double factor) {
+  if (min_bytes < 1 || max_bytes < min_bytes || !(factor > 1))
+    throw InputError(fmt::format("sizes {}..{} by x{}: need 1 <= min <= max and a factor > 1", min_bytes, max_bytes,
+                                 factor));
+  std::vector<std::int64_t> out;
+  for (double b = static_cast<double>(min_bytes); b <= static_cast<double>(max_bytes) * (1 + 1e-12); b *= factor)
+    out.push_back(static_cast<std::int64_t>(std::llround(b)));
+  return out;
+}
+
+std::vector<CollectiveBenchRow> bench_allreduce(const CollectiveBenchOptions& o) {
+  if (o.workers < 2) throw InputError(fmt::format("an all-reduce needs >= 2 workers, not {}", o.workers));
+  for (auto b : o.sizes_bytes)
+    if (b < 1) throw InputError(fmt::format("all-reduce size {} bytes: must be >= 1", b));
+  resolve_platform(o.platform);
+  parse_collective(o.collective);
+  const std::string text = run_in_child([&] { return run_bench(o); }, "platform '" + o.platform + "'");
+  std::vector<CollectiveBenchRow> rows;
+  std::istringstream in(text);
+  CollectiveBenchRow r;
+  const double bus = 2.0 * (o.workers - 1) / o.workers;
+  while (in >> r.bytes >> r.algorithm >> r.time_s) {
+    r.algbw_GBps = static_cast<double>(r.bytes) / r.time_s / 1e9;
+    r.busbw_GBps = r.algbw_GBps * bus;
+    rows.push_back(r);
+  }
+  return rows;
+}
+
+} // namespace resist::sim

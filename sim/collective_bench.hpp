@@ -1,0 +1,35 @@
+// An nccl-tests-style all-reduce benchmark on a simulated platform: for each size, one all-reduce over
+// all workers, replayed on SimGrid exactly as a training run replays its exchanges (the per-call fixed
+// cost collective_latency_s, then the algorithm's transfers). Columns as all_reduce_perf prints them:
+// time, algbw = size / time, busbw = algbw x 2(n-1)/n (nccl-tests doc/PERFORMANCE.md).
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace resist::sim {
+
+struct CollectiveBenchOptions {
+  std::string platform = "dgx_a100_hdr";     // built-in name, file, or parametric:...
+  int workers = 8;
+  std::string collective = "nccl";           // nccl or an algorithm (comm_pattern.hpp); reference = ring
+  std::vector<std::int64_t> sizes_bytes;     // all-reduce sizes
+  std::map<std::string, double> params;      // fixed-cost overrides (platform.hpp)
+};
+
+struct CollectiveBenchRow {
+  std::int64_t bytes = 0;
+  std::string algorithm; // what ran (nccl: what it chose)
+  double time_s = 0;
+  double algbw_GBps = 0;
+  double busbw_GBps = 0;
+};
+
+/// Sizes from min to max (inclusive), multiplying by `factor` (nccl-tests' -b, -e, -f).
+std::vector<std::int64_t> size_range(std::int64_t min_bytes, std::int64_t max_bytes, double factor);
+
+/// One row per size. Runs in a child process. Throws InputError for a bad platform, worker count or size.
+std::vector<CollectiveBenchRow> bench_allreduce(const CollectiveBenchOptions& options);
+
+} // namespace resist::sim

@@ -1,0 +1,25 @@
+// What PyTorch DDP costs beyond the all-reduce itself, per step of a data-parallel worker:
+//   - bucket copies: each gradient is copied into its bucket as backward produces it (compute stream), and
+//     the averaged bucket is copied back after the all-reduce (DDP's default, gradient_as_bucket_view off):
+//     bytes read and written once each way, at the GPU's achieved memory bandwidth;
+//   - communication slows concurrent compute: NCCL's kernels occupy SMs and memory bandwidth while backward
+//     runs, so a backward segment that runs beside an all-reduce takes (1 + comm_compute_slowdown) longer;
+//   - the step barrier: every step waits for the slowest worker, and step times vary: with a coefficient
+//     of variation cv, the expected step of N workers is (1 + E[max of N standard normals] x cv) x mean.
+// The last bucket (the first layers) is ready only when backward ends, so its all-reduce is never hidden;
+// that follows from the replay, not from a factor. Sources and fits: experiments/sim_calibration.
+#pragma once
+#include <cstdint>
+
+namespace resist::sim {
+
+/// E[max of n independent standard normal variables] (0 for n = 1; 1.4236 for n = 8).
+double expected_max_standard_normal(int n);
+
+/// Step-time factor of the barrier over `workers` with step-time coefficient of variation `cv`.
+double ddp_barrier_factor(int workers, double cv);
+
+/// Seconds of one bucket copy (read and write `bytes` once) at `achieved_Bps`.
+double bucket_copy_s(std::int64_t bytes, double achieved_Bps);
+
+} // namespace resist::sim
