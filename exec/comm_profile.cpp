@@ -163,7 +163,10 @@ std::string CommProfile::platform_toml() const {
       "\n[params]\n"
       "collective_latency_s = {:.6g}\n"
       "group_create_s = {:.6g}\n"
-      "group_create_per_peer_s = {:.6g}\n",
+      "group_create_per_peer_s = {:.6g}\n"
+      "# GPU-fitted DDP factors do not apply to these ranks (the trainer does not overlap).\n"
+      "comm_compute_slowdown = 0\n"
+      "ddp_step_cv = 0\n",
       ranks, backend, cores, date, load_average_1m(), ranks, cores, link_bw_GBps, link_latency_us,
       collective_latency_s, group_create_s, group_create_per_peer_s);
 }
