@@ -33,12 +33,14 @@ def platform(zone_id, comment, gpus, procs_per_gpu, params):
              '<platform version="4.1">', f'  <zone id="{zone_id}" routing="Full">', PARAMS.format(**params)]
     hosts = []  # (host name, physical gpu)
     for k, phys in enumerate(gpus):
+        if procs_per_gpu > 1:  # the GPU the processes time-share (sim/platform.hpp compute_host)
+            lines.append(f'    <host id="dev{phys}" speed="1Tf" core="1"/>')
         for p in range(procs_per_gpu):
             name = f"gpu{k}" if procs_per_gpu == 1 else f"gpu{k}{'abcdefgh'[p]}"
             hosts.append((name, phys))
-            factor = 1.0 / procs_per_gpu
+            shared = f'<prop id="compute_host" value="dev{phys}"/>' if procs_per_gpu > 1 else ""
             lines.append(f'    <host id="{name}" speed="1Tf"><prop id="gpu" value="V100"/>'
-                         f'<prop id="speed_factor" value="{factor:g}"/><prop id="physical_gpu" value="{phys}"/></host>')
+                         f'<prop id="speed_factor" value="1"/>{shared}<prop id="physical_gpu" value="{phys}"/></host>')
     sockets = {g: (0 if g < 4 else 1) for g in gpus}
     for g in gpus:
         lines.append(f'    <link id="pcie{g}-up" bandwidth="{PCIE_GBPS}GBps" latency="{PCIE_LAT}"/>')
@@ -84,7 +86,8 @@ if __name__ == "__main__":
                                         RING8, 1, REFERENCE),
         "aws_p3_8xlarge_2proc.xml": platform("aws_p3_8xlarge_2proc",
                                              "AWS p3.8xlarge running 8 workers, two processes time-sharing each "
-                                             "of the 4 V100s (speed factor 0.5)",
+                                             "of the 4 V100s (compute_host: SimGrid shares each GPU between its "
+                                             "two processes while both compute)",
                                              [0, 1, 2, 3], 2, REFERENCE),
     }
     for name, text in files.items():
