@@ -148,6 +148,8 @@ void add_profile_command(CLI::App& app) {
                  "(--comm) its c10d collectives and a platform file");
   add_run_options(*sub, a->layers.config, a->protocol);
   sub->add_option("--device", a->layers.device, "cpu or cuda")->capture_default_str();
+  sub->add_option("--precision", a->layers.precision, "fp32, tf32 (CUDA), bf16 or fp16 (CUDA), as resist train")
+      ->capture_default_str();
   sub->add_option("--threads", a->layers.threads, "Intra-op threads per rank, as resist train sets them (0 = cores / ranks)")
       ->capture_default_str();
   sub->add_option("--ranks", a->layers.ranks_sharing,

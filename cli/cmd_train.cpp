@@ -112,6 +112,10 @@ void add_train_commands(CLI::App& app) {
   sub->add_option("--master-port", o.launch.master_port, "Rendezvous port (default: MASTER_PORT or derived)");
   sub->add_option("--backend", o.backend, "gloo (CPU) or nccl (GPU, CUDA builds only)")->capture_default_str();
   sub->add_option("--device", o.device, "cpu or cuda")->capture_default_str();
+  sub->add_option("--precision", o.precision,
+                  "fp32, tf32 (CUDA), bf16 or fp16 (CUDA; dynamic loss scaling): autocast for bf16/fp16, weights, "
+                  "averaging and optimizer in fp32")
+      ->capture_default_str();
   sub->add_option("--threads", o.threads, "Intra-op threads per rank (0 = cores / local ranks)")->capture_default_str();
   sub->add_option("--timeout-s", o.timeout_s, "Seconds before a missing or hung rank fails the others")
       ->capture_default_str();

@@ -136,7 +136,9 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
               std::to_string(c.batch), "--dataset", c.dataset, "--train-size", std::to_string(c.train_size),
               "--threads", std::to_string(threads), "--ranks",
               std::to_string(std::max(1, std::min(local_ranks, cores / std::max(1, threads)))), "--test-size",
-              std::to_string(train.value("test_size", 0)), "--quiet", "--out", profile});
+              std::to_string(train.value("test_size", 0)), "--precision",
+              train.value("precision", std::string("fp32")), "--device", train.value("device", std::string("cpu")),
+              "--quiet", "--out", profile});
   }
   std::string platform = a.platform.empty() ? (fs::path(dir) / "platform.toml").string() : a.platform;
   if (a.platform.empty() && (a.remeasure || !fs::exists(platform))) {
@@ -148,6 +150,10 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   }
   const Profile prof = Profile::read(profile).with_basis(a.basis);
   prof.check_against(model);
+  const std::string run_precision = train.value("precision", std::string("fp32"));
+  if (!prof.get("precision").empty() && prof.get("precision") != run_precision)
+    throw InputError(fmt::format("the profile {} was measured in {}, the run trained in {}", profile,
+                                 prof.get("precision"), run_precision));
 
   sim::SimOptions o;
   o.platform = platform;

@@ -20,6 +20,7 @@
 #include "core/progress.hpp"
 #include "core/rng.hpp"
 #include "core/schedule.hpp"
+#include "exec/autocast.hpp"
 #include "exec/data.hpp"
 #include "exec/net.hpp"
 #include "exec/step.hpp"
@@ -164,6 +165,9 @@ Profile measure_profile(const ProfileOptions& o) {
   } else if (o.device != "cpu") {
     throw InputError(fmt::format("unknown device '{}' (known: cpu, cuda)", o.device));
   }
+  const Precision precision = parse_precision(o.precision);
+  check_precision(precision, device.is_cuda());
+  apply_math_mode(precision);
   LaunchInfo local;
   local.local_world_size = o.ranks_sharing;
   const int threads = o.threads > 0 ? o.threads : default_threads(local);
@@ -221,6 +225,7 @@ Profile measure_profile(const ProfileOptions& o) {
     });
     const Span zg = timed(device, [&] { opt->zero_grad(); });
     const Span sf = timed(device, [&] {
+      AutocastScope autocast(precision, device);
       logits = net->forward(x);
       loss = torch::nn::functional::cross_entropy(logits, labels);
     });
@@ -232,7 +237,7 @@ Profile measure_profile(const ProfileOptions& o) {
         Dataset part = test_set;
         part.images = test_set.images.narrow(0, 0, static_cast<std::int64_t>(eval_images));
         part.labels = test_set.labels.narrow(0, 0, static_cast<std::int64_t>(eval_images));
-        evaluate(*net, part, {}, 1.0, device);
+        evaluate(*net, part, {}, 1.0, device, 100, precision);
       }
     });
     net->train();
@@ -256,7 +261,10 @@ Profile measure_profile(const ProfileOptions& o) {
       torch::Tensor y;
       clear_grads({r.x, r.x2});
       clear_grads(r.params);
-      const Span f = timed(device, [&] { y = run_forward(r, r.x, r.x2); });
+      const Span f = timed(device, [&] {
+        AutocastScope autocast(precision, device);
+        y = run_forward(r, r.x, r.x2);
+      });
       const torch::Tensor g = torch::ones_like(y);
       const Span b = timed(device, [&] {
         if (r.x.requires_grad() || !r.params.empty()) y.backward(g);
@@ -275,7 +283,7 @@ Profile measure_profile(const ProfileOptions& o) {
             {"device", o.device},
             {"threads", std::to_string(threads)},
             {"ranks_sharing", std::to_string(o.ranks_sharing)},
-            {"precision", "fp32"},
+            {"precision", to_string(precision)},
             {"repeats", std::to_string(o.repeats)},
             {"warmup", std::to_string(o.warmup)},
             {"load_avg_end", fmt::format("{:.2f}", load_average_1m())},

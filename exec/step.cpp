@@ -1,5 +1,7 @@
 #include "exec/step.hpp"
 
+#include "exec/autocast.hpp"
+
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -13,8 +15,10 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 } // namespace
 
 StepStats train_round(PreActNetImpl& net, BatchSampler& sampler, const Round& round, const RunConfig& config,
-                      const std::vector<bool>& active, const torch::Device& device, Aggregator* dp, bool poison) {
+                      const std::vector<bool>& active, const torch::Device& device, Aggregator* dp, bool poison,
+                      Precision precision) {
   StepStats st;
+  LossScaler scaler(precision == Precision::fp16);
   net.set_active(active);
   net.train();
   // Only the held blocks' parameters: skipped blocks get neither gradient nor weight decay.
@@ -30,9 +34,13 @@ StepStats train_round(PreActNetImpl& net, BatchSampler& sampler, const Round& ro
     x = x.to(device);
     y = y.to(device);
     opt.zero_grad();
-    torch::Tensor loss = torch::nn::functional::cross_entropy(net.forward(x), y);
+    torch::Tensor loss;
+    {
+      AutocastScope autocast(precision, device);
+      loss = torch::nn::functional::cross_entropy(net.forward(x), y); // fp32: autocast's list
+    }
     if (poison) loss = loss * std::numeric_limits<double>::quiet_NaN();
-    loss.backward();
+    scaler.scale(loss).backward();
     double comm_s = 0;
     if (dp) {
       const auto c0 = std::chrono::steady_clock::now();
@@ -41,7 +49,10 @@ StepStats train_round(PreActNetImpl& net, BatchSampler& sampler, const Round& ro
       st.comm.bytes_sent += s.bytes_sent;
       st.comm.bytes_received += s.bytes_received;
     }
-    opt.step();
+    const bool finite_grads = scaler.unscale(net.active_params()); // fp16 only; after any averaging
+    if (finite_grads) opt.step();
+    else ++st.skipped_steps;
+    scaler.update(finite_grads);
     const double l = loss.item<double>(); // also waits for the device
     if (std::isfinite(l)) {
       st.loss_sum += l;
@@ -58,7 +69,7 @@ StepStats train_round(PreActNetImpl& net, BatchSampler& sampler, const Round& ro
 }
 
 EvalResult evaluate(PreActNetImpl& net, const Dataset& test, const std::vector<int>& partitioned_blocks,
-                    double eval_scale, const torch::Device& device, int batch) {
+                    double eval_scale, const torch::Device& device, int batch, Precision precision) {
   torch::NoGradGuard no_grad;
   net.set_active(std::vector<bool>(static_cast<std::size_t>(net.num_blocks()), true));
   std::vector<double> scale(static_cast<std::size_t>(net.num_blocks()), 1.0);
@@ -72,7 +83,11 @@ EvalResult evaluate(PreActNetImpl& net, const Dataset& test, const std::vector<i
     const std::int64_t n = std::min<std::int64_t>(batch, test.size() - at);
     const torch::Tensor x = normalize(test, test.images.narrow(0, at, n)).to(device); // [n,C,H,W]
     const torch::Tensor y = test.labels.narrow(0, at, n).to(device);                  // [n]
-    const torch::Tensor logits = net.forward(x);                                       // [n,classes]
+    torch::Tensor logits;
+    {
+      AutocastScope autocast(precision, device);
+      logits = net.forward(x).to(torch::kFloat32); // [n,classes]
+    }
     loss_sum += torch::nn::functional::cross_entropy(
                     logits, y, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                     .item<double>();

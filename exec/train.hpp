@@ -15,6 +15,7 @@ struct TrainOptions {
   LaunchOverrides launch;        // explicit rank / world / address; otherwise from the environment
   std::string backend = "gloo";  // gloo or nccl
   std::string device = "cpu";    // cpu or cuda
+  std::string precision = "fp32"; // fp32, tf32, bf16, fp16 (exec/precision.hpp)
   int threads = 0;               // intra-op threads; 0 = cores / ranks on this machine
   double timeout_s = 60;         // rendezvous, store and every collective
   std::string run_dir;           // empty = runs/<schedule hash prefix>

@@ -20,6 +20,7 @@
 #include "exec/comm.hpp"
 #include "exec/data.hpp"
 #include "exec/net.hpp"
+#include "exec/autocast.hpp"
 #include "exec/profile.hpp"
 #include "exec/run_files.hpp"
 #include "exec/step.hpp"
@@ -49,6 +50,7 @@ struct Setup {
   std::string hash;
   torch::Device device = torch::kCPU;
   int threads = 1;
+  Precision precision = Precision::fp32;
 };
 
 Setup setup(const TrainOptions& o, const LaunchInfo& launch) {
@@ -65,6 +67,9 @@ Setup setup(const TrainOptions& o, const LaunchInfo& launch) {
   } else if (o.device != "cpu") {
     throw InputError(fmt::format("unknown device '{}' (known: cpu, cuda)", o.device));
   }
+  s.precision = parse_precision(o.precision);
+  check_precision(s.precision, s.device.is_cuda());
+  apply_math_mode(s.precision);
   s.threads = o.threads > 0 ? o.threads : default_threads(launch);
   at::set_num_threads(s.threads);
   return s;
@@ -128,7 +133,7 @@ nlohmann::json resolved_config(const TrainOptions& o, const Setup& s, const Laun
                    {"local_world_size", launch.local_world_size},
                    {"load_avg_start", load_average_1m()}};
   j["train"] = {{"world_size", launch.world_size}, {"launcher", launch.source}, {"backend", o.backend},
-                {"device", o.device},              {"threads", s.threads},       {"timeout_s", o.timeout_s},
+                {"device", o.device},              {"threads", s.threads}, {"precision", to_string(s.precision)},       {"timeout_s", o.timeout_s},
                 {"eval_every", o.eval_every},      {"checkpoint_every", o.checkpoint_every},
                 {"test_size", o.test_size},        {"data_dir", o.data_dir.empty() ? default_data_dir(s.schedule.config.dataset) : o.data_dir},
                 {"run_dir", dir},                  {"rounds", s.schedule.rounds.size()},
@@ -296,7 +301,7 @@ TrainResult train(const TrainOptions& o) {
     const double c0 = process_cpu_s();
     const double t0 = now_s();
     const StepStats st = train_round(*net, sampler, round, c, active, s.device, dp ? &agg : nullptr,
-                                     r == o.nan_at_round && rank == 0);
+                                     r == o.nan_at_round && rank == 0, s.precision);
     const double t1 = now_s();
     const double c1 = process_cpu_s();
     const LossCheck losses = check_losses(comm, st, r, s.device);
@@ -325,7 +330,7 @@ TrainResult train(const TrainOptions& o) {
       const auto e0 = Clock::now();
       agg.gather_for_eval(r);
       if (rank == 0) {
-        const EvalResult ev = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device);
+        const EvalResult ev = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device, 100, s.precision);
         last_acc = ev.accuracy;
         files->add_eval({r, ev.accuracy, ev.loss, ev.images, std::chrono::duration<double>(Clock::now() - e0).count()});
       }
@@ -383,7 +388,8 @@ BenchResult bench_steps(const TrainOptions& o, int steps, int warmup) {
   Round round;
   round.steps = warmup + steps;
   round.lr = {{0, c.lr}};
-  const StepStats st = train_round(*net, sampler, round, c, std::vector<bool>(s.model.blocks.size(), true), s.device);
+  const StepStats st = train_round(*net, sampler, round, c, std::vector<bool>(s.model.blocks.size(), true), s.device,
+                                   nullptr, false, s.precision);
   std::vector<double> t(st.step_s.begin() + warmup, st.step_s.end());
   BenchResult b;
   b.steps = steps;

@@ -1,0 +1,84 @@
+#include "exec/precision.hpp"
+
+#include <ATen/autocast_mode.h>
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "exec/autocast.hpp"
+
+namespace resist::exec {
+
+Precision parse_precision(const std::string& name) {
+  if (name == "fp32") return Precision::fp32;
+  if (name == "tf32") return Precision::tf32;
+  if (name == "bf16") return Precision::bf16;
+  if (name == "fp16") return Precision::fp16;
+  throw InputError(fmt::format("unknown precision '{}' (known: fp32, tf32, bf16, fp16)", name));
+}
+
+const char* to_string(Precision p) {
+  switch (p) {
+  case Precision::fp32: return "fp32";
+  case Precision::tf32: return "tf32";
+  case Precision::bf16: return "bf16";
+  case Precision::fp16: return "fp16";
+  }
+  return "?";
+}
+
+void check_precision(Precision p, bool cuda) {
+  if (!cuda && (p == Precision::tf32 || p == Precision::fp16))
+    throw InputError(fmt::format("--precision {} needs --device cuda (on CPU: fp32 or bf16)", to_string(p)));
+}
+
+void apply_math_mode(Precision p) {
+  const bool tf32 = p == Precision::tf32;
+  at::globalContext().setAllowTF32CuBLAS(tf32);
+  at::globalContext().setAllowTF32CuDNN(tf32);
+}
+
+AutocastScope::AutocastScope(Precision p, const torch::Device& device) : cuda_(device.is_cuda()) {
+  if (p != Precision::bf16 && p != Precision::fp16) return;
+  active_ = true;
+  const at::ScalarType dtype = p == Precision::bf16 ? at::kBFloat16 : at::kHalf;
+  // LibTorch 2.x keeps these (deprecated from 2.4 in favour of per-device-type calls, still present).
+  if (cuda_) {
+    at::autocast::set_autocast_gpu_dtype(dtype);
+    at::autocast::set_enabled(true);
+  } else {
+    at::autocast::set_autocast_cpu_dtype(dtype);
+    at::autocast::set_cpu_enabled(true);
+  }
+}
+
+AutocastScope::~AutocastScope() {
+  if (!active_) return;
+  if (cuda_) at::autocast::set_enabled(false);
+  else at::autocast::set_cpu_enabled(false);
+  at::autocast::clear_cache();
+}
+
+bool LossScaler::unscale(const std::vector<torch::Tensor>& params) {
+  if (!enabled_) return true;
+  torch::NoGradGuard no_grad;
+  bool finite = true;
+  for (const auto& p : params) {
+    if (!p.grad().defined()) continue;
+    p.grad().div_(scale_);
+    finite = finite && p.grad().isfinite().all().item<bool>();
+  }
+  return finite;
+}
+
+void LossScaler::update(bool stepped) {
+  if (!enabled_) return;
+  if (!stepped) {
+    scale_ = std::max(1.0, scale_ / 2);
+    good_steps_ = 0;
+  } else if (++good_steps_ >= 2000) {
+    scale_ *= 2;
+    good_steps_ = 0;
+  }
+}
+
+} // namespace resist::exec
