@@ -1,6 +1,6 @@
 // Runs a function in a forked child process and returns what it returned: SimGrid allows one engine per
 // process and never resets its clock, so every independent simulation gets a fresh process.
-// (simulate.cpp does the same for whole schedules with its own encoding.)
+// simulate() runs whole schedules through it (result_io encodes them), `resist bench` its measurements.
 #pragma once
 #include <functional>
 #include <string>
