@@ -26,6 +26,7 @@ struct ModelArgs {
   std::string gpu, gpu_table, profile, math = "fp32";
   double efficiency = 0;
   int threads = 0;
+  double background_threads = 0;
   std::string profile_basis = "auto";
   std::optional<double> collective_latency_s, group_create_s, group_create_per_peer_s;
   std::vector<std::string> slow_workers; // "W=FACTOR"
@@ -49,6 +50,10 @@ void add_model_args(CLI::App& sub, ModelArgs& m) {
   sub.add_option("--profile-basis", m.profile_basis,
                  "The profile's seconds to use: cpu, wall, or auto (CPU seconds of a 1-thread profile: the work "
                  "itself, robust to other load while profiling; wall seconds otherwise)")
+      ->capture_default_str();
+  sub.add_option("--background-threads", m.background_threads,
+                 "Busy threads of other programs on every shared-cores host (platforms with cores_per_node): "
+                 "they take their share of the cores")
       ->capture_default_str();
   sub.add_option("--threads", m.threads,
                  "Intra-op threads per worker, as `resist train --threads` (0 = the profile's, else 1): what "
@@ -80,6 +85,7 @@ sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
   o.math = m.math;
   o.efficiency = m.efficiency;
   o.threads = m.threads;
+  o.background_threads = m.background_threads;
   o.profile_basis = m.profile_basis;
   if (m.collective_latency_s) o.params["collective_latency_s"] = *m.collective_latency_s;
   if (m.group_create_s) o.params["group_create_s"] = *m.group_create_s;

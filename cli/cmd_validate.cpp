@@ -33,7 +33,7 @@ namespace fs = std::filesystem;
 
 struct ValidateArgs {
   std::vector<std::string> run_dirs;
-  std::string profile, platform, format = "table", basis = "auto";
+  std::string profile, platform, format = "table", basis = "auto", background = "auto";
   bool no_plot = false, remeasure = false;
 };
 
@@ -155,7 +155,24 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     throw InputError(fmt::format("the profile {} was measured in {}, the run trained in {}", profile,
                                  prof.get("precision"), run_precision));
 
+  // Other programs' busy threads while the run ran: from its load averages (auto) or as given.
+  double background = 0;
+  if (a.background == "auto") {
+    background = background_threads_from_load(summary.value("load_avg_start", -1.0), summary.value("load_avg_end", -1.0),
+                                              summary.value("startup_s", 0.0) + summary.value("train_wall_s", 0.0),
+                                              static_cast<double>(local_ranks) * threads);
+  } else {
+    try {
+      std::size_t used = 0;
+      background = std::stod(a.background, &used);
+      if (used != a.background.size() || !(background >= 0) || background > 1024) throw std::invalid_argument("");
+    } catch (const std::logic_error&) {
+      throw InputError(fmt::format("--background-threads '{}': expected auto or a number in 0..1024", a.background));
+    }
+  }
+
   sim::SimOptions o;
+  o.background_threads = background;
   o.platform = platform;
   o.collective = collective;
   o.profile = profile;
@@ -169,12 +186,13 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   // then the world group. Evaluation: rank 0's forward over the test images.
   const sim::PlatformDesc desc = sim::platform_for(o);
   auto param = [&](const char* k) { return desc.params.count(k) ? desc.params.at(k) : 0.0; };
-  const double share = std::max(1.0, static_cast<double>(local_ranks) / cores);
+  const double share = std::max(1.0, (local_ranks + background) / cores);
   const double startup_pred = prof.cost(profile_cost::startup, c.batch).forward_s * share + param("group_create_s") +
                               param("group_create_per_peer_s") * (c.workers - 1);
   const EvalRows ev = read_evals((fs::path(dir) / "eval.csv").string());
   const double eval_pred = ev.evaluations * static_cast<double>(ev.images) *
-                           prof.cost(profile_cost::eval_image, c.batch).forward_s;
+                           prof.cost(profile_cost::eval_image, c.batch).forward_s *
+                           std::max(1.0, (threads + background) / cores); // rank 0 alone, beside the others' load
   const double measured_total = summary.value("startup_s", 0.0) + summary.value("train_wall_s", 0.0);
   Outcome out;
   out.dir = dir;
@@ -196,6 +214,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     j["threads"] = threads;
     j["load_avg_start"] = summary.value("load_avg_start", -1.0);
     j["load_avg_end"] = summary.value("load_avg_end", -1.0);
+    j["background_threads"] = background;
     std::cout << j.dump(2) << "\n";
   } else {
     Table t({"round", "predicted_s", "measured_s", "error_pct", "compute_p", "compute_m", "comm_p", "comm_m",
@@ -211,12 +230,13 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
       for (const auto& p : v.parts) parts.add_row({p.name, p.predicted_s, p.measured_s, p.error_pct});
       std::cout << "\n" << parts.to_text();
       std::cout << fmt::format(
-          "\n{} on {} workers ({} thread(s) each, {} cores), {} rounds; load average {:.2f} at start, {:.2f} at end\n"
+          "\n{} on {} workers ({} thread(s) each, {} cores), {} rounds; load average {:.2f} at start, {:.2f} at end "
+          "(simulated with {:.1f} busy threads of other programs)\n"
           "round error: median {:+.1f}% (|median| of |errors| {:.1f}%), p90 {:.1f}%, max {:.1f}%; whole run {:+.1f}%\n"
           "median part of the round error per phase (percent of the measured round): compute {:+.1f}, communication "
           "{:+.1f}, overhead {:+.1f}, idle {:+.1f}\n",
           to_string(c.protocol), c.workers, threads, cores, v.rounds.size(), summary.value("load_avg_start", -1.0),
-          summary.value("load_avg_end", -1.0), v.median_round_error_pct, v.median_abs_round_error_pct,
+          summary.value("load_avg_end", -1.0), background, v.median_round_error_pct, v.median_abs_round_error_pct,
           v.p90_round_error_pct, v.max_round_error_pct, v.total_error_pct, v.median_phase_error_pct.compute_s,
           v.median_phase_error_pct.communication_s, v.median_phase_error_pct.overhead_s, v.median_phase_error_pct.idle_s);
     }
@@ -266,6 +286,10 @@ void add_validate_command(CLI::App& app) {
   sub->add_option("--profile", a->profile, "Profile CSV (default: RUN_DIR/profile.csv, measured when absent)");
   sub->add_option("--platform", a->platform, "Platform (default: RUN_DIR/platform.toml, measured when absent)");
   sub->add_option("--profile-basis", a->basis, "The profile's cpu or wall seconds, or auto (as resist simulate)")
+      ->capture_default_str();
+  sub->add_option("--background-threads", a->background,
+                  "Busy threads of other programs while the run ran: auto (from its load averages at start and end, "
+                  "less its own threads), or a number (0: an otherwise idle machine)")
       ->capture_default_str();
   sub->add_flag("--remeasure", a->remeasure, "Measure the profile and platform again even when the run has them");
   sub->add_flag("--no-plot", a->no_plot, "Do not write validation.png");

@@ -36,6 +36,13 @@ double error_pct(double predicted, double measured) {
   return 100 * (predicted - measured) / measured;
 }
 
+double background_threads_from_load(double load_start, double load_end, double seconds, double own_threads) {
+  if (load_start < 0 || load_end < 0 || !(seconds > 0)) return 0;
+  const double keep = std::exp(-seconds / 60);
+  const double level = (load_end - load_start * keep) / (1 - keep);
+  return std::max(0.0, level - own_threads);
+}
+
 double quantile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());

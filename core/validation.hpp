@@ -67,6 +67,13 @@ struct Validation {
 Validation compare_timelines(const std::vector<TimelineEvent>& predicted, const std::vector<TimelineEvent>& measured,
                              int rounds, int workers, const std::vector<RunPart>& parts, double measured_total_s = 0);
 
+/// Busy threads of other programs during a run, from the kernel's 1-minute load average read at its start
+/// and end `seconds` apart, less the run's own `own_threads` (ranks x threads on this machine). The load
+/// average is an exponential average with a 60 s time constant, so the start's value still weighs
+/// e^(-seconds/60) at the end: the run's own level is (end - start e^(-t/60)) / (1 - e^(-t/60)). Negative
+/// readings (unknown) give 0.
+double background_threads_from_load(double load_start, double load_end, double seconds, double own_threads);
+
 /// The value at quantile q in [0, 1] (linear interpolation); 0 for an empty list.
 double quantile(std::vector<double> values, double q);
 

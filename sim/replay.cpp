@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Engine.hpp>
+#include <simgrid/s4u/Exec.hpp>
 #include <simgrid/s4u/Host.hpp>
 #include <xbt/log.h>
 
@@ -260,6 +261,26 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   result.workers = cfg.workers;
   result.rounds = rounds;
   result.worker_bytes.resize(static_cast<std::size_t>(cfg.workers));
+
+  // Other programs' busy threads on the hosts whose cores workers time-share: daemons that compute for
+  // ever (a fractional thread as an execution bounded to that fraction of a core), ended with the run.
+  if (!(options.background_threads >= 0) || options.background_threads > 1024)
+    throw InputError(fmt::format("--background-threads {}: must be in 0..1024", options.background_threads));
+  std::vector<sg4::Host*> shared_hosts;
+  for (const auto& h : ctx.hosts)
+    if (h.compute_host && std::find(shared_hosts.begin(), shared_hosts.end(), h.compute_host) == shared_hosts.end())
+      shared_hosts.push_back(h.compute_host);
+  for (sg4::Host* host : shared_hosts)
+    for (double left = options.background_threads; left > 1e-9; left -= 1) {
+      const double fraction = std::min(1.0, left);
+      sg4::Actor::create("background", host, [host, fraction] {
+        for (;;) {
+          auto e = sg4::this_actor::exec_init(1e6 * host->get_speed());
+          if (fraction < 1) e->set_bound(fraction * host->get_speed());
+          e->wait();
+        }
+      })->daemonize();
+    }
 
   sg4::Actor::create("controller", ctx.hosts.front().host, [&] {
     MailboxTable mailboxes;

@@ -24,6 +24,8 @@ struct SimOptions {
   double efficiency = 0;                   // achieved fraction of the FLOP peak for every kind (0 = the table's)
   std::map<std::string, double> params;    // overrides of the platform's fixed costs (platform.hpp)
   std::map<int, double> speed_factors;     // worker -> speed factor (1 = nominal, 0.5 = half speed)
+  double background_threads = 0;           // busy threads of other programs on every shared-cores host
+                                           // (cores_per_node / compute_host): they take their share
   int threads = 0;                         // intra-op threads per worker (0 = the profile's, else 1):
                                            // what time-sharing a platform's cores divides
   double nic_bw_GBps = 0;                  // parametric platforms: NIC bandwidth instead of theirs (0 = theirs)

@@ -1,6 +1,8 @@
 // Predicted vs measured arithmetic (core/validation.hpp) on hand-made timelines, and the profile format
 // (core/profile.hpp): what it accepts, what it rejects and how it names the first mismatch.
 #include <catch2/catch.hpp>
+
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -59,6 +61,15 @@ TEST_CASE("compare: signed errors, median, p90, max and the whole run", "[core][
     CHECK(j["summary"].contains(k));
   CHECK(j["rounds"].size() == 5);
   CHECK(v.rows_csv().find("total,,60.000000,55.000000,9.091") != std::string::npos);
+}
+
+TEST_CASE("background threads from the load average at a run's start and end", "[core][validation]") {
+  // A load of 6 held for 60 s from a start of 2: the end reads 6 - 4/e; 2 threads are the run's own.
+  const double end = 6 - 4 * std::exp(-1.0);
+  CHECK(background_threads_from_load(2, end, 60, 2) == Approx(4));
+  CHECK(background_threads_from_load(2, 2, 600, 2) == Approx(0).margin(1e-9)); // only the run itself
+  CHECK(background_threads_from_load(-1, 3, 60, 2) == 0);                       // unknown
+  CHECK(background_threads_from_load(5, 1, 60, 2) == 0);                        // never negative
 }
 
 TEST_CASE("error_pct and quantile edge cases", "[core][validation]") {

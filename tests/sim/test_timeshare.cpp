@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/error.hpp"
 #include "core/model_zoo.hpp"
 #include "sim_test_util.hpp"
 
@@ -130,4 +131,23 @@ TEST_CASE("c10d pattern: groups created once, the loss check holds everyone, byt
       }
   }
   CHECK(r.payload_bytes > 0);
+}
+
+TEST_CASE("background threads of other programs take their share of the cores", "[sim][timeshare]") {
+  const auto [profile, step_s] = write_profile("timeshare_profile3.csv", 1e-3);
+  const Schedule s = test::small_schedule(Protocol::local_sgd, 2, "preact_resnet_small", 0, 1, 2);
+  SimOptions o;
+  o.platform = "parametric:nodes=1,gpus_per_node=2,gpu=cpu,cores_per_node=2,intra_bw_GBps=1";
+  o.profile = profile;
+  o.threads = 1;
+  // 2 + b busy threads on 2 cores: each gets 2 / (2 + b) of a core. A fractional thread uses at most its
+  // fraction (max-min sharing): with 0.5, ours get (2 - 0.5) / 2 = 0.75 each.
+  for (const auto& [background, slowdown] : {std::pair{0.0, 1.0}, {2.0, 2.0}, {1.0, 1.5}, {0.5, 4.0 / 3}}) {
+    INFO(background);
+    o.background_threads = background;
+    CHECK(compute_of(simulate(s, o), 0) == Approx(2 * step_s * slowdown).epsilon(1e-6));
+  }
+  o.background_threads = -1;
+  CHECK_THROWS_AS(simulate(s, o), InputError);
+  std::remove(profile.c_str());
 }
