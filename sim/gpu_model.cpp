@@ -7,6 +7,9 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/input_file.hpp"
+#include "core/limits.hpp"
+#include "core/number.hpp"
 #include "sim/embedded.hpp"
 
 namespace resist::sim {
@@ -37,22 +40,10 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 }
 
 double number(const std::string& s, const std::string& origin, int line_no) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(s, &used);
-    if (used == s.size() && v >= 0) return v;
-  } catch (const std::logic_error&) {
-  }
-  throw InputError(fmt::format("{}:{}: '{}' is not a non-negative number", origin, line_no, s));
+  return parse_double(s, fmt::format("{}:{}", origin, line_no), 0, 1e30); // finite, non-negative
 }
 
-std::string read_text(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot read {} '{}'", what, path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_text(const std::string& path, const char* what) { return read_input_file(path, what); }
 
 /// Calls `row(fields, line_no)` for every data row of a CSV whose first non-comment line must be `header`;
 /// blank lines and lines starting with '#' are skipped. Wrong headers and field counts are InputErrors.
@@ -135,8 +126,7 @@ LayerProfile LayerProfile::read(const std::string& path) {
   for_each_csv_row(text, path, {"layer", "batch", "forward_s", "backward_s"},
                    [&](const std::vector<std::string>& f, int line_no) {
     Entry e;
-    e.batch = static_cast<int>(number(f[1], path, line_no));
-    if (e.batch < 1) throw InputError(fmt::format("{}:{}: batch must be >= 1", path, line_no));
+    e.batch = static_cast<int>(parse_int(f[1], fmt::format("{}:{} batch", path, line_no), 1, limits::kBatch));
     e.forward_s = number(f[2], path, line_no);
     e.backward_s = number(f[3], path, line_no);
     p.layers[f[0]] = e;
