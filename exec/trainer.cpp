@@ -223,7 +223,6 @@ TrainResult train(const TrainOptions& o) {
                                  "per worker", world, c.workers));
   const int rounds = static_cast<int>(sched.rounds.size());
   const std::string dir = o.run_dir.empty() ? "runs/" + s.hash.substr(s.hash.find(':') + 1, 12) : o.run_dir;
-  fs::create_directories(dir);
 
   // Data before the rendezvous: a missing data set ends every rank at once with the message.
   const Dataset train_set = load_dataset(data_options(o, s, true), true);
@@ -253,6 +252,7 @@ TrainResult train(const TrainOptions& o) {
   } else {
     remove_checkpoints_before(dir, rank, std::numeric_limits<int>::max()); // a fresh run starts clean
   }
+  fs::create_directories(dir); // only now: a run that fails its checks leaves no folder, config or schedule
   std::unique_ptr<RunFiles> files;
   if (rank == 0) {
     write_file_atomic(dir + "/config.json", resolved_config(o, s, launch, dir).dump(2) + "\n");
