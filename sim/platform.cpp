@@ -35,7 +35,9 @@ const std::vector<std::string>& param_names() {
 }
 
 void set_param(PlatformParams& p, const std::string& name, double value) {
-  if (!(value >= 0) || !std::isfinite(value)) throw InputError(fmt::format("platform parameter {} = {}: must be >= 0", name, value));
+  // Above a day per operation, SimGrid's clock arithmetic overflows (abort), and no network is that slow.
+  if (!(value >= 0) || !(value <= 86400))
+    throw InputError(fmt::format("platform parameter {} = {}: must be in [0, 86400] seconds", name, value));
   if (name == "collective_latency_s") p.collective_latency_s = value;
   else if (name == "group_create_s") p.group_create_s = value;
   else if (name == "group_create_per_peer_s") p.group_create_per_peer_s = value;
