@@ -12,7 +12,9 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "core/model_zoo.hpp"
+#include "core/number.hpp"
 #include "core/output.hpp"
 #include "exec/profile.hpp"
 #include "exec/spawn.hpp"
@@ -93,6 +95,18 @@ void print_profile(const Profile& p, const Model& model, Format format) {
   print_table(t, format);
 }
 
+/// Ranges of the options, checked before any rank is started.
+void check_profile_numbers(const ProfileArgs& a) {
+  const exec::ProfileOptions& o = a.layers;
+  check_number(o.threads, "--threads", 0, 4096);
+  check_number(o.ranks_sharing, "--ranks", 1, 256);
+  check_number(o.repeats, "--repeats", 1, 1000);
+  check_number(o.warmup, "--warmup", 0, 100);
+  check_number(static_cast<double>(o.test_size), "--test-size", 0, static_cast<double>(limits::kTrainSize));
+  check_number(a.comm.timeout_s, "--timeout-s", 0.001, 7 * 24 * 3600.0);
+  check_number(o.config.batch, "--batch", 1, limits::kBatch);
+}
+
 void run_layers(ProfileArgs& a) {
   exec::ProfileOptions& o = a.layers;
   o.config.protocol = parse_protocol(a.protocol);
@@ -170,6 +184,7 @@ void add_profile_command(CLI::App& app) {
   sub->add_flag("--quiet,-q", a->quiet, "No progress bar");
   add_format_option(*sub, a->format);
   sub->callback([a] {
+    check_profile_numbers(*a);
     if (a->comm_mode) {
       a->comm.repeats = std::min(a->layers.repeats, 15);
       a->comm.threads = std::max(1, a->layers.threads);

@@ -41,6 +41,7 @@ void run(const ScheduleArgs& a) {
     return;
   }
   const Format format = parse_format(a.format);
+  if (!a.out.empty() && a.out != "-") check_output_path(a.out);
   RunConfig c = a.config;
   c.protocol = parse_protocol(a.protocol);
   const Schedule s = make_schedule(c);

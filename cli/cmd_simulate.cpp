@@ -10,6 +10,8 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "core/error.hpp"
+#include "core/limits.hpp"
+#include "core/number.hpp"
 #include "core/schedule_io.hpp"
 #include "sim/comm_pattern.hpp"
 #include "sim/paper.hpp"
@@ -101,12 +103,10 @@ sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
   }
   for (const auto& s : m.slow_workers) {
     const auto eq = s.find('=');
-    try {
-      if (eq == std::string::npos) throw std::invalid_argument(s);
-      o.speed_factors[std::stoi(s.substr(0, eq))] = std::stod(s.substr(eq + 1));
-    } catch (const std::logic_error&) {
+    if (eq == std::string::npos)
       throw InputError(fmt::format("--slow-worker '{}': expected WORKER=FACTOR, e.g. 3=0.5", s));
-    }
+    const auto worker = parse_int(s.substr(0, eq), "--slow-worker worker", 0, limits::kWorkers - 1);
+    o.speed_factors[static_cast<int>(worker)] = parse_double(s.substr(eq + 1), "--slow-worker factor", 1e-6, 1e6);
   }
   o.reuse = !m.no_reuse;
   o.progress = ::isatty(STDERR_FILENO) != 0;
@@ -170,6 +170,8 @@ void run_simulate(const SimulateArgs& a) {
     return;
   }
   if (a.paper_table) return run_paper_table(a, format);
+  for (const std::string* out : {&a.trace, &a.timeline}) // before any work: never one output of two
+    if (!out->empty()) check_output_path(*out);
   const sim::SimOptions options = sim_options(a.model, a.platform);
   std::vector<Schedule> schedules;
   if (!a.schedule.empty()) {
@@ -231,6 +233,7 @@ struct SweepArgs {
 
 void run_sweep_command(SweepArgs a) {
   const Format format = parse_format(a.format);
+  if (!a.out.empty() && a.out != "-") check_output_path(a.out);
   a.grid.options = sim_options(a.model, "");
   a.grid.options.progress = false;
   const Table t = sim::run_sweep(a.grid);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -12,6 +13,9 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "core/error.hpp"
+#include "core/limits.hpp"
+#include "core/number.hpp"
+#include "core/schedule_io.hpp"
 #include "exec/spawn.hpp"
 #include "exec/train.hpp"
 
@@ -49,6 +53,20 @@ std::vector<std::string> own_argv() {
 
 namespace {
 
+/// Ranges of the trainer's own options (the run's are RunConfig's validate()).
+void check_train_numbers(const exec::TrainOptions& o) {
+  check_number(o.threads, "--threads", 0, 4096);
+  check_number(o.timeout_s, "--timeout-s", 0.001, 7 * 24 * 3600.0);
+  check_number(static_cast<double>(o.test_size), "--test-size", 0, static_cast<double>(limits::kTrainSize));
+  check_number(o.eval_every, "--eval-every", 0, limits::kRounds);
+  check_number(o.checkpoint_every, "--checkpoint-every", 0, limits::kRounds);
+  std::error_code ec;
+  if (!o.run_dir.empty() && std::filesystem::exists(o.run_dir, ec) && !std::filesystem::is_directory(o.run_dir, ec))
+    throw InputError(fmt::format("--run-dir '{}' exists and is not a folder", o.run_dir));
+  if (o.resume && !o.run_dir.empty() && !std::filesystem::is_directory(o.run_dir, ec))
+    throw InputError(fmt::format("--resume: no run folder '{}'", o.run_dir));
+}
+
 void launch_local(const TrainArgs& a) {
   const auto exits = exec::spawn_local_ranks(own_argv(), a.nproc);
   const std::string failures = exec::describe_failures(exits);
@@ -56,9 +74,34 @@ void launch_local(const TrainArgs& a) {
   bool all_input = true; // every rank that failed on its own failed on bad input (exit 2)
   for (const auto& e : exits)
     if (e.exit_code != 0 && !e.stopped_by_launcher && e.exit_code != 2) all_input = false;
-  const std::string msg = fmt::format("{} local ranks: {}", a.nproc, failures);
+  std::string msg = fmt::format("{} local ranks: {}", a.nproc, failures);
+  for (const auto& e : exits) // the first rank that failed on its own says why, in its words
+    if (e.exit_code != 0 && !e.stopped_by_launcher && !e.message.empty()) {
+      msg = fmt::format("rank {} of {}: {}", e.rank, a.nproc, e.message);
+      break;
+    }
   if (all_input) throw InputError(msg);
   throw Error(msg);
+}
+
+/// What every rank would check first, checked once by the launcher before it starts them.
+void check_before_spawn(const TrainArgs& a) {
+  const exec::TrainOptions& o = a.train;
+  if (a.nproc > limits::kWorkers)
+    throw InputError(fmt::format("--nproc {}: more than the limit of {} ranks", a.nproc, limits::kWorkers));
+  if (o.schedule_path.empty()) {
+    validate(o.config);
+  } else {
+    const Schedule s = read_schedule(o.schedule_path);
+    if (s.config.workers != a.nproc)
+      throw InputError(fmt::format("--nproc {} but the schedule '{}' has {} workers: one rank per worker", a.nproc,
+                                   o.schedule_path, s.config.workers));
+  }
+  if (o.backend != "gloo" && o.backend != "nccl")
+    throw InputError(fmt::format("unknown backend '{}' (known: gloo, nccl)", o.backend));
+  if (o.device != "cpu" && o.device != "cuda")
+    throw InputError(fmt::format("unknown device '{}' (known: cpu, cuda)", o.device));
+  check_train_numbers(o);
 }
 
 void run(TrainArgs& a) {
@@ -67,6 +110,7 @@ void run(TrainArgs& a) {
   if (a.rank >= 0) o.launch.rank = a.rank;
   if (a.world_size >= 0) o.launch.world_size = a.world_size;
   o.progress = !a.quiet;
+  check_number(a.nproc, "--nproc", 0, limits::kWorkers);
   if (a.bench > 0) {
     const exec::BenchResult b = exec::bench_steps(o, a.bench);
     std::cout << nlohmann::json{{"median_step_s", b.median_step_s}, {"mean_step_s", b.mean_step_s},
@@ -80,7 +124,10 @@ void run(TrainArgs& a) {
   if (a.nproc > 0 && o.config.workers != a.nproc)
     throw InputError(fmt::format("--nproc {} starts {} ranks but --workers is {}: one rank per worker", a.nproc,
                                  a.nproc, o.config.workers));
-  if (a.nproc > 0 && !spawned) return launch_local(a);
+  if (a.nproc > 0 && !spawned) {
+    check_before_spawn(a); // one message from the launcher, not one per rank
+    return launch_local(a);
+  }
   if (a.nproc == 0 && !a.workers_given && o.schedule_path.empty()) // under torchrun / srun / mpirun
     o.config.workers = exec::resolve_launch(exec::current_environment(), o.launch).world_size;
   if (a.die_at_round >= 0 || a.hang_at_round >= 0)
@@ -89,6 +136,7 @@ void run(TrainArgs& a) {
       if (round == die) ::raise(SIGKILL); // a crash, as abrupt as a real one
       if (round == hang) ::raise(SIGSTOP); // a hung rank: peers must time out
     };
+  check_train_numbers(o);
   const exec::TrainResult r = exec::train(o);
   if (r.final_accuracy >= 0)
     std::cout << fmt::format("resist train: {} on {} workers, {} rounds: test accuracy {:.2f}% ({}; payload bytes "

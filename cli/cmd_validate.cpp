@@ -19,6 +19,7 @@
 #include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/model_zoo.hpp"
+#include "core/number.hpp"
 #include "core/output.hpp"
 #include "core/profile.hpp"
 #include "core/schedule_io.hpp"
@@ -162,13 +163,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
                                               summary.value("startup_s", 0.0) + summary.value("train_wall_s", 0.0),
                                               static_cast<double>(local_ranks) * threads);
   } else {
-    try {
-      std::size_t used = 0;
-      background = std::stod(a.background, &used);
-      if (used != a.background.size() || !(background >= 0) || background > 1024) throw std::invalid_argument("");
-    } catch (const std::logic_error&) {
-      throw InputError(fmt::format("--background-threads '{}': expected auto or a number in 0..1024", a.background));
-    }
+    background = parse_double(a.background, "--background-threads (auto or a number)", 0, 1024);
   }
 
   sim::SimOptions o;

@@ -3,11 +3,39 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <string>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "core/error.hpp"
+
+namespace {
+
+// One line per error, whatever the library put in it: torch's messages carry a backtrace after the first
+// line, SimGrid's and the standard library's may carry anything.
+std::string first_line(const char* what) {
+  std::string s = what ? what : "";
+  s = s.substr(0, s.find('\n'));
+  for (char& c : s)
+    if (static_cast<unsigned char>(c) < 32) c = ' ';
+  return s.size() > 600 ? s.substr(0, 600) + "..." : s;
+}
+
+/// Prints the one error line: to the launcher's file under `resist train --nproc` (the launcher reports
+/// it once for the job), otherwise to stderr.
+void report(const std::string& line) {
+  if (const char* path = std::getenv("RESIST_ERROR_FILE"); path && *path) {
+    std::ofstream out(path, std::ios::trunc);
+    out << line.substr(line.find(": ", 8) + 2) << "\n"; // without the "resist: error: " prefix
+    if (out) return;
+  }
+  std::cerr << line << "\n";
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"resist: ResIST (layer-wise independent subnet training of ResNets) toolkit.\n"
@@ -34,16 +62,33 @@ int main(int argc, char** argv) {
 #ifdef RESIST_HAVE_SIM
   resist::cli::add_validate_command(app);
 #endif
+  resist::cli::add_number_checks(app);
+  // CLI11 says "The following arguments were not expected" for a misspelt subcommand; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const CLI::App* sub : app.get_subcommands({})) {
+      found = found || sub->check_name(argv[1]);
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      std::cerr << "resist: error: unknown subcommand '" << first_line(argv[1]) << "' (known: " << known << ")\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e); // prints help (code 0) or the message
     return code == 0 ? 0 : 2;
   } catch (const resist::InputError& e) {
-    std::cerr << "resist: error: " << e.what() << "\n";
+    report("resist: error: " + first_line(e.what()));
     return 2;
+  } catch (const std::bad_alloc&) {
+    report("resist: failed: out of memory");
+    return 1;
   } catch (const std::exception& e) {
-    std::cerr << "resist: failed: " << e.what() << "\n";
+    report("resist: failed: " + first_line(e.what()));
     return 1;
   }
   return 0;

@@ -5,6 +5,10 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "core/error.hpp"
+#include "core/input_file.hpp"
+#include "core/number.hpp"
+
 namespace resist::cli {
 
 void add_model_options(CLI::App& app, std::string& model, ModelOptions& options) {
@@ -55,10 +59,50 @@ void add_format_option(CLI::App& app, std::string& format) {
 }
 
 void add_config_option(CLI::App& top) {
-  top.set_config("--config", "", "TOML or JSON file whose keys (long option names) stand in for flags");
+  top.set_config("--config", "", "TOML or JSON file whose keys (long option names) stand in for flags")
+      ->check(CLI::Validator(
+          [](std::string& path) -> std::string {
+            try {
+              check_input_file(path, "config file"); // a FIFO would block CLI11's reader forever
+            } catch (const InputError& e) {
+              return e.what();
+            }
+            return "";
+          },
+          ""));
   top.config_formatter(std::make_shared<StrictConfig>(&top));
   top.allow_config_extras(CLI::config_extras_mode::error);
   top.fallthrough();
+}
+
+namespace {
+
+// CLI11 converts numbers with strtod/strtoll: "inf" and "nan" pass, "-1" wraps an unsigned seed to
+// 2^64 - 1. Every numeric option's text goes through core's number parser first instead.
+CLI::Validator number_check(const std::string& type) {
+  return CLI::Validator(
+      [type](std::string& text) -> std::string {
+        try {
+          if (type == "UINT") parse_uint64(text, "value");
+          else if (type == "INT") parse_int(text, "value");
+          else parse_double(text, "value");
+        } catch (const InputError& e) {
+          return e.what();
+        }
+        return "";
+      },
+      "");
+}
+
+} // namespace
+
+void add_number_checks(CLI::App& app) {
+  for (CLI::Option* opt : app.get_options()) {
+    const std::string type = opt->get_type_name();
+    if (opt->get_type_size() != 0 && (type == "INT" || type == "UINT" || type == "FLOAT"))
+      opt->check(number_check(type));
+  }
+  for (CLI::App* sub : app.get_subcommands({})) add_number_checks(*sub);
 }
 
 void print_table(const Table& table, Format format) {

@@ -28,6 +28,10 @@ void add_format_option(CLI::App& app, std::string& format);
 /// subcommand's flags (CLI11 2.1 reads config files only at the top level; subcommands fall through).
 void add_config_option(CLI::App& top);
 
+/// Adds core's number parser as a check to every INT, UINT and FLOAT option of `app` and its
+/// subcommands (call after all options exist): non-finite, malformed and wrapping values are refused.
+void add_number_checks(CLI::App& app);
+
 /// Prints a table in the chosen format to stdout.
 void print_table(const Table& table, Format format);
 

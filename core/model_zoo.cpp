@@ -172,7 +172,12 @@ Model torchvision_resnet(Model m, const std::vector<int>& depths, bool bottlenec
 
 /// Fully connected net for IST: linear + BN + ReLU per hidden layer, then the output layer.
 Model mlp(Model m, std::vector<int> hidden) {
-  const int input = m.in_channels * m.image_size * m.image_size;
+  const std::int64_t features = std::int64_t{m.in_channels} * m.image_size * m.image_size;
+  if (features > 100'000'000) // the first layer's weight alone would pass 10^11 parameters; int overflows
+    throw InputError(fmt::format("model {}: {}x{}x{} = {} input features, more than the limit of 10^8 for a fully "
+                                 "connected net",
+                                 m.name, m.in_channels, m.image_size, m.image_size, features));
+  const int input = static_cast<int>(features);
   m.mlp_dims.push_back(input);
   for (int h : hidden) m.mlp_dims.push_back(h);
   m.mlp_dims.push_back(m.classes);

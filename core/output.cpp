@@ -1,7 +1,11 @@
 #include "core/output.hpp"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <cstdio>
@@ -84,21 +88,93 @@ nlohmann::json Table::to_json() const {
   return rows;
 }
 
-void write_file_atomic(const std::string& path, const std::string& content) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(::getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error(fmt::format("cannot write '{}'", path));
-    out << content;
-    out.flush();
-    if (!out) {
-      std::remove(tmp.c_str());
-      throw Error(fmt::format("write to '{}' failed", path));
+namespace {
+
+// The file a path finally names: symlinks are followed (even dangling ones, whose target is created),
+// so writing to a link updates what it points at instead of replacing the link with a regular file.
+std::string final_target(const std::string& path) {
+  std::string p = path;
+  for (int hops = 0; hops < 40; ++hops) {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return p;
+    std::string buf(4096, '\0');
+    const ssize_t n = ::readlink(p.c_str(), buf.data(), buf.size() - 1);
+    if (n < 0) return p;
+    buf.resize(static_cast<std::size_t>(n));
+    if (!buf.empty() && buf[0] == '/') {
+      p = buf;
+    } else {
+      const auto slash = p.rfind('/');
+      p = slash == std::string::npos ? buf : p.substr(0, slash + 1) + buf;
     }
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(fmt::format("cannot rename '{}' into place", path));
+  throw InputError(fmt::format("output '{}': too many levels of symbolic links", path));
+}
+
+std::string parent_dir(const std::string& p) {
+  const auto slash = p.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : p.substr(0, slash);
+}
+
+} // namespace
+
+std::string check_output_path(const std::string& path) {
+  if (path.empty()) throw InputError("output path is empty");
+  const std::string target = final_target(path);
+  struct stat st {};
+  if (::stat(target.c_str(), &st) == 0) {
+    if (!S_ISREG(st.st_mode))
+      throw InputError(fmt::format("output '{}' is not a regular file (a directory, FIFO or device): refusing to "
+                                   "write it",
+                                   path));
+  } else if (errno != ENOENT) {
+    throw InputError(fmt::format("output '{}': {}", path, std::strerror(errno)));
+  }
+  const std::string dir = parent_dir(target);
+  struct stat dst {};
+  if (::stat(dir.c_str(), &dst) != 0 || !S_ISDIR(dst.st_mode))
+    throw InputError(fmt::format("output '{}': folder '{}' does not exist", path, dir));
+  if (::access(dir.c_str(), W_OK) != 0)
+    throw InputError(fmt::format("output '{}': folder '{}' is not writable", path, dir));
+  return target;
+}
+
+void write_file_atomic(const std::string& path, const std::string& content) {
+  const std::string target = check_output_path(path);
+  std::string tmp = target + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw InputError(fmt::format("cannot write '{}': {}", path, std::strerror(errno)));
+  struct stat st {};
+  mode_t mode = 0666;
+  if (::stat(target.c_str(), &st) == 0) {
+    mode = st.st_mode & 07777; // keep the replaced file's permissions
+  } else {
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    mode &= ~mask;
+  }
+  ::fchmod(fd, mode);
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw Error(fmt::format("write to '{}' failed: {}", path, why));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw Error(fmt::format("write to '{}' failed: {}", path, std::strerror(errno)));
+  }
+  if (std::rename(tmp.c_str(), target.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw Error(fmt::format("cannot move '{}' into place: {}", path, why));
   }
 }
 

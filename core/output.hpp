@@ -33,7 +33,13 @@ private:
 };
 
 /// Writes `content` to `path` through a temporary file in the same folder and a rename, so the
-/// path holds either the old file or the whole new one. Throws Error on failure.
+/// path holds either the old file or the whole new one. A symlink is written through (its target is
+/// replaced, the link stays); a target that exists but is not a regular file (directory, FIFO, device)
+/// is refused with an InputError, as is a missing or unwritable folder. Throws Error on I/O failure.
 void write_file_atomic(const std::string& path, const std::string& content);
+
+/// The checks write_file_atomic makes, for commands to run before any work, so a bad second output
+/// path does not leave the first one written. Returns the file a write would replace.
+std::string check_output_path(const std::string& path);
 
 } // namespace resist

@@ -9,6 +9,8 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/limits.hpp"
+#include "core/number.hpp"
 
 namespace resist {
 
@@ -38,13 +40,7 @@ std::vector<std::string> split(const std::string& line, char sep) {
 }
 
 double seconds(const std::string& s, const std::string& origin, int line_no, bool signed_ok = false) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(s, &used);
-    if (used == s.size() && std::isfinite(v) && (v >= 0 || signed_ok) && std::abs(v) < 1e6) return v;
-  } catch (const std::logic_error&) {
-  }
-  throw InputError(fmt::format("{}:{}: '{}' is not a time in seconds (finite, >= 0, < 1e6)", origin, line_no, s));
+  return parse_double(s, fmt::format("{}:{} seconds", origin, line_no), signed_ok ? -1e6 : 0.0, 1e6);
 }
 
 bool batch_scaled(const std::string& cost) {
@@ -147,10 +143,7 @@ Profile Profile::parse(const std::string& text, const std::string& origin) {
       throw InputError(fmt::format("{}:{}: expected {} fields, got {}", origin, line_no, want, f.size()));
     ProfileEntry e;
     const bool signed_ok = f[0] == profile_cost::autograd; // the whole step less its parts may be < 0
-    const double batch = seconds(f[1], origin, line_no);
-    if (batch < 1 || batch > 1e6 || batch != std::floor(batch))
-      throw InputError(fmt::format("{}:{}: batch '{}' must be a whole number in 1..1000000", origin, line_no, f[1]));
-    e.batch = static_cast<int>(batch);
+    e.batch = static_cast<int>(parse_int(f[1], fmt::format("{}:{} batch", origin, line_no), 1, limits::kBatch));
     e.forward_s = seconds(f[2], origin, line_no, signed_ok);
     e.backward_s = seconds(f[3], origin, line_no, signed_ok);
     e.forward_cpu_s = legacy ? e.forward_s : seconds(f[4], origin, line_no, signed_ok);

@@ -4,7 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <limits>
+
 #include "core/error.hpp"
+#include "core/limits.hpp"
+#include "core/json_number.hpp"
+#include "core/number.hpp"
 #include "core/model_zoo.hpp"
 
 namespace resist {
@@ -19,21 +25,28 @@ std::int64_t dataset_train_size(const std::string& dataset) {
 }
 
 void validate(const RunConfig& c) {
+  // Ranges first: the model is built from these numbers, so they must be sane before make_model.
+  check_number(c.model_options.in_channels, "--in-channels", 0, limits::kInChannels);
+  check_number(c.model_options.image_size, "--image-size", 0, limits::kImageSize);
+  check_number(c.model_options.classes, "--classes", 0, limits::kClasses);
   const Model model = make_model(c.model, c.model_options); // throws for an unknown model
-  if (c.workers < 1) throw InputError(fmt::format("--workers {}: need at least 1 worker", c.workers));
-  if (c.local_steps < 1) throw InputError(fmt::format("--local-steps {}: must be >= 1", c.local_steps));
-  if (c.batch < 1) throw InputError(fmt::format("--batch {}: must be >= 1", c.batch));
+  check_number(c.workers, "--workers", 1, limits::kWorkers);
+  check_number(c.local_steps, "--local-steps", 1, limits::kLocalSteps);
+  check_number(c.batch, "--batch", 1, limits::kBatch);
+  check_number(c.lr, "--lr", 0, std::numeric_limits<double>::max());
   if (!(c.lr > 0)) throw InputError(fmt::format("--lr {}: must be > 0", c.lr));
   for (double f : c.lr_decay_at)
     if (!(f > 0 && f < 1)) throw InputError(fmt::format("--lr-decay-at {}: fractions must be in (0, 1)", f));
   if (!(c.lr_decay_factor > 0 && c.lr_decay_factor <= 1))
     throw InputError(fmt::format("--lr-decay-factor {}: must be in (0, 1]", c.lr_decay_factor));
-  if (c.momentum < 0 || c.momentum >= 1) throw InputError(fmt::format("--momentum {}: must be in [0, 1)", c.momentum));
-  if (c.weight_decay < 0) throw InputError(fmt::format("--weight-decay {}: must be >= 0", c.weight_decay));
-  if (c.rounds < 0) throw InputError(fmt::format("--rounds {}: must be >= 0", c.rounds));
-  if (c.rounds == 0 && !(c.epochs > 0))
-    throw InputError(fmt::format("--epochs {}: must be > 0 (or give --rounds)", c.epochs));
-  if (c.train_size < 0) throw InputError(fmt::format("--train-size {}: must be > 0", c.train_size));
+  if (!(c.momentum >= 0 && c.momentum < 1)) throw InputError(fmt::format("--momentum {}: must be in [0, 1)", c.momentum));
+  check_number(c.weight_decay, "--weight-decay", 0, 1);
+  check_number(c.rounds, "--rounds", 0, limits::kRounds);
+  if (c.rounds == 0) {
+    check_number(c.epochs, "--epochs", 0, limits::kEpochs);
+    if (!(c.epochs > 0)) throw InputError(fmt::format("--epochs {}: must be > 0 (or give --rounds)", c.epochs));
+  }
+  check_number(static_cast<double>(c.train_size), "--train-size", 0, static_cast<double>(limits::kTrainSize));
   dataset_train_size(c.dataset);
   switch (c.protocol) {
   case Protocol::resist:
@@ -72,29 +85,37 @@ nlohmann::json to_json(const RunConfig& c) {
 
 RunConfig run_config_from_json(const nlohmann::json& j) {
   try {
+    constexpr int kMaxInt = std::numeric_limits<int>::max();
     RunConfig c;
     c.model = j.at("model").get<std::string>();
-    c.model_options.in_channels = j.at("in_channels").get<int>();
-    c.model_options.image_size = j.at("image_size").get<int>();
-    c.model_options.classes = j.at("classes").get<int>();
+    c.model_options.in_channels = json_int32(j, "in_channels", 0, limits::kInChannels);
+    c.model_options.image_size = json_int32(j, "image_size", 0, limits::kImageSize);
+    c.model_options.classes = json_int32(j, "classes", 0, limits::kClasses);
     c.protocol = parse_protocol(j.at("protocol").get<std::string>());
-    c.workers = j.at("workers").get<int>();
-    c.min_depth = j.at("min_depth").get<int>();
-    c.partition.stages = j.at("partition_stages").get<std::vector<int>>();
-    c.local_steps = j.at("local_steps").get<int>();
-    c.batch = j.at("batch").get<int>();
-    c.lr = j.at("lr").get<double>();
-    c.lr_decay_at = j.at("lr_decay_at").get<std::vector<double>>();
-    c.lr_decay_factor = j.at("lr_decay_factor").get<double>();
-    c.momentum = j.at("momentum").get<double>();
-    c.weight_decay = j.at("weight_decay").get<double>();
-    c.seed = j.at("seed").get<std::uint64_t>();
-    c.rounds = j.at("rounds").get<int>();
-    c.epochs = j.at("epochs").get<double>();
-    c.train_size = j.at("train_size").get<std::int64_t>();
+    c.workers = json_int32(j, "workers", 1, limits::kWorkers);
+    c.min_depth = json_int32(j, "min_depth", 0, kMaxInt);
+    c.partition.stages.clear();
+    for (const auto& v : j.at("partition_stages")) {
+      const nlohmann::json wrap = {{"partition_stages", v}};
+      c.partition.stages.push_back(json_int32(wrap, "partition_stages", 1, 64));
+    }
+    c.local_steps = json_int32(j, "local_steps", 1, limits::kLocalSteps);
+    c.batch = json_int32(j, "batch", 1, limits::kBatch);
+    c.lr = json_double(j.at("lr"), "lr");
+    c.lr_decay_at.clear();
+    for (const auto& v : j.at("lr_decay_at")) c.lr_decay_at.push_back(json_double(v, "lr_decay_at"));
+    c.lr_decay_factor = json_double(j.at("lr_decay_factor"), "lr_decay_factor");
+    c.momentum = json_double(j.at("momentum"), "momentum");
+    c.weight_decay = json_double(j.at("weight_decay"), "weight_decay");
+    c.seed = json_uint64(j, "seed");
+    c.rounds = json_int32(j, "rounds", 0, limits::kRounds);
+    c.epochs = json_double(j.at("epochs"), "epochs");
+    c.train_size = json_int(j, "train_size", 0, limits::kTrainSize);
     c.dataset = j.at("dataset").get<std::string>();
     return c;
   } catch (const nlohmann::json::exception& e) {
+    throw InputError(fmt::format("run config: {}", e.what()));
+  } catch (const InputError& e) {
     throw InputError(fmt::format("run config: {}", e.what()));
   }
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "core/model_zoo.hpp"
 #include "core/rng.hpp"
 
@@ -71,7 +72,12 @@ Schedule make_schedule(const RunConfig& config) {
   }
   if (s.total_steps < 1) throw InputError("the run has no steps: raise --epochs or --rounds");
   const std::int64_t n_rounds = (s.total_steps + config.local_steps - 1) / config.local_steps;
-  if (n_rounds > 10'000'000) throw InputError(fmt::format("the run has {} rounds: too many", n_rounds));
+  if (n_rounds > limits::kRounds)
+    throw InputError(fmt::format("the run has {} rounds: more than the limit of {} (lower --epochs or raise --local-steps)",
+                                 n_rounds, limits::kRounds));
+  if (n_rounds * config.workers > limits::kScheduleCells)
+    throw InputError(fmt::format("the run has {} rounds x {} workers: more than the limit of {} schedule entries",
+                                 n_rounds, config.workers, limits::kScheduleCells));
 
   std::vector<std::uint64_t> data_seeds;
   for (int w = 0; w < config.workers; ++w)

@@ -7,7 +7,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <limits>
+
 #include "core/error.hpp"
+#include "core/input_file.hpp"
+#include "core/json_number.hpp"
+#include "core/limits.hpp"
+#include "core/schedule_check.hpp"
 
 namespace resist {
 namespace {
@@ -44,6 +50,12 @@ std::string hash_of(const nlohmann::json& content) {
 
 } // namespace
 
+std::string schedule_document_hash(const nlohmann::json& document) {
+  nlohmann::json content = document;
+  if (content.is_object()) content.erase("hash");
+  return hash_of(content);
+}
+
 std::string schedule_hash(const Schedule& schedule) { return hash_of(content_json(schedule)); }
 
 nlohmann::json schedule_to_json(const Schedule& schedule) {
@@ -67,23 +79,37 @@ Schedule schedule_from_json(const nlohmann::json& j) {
     s.config = run_config_from_json(j.at("config"));
     const auto& m = j.at("model");
     s.model = m.at("name").get<std::string>();
-    s.params = m.at("params").get<std::int64_t>();
-    s.partitionable = m.at("partitionable").get<std::vector<int>>();
-    s.eval_scale = m.at("eval_scale").get<double>();
-    s.train_size = j.at("train_size").get<std::int64_t>();
-    s.steps_per_epoch = j.at("steps_per_epoch").get<int>();
-    s.total_steps = j.at("total_steps").get<std::int64_t>();
-    for (const auto& jr : j.at("rounds")) {
+    s.params = json_int(m, "params", 0, std::numeric_limits<std::int64_t>::max());
+    for (const auto& b : m.at("partitionable")) s.partitionable.push_back(json_int32(nlohmann::json{{"block", b}}, "block"));
+    s.eval_scale = json_double(m.at("eval_scale"), "eval_scale");
+    s.train_size = json_int(j, "train_size", 1, limits::kTrainSize);
+    s.steps_per_epoch = json_int32(j, "steps_per_epoch", 1);
+    s.total_steps = json_int(j, "total_steps", 1, std::numeric_limits<std::int64_t>::max());
+    const auto& rounds = j.at("rounds");
+    if (!rounds.is_array() || rounds.size() > static_cast<std::size_t>(limits::kRounds))
+      throw InputError(fmt::format("rounds: an array of at most {} rounds expected", limits::kRounds));
+    for (const auto& jr : rounds) {
       Round r;
-      r.round = jr.at("round").get<int>();
-      r.first_step = jr.at("first_step").get<std::int64_t>();
-      r.steps = jr.at("steps").get<int>();
-      for (const auto& seg : jr.at("lr")) r.lr.push_back({seg.at(0).get<int>(), seg.at(1).get<double>()});
-      for (const auto& jw : jr.at("workers"))
-        r.workers.push_back({jw.at("worker").get<int>(), jw.at("blocks").get<std::vector<int>>(),
-                             jw.at("data_seed").get<std::uint64_t>()});
+      r.round = json_int32(jr, "round");
+      r.first_step = json_int(jr, "first_step", 0, std::numeric_limits<std::int64_t>::max());
+      r.steps = json_int32(jr, "steps", 1, limits::kLocalSteps);
+      for (const auto& seg : jr.at("lr")) {
+        if (!seg.is_array() || seg.size() != 2) throw InputError(fmt::format("round {}: lr entries are [step, lr] pairs", r.round));
+        r.lr.push_back({json_int32(nlohmann::json{{"lr step", seg.at(0)}}, "lr step"), json_double(seg.at(1), "lr")});
+      }
+      const auto& workers = jr.at("workers");
+      if (!workers.is_array() || workers.size() > static_cast<std::size_t>(limits::kWorkers))
+        throw InputError(fmt::format("round {}: an array of at most {} workers expected", r.round, limits::kWorkers));
+      for (const auto& jw : workers) {
+        WorkerRound w;
+        w.worker = json_int32(jw, "worker", 0, limits::kWorkers - 1);
+        for (const auto& b : jw.at("blocks")) w.blocks.push_back(json_int32(nlohmann::json{{"block", b}}, "block"));
+        w.data_seed = json_uint64(jw, "data_seed");
+        r.workers.push_back(std::move(w));
+      }
       s.rounds.push_back(std::move(r));
     }
+    check_schedule(s);
     return s;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("malformed schedule: {}", e.what()));
@@ -93,10 +119,9 @@ Schedule schedule_from_json(const nlohmann::json& j) {
 std::string schedule_to_string(const Schedule& schedule) { return schedule_to_json(schedule).dump(2) + "\n"; }
 
 Schedule read_schedule(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw InputError(fmt::format("cannot read schedule file '{}'", path));
+  const std::string text = read_input_file(path, "schedule file");
   try {
-    return schedule_from_json(nlohmann::json::parse(in));
+    return schedule_from_json(nlohmann::json::parse(text));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("schedule file '{}' is not valid JSON: {}", path, e.what()));
   } catch (const InputError& e) {

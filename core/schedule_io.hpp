@@ -20,6 +20,9 @@ Schedule schedule_from_json(const nlohmann::json& j);
 /// The content hash ("xxh3-128:<32 hex digits>") of a schedule.
 std::string schedule_hash(const Schedule& schedule);
 
+/// The hash a document's content (everything but its "hash" field) has: what the field must say.
+std::string schedule_document_hash(const nlohmann::json& document);
+
 /// The document as text (2-space indented, trailing newline).
 std::string schedule_to_string(const Schedule& schedule);
 /// Reads and checks a schedule file; throws InputError naming the file on any problem.

@@ -6,7 +6,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include <limits>
+
 #include "core/error.hpp"
+#include "core/number.hpp"
 #include "core/output.hpp"
 
 namespace resist {
@@ -77,12 +80,14 @@ std::vector<TimelineEvent> timeline_from_csv(const std::string& text) {
     while (std::getline(ls, cell, ',')) f.push_back(cell);
     if (f.size() == 7) f.emplace_back();
     if (f.size() != 8) throw InputError(fmt::format("timeline CSV line {}: expected 8 fields", line_no));
-    try {
-      out.push_back({std::stoi(f[0]), std::stoi(f[1]), parse_phase(f[2]), std::stod(f[3]), std::stod(f[4]),
-                     std::stoll(f[5]), std::stoll(f[6]), f[7]});
-    } catch (const std::logic_error&) {
-      throw InputError(fmt::format("timeline CSV line {}: bad number in '{}'", line_no, line));
-    }
+    const std::string at = fmt::format("timeline CSV line {}", line_no);
+    constexpr int kMaxInt = std::numeric_limits<int>::max();
+    constexpr std::int64_t kMaxBytes = std::numeric_limits<std::int64_t>::max();
+    out.push_back({static_cast<int>(parse_int(f[0], at + " round", -1, kMaxInt)),
+                   static_cast<int>(parse_int(f[1], at + " worker", -1, kMaxInt)), parse_phase(f[2]),
+                   parse_double(f[3], at + " start_s"), parse_double(f[4], at + " end_s"),
+                   parse_int(f[5], at + " bytes_sent", 0, kMaxBytes), parse_int(f[6], at + " bytes_received", 0, kMaxBytes),
+                   f[7]});
   }
   return out;
 }

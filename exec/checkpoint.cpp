@@ -7,7 +7,12 @@
 #include <filesystem>
 #include <regex>
 
+#include <limits>
+#include <xxhash.h>
+
 #include "core/error.hpp"
+#include "core/input_file.hpp"
+#include "core/number.hpp"
 
 namespace resist::exec {
 
@@ -24,6 +29,23 @@ std::string param_names(const PreActNetImpl& net) {
   std::string names;
   for (const auto& p : net.named_parameters(true)) names += p.key() + "\n";
   return names;
+}
+
+// XXH3-64 over the round, the schedule hash and every parameter's bytes in order: torch's archive
+// (a zip without CRC checks on read) loads flipped bytes silently, so the checkpoint carries its own.
+std::string params_checksum(int round, const std::string& schedule_hash, const std::vector<torch::Tensor>& params) {
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  const std::int64_t r = round;
+  XXH3_64bits_update(state, &r, sizeof r);
+  XXH3_64bits_update(state, schedule_hash.data(), schedule_hash.size());
+  for (const auto& p : params) {
+    const torch::Tensor t = p.contiguous();
+    XXH3_64bits_update(state, t.data_ptr(), static_cast<std::size_t>(t.numel()) * t.element_size());
+  }
+  const std::uint64_t h = XXH3_64bits_digest(state);
+  XXH3_freeState(state);
+  return fmt::format("xxh3-64:{:016x}", h);
 }
 
 void write_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
@@ -45,8 +67,10 @@ void save_params(const std::string& path, int round, const std::string& schedule
   archive.write("round", torch::tensor(static_cast<std::int64_t>(round)));
   archive.write("schedule_hash", c10::IValue(schedule_hash));
   archive.write("names", c10::IValue(param_names(net)));
-  int i = 0;
-  for (const auto& p : net.parameters(true)) archive.write(fmt::format("p{}", i++), p.detach().to(torch::kCPU));
+  std::vector<torch::Tensor> params;
+  for (const auto& p : net.parameters(true)) params.push_back(p.detach().to(torch::kCPU).contiguous());
+  for (std::size_t i = 0; i < params.size(); ++i) archive.write(fmt::format("p{}", i), params[i]);
+  archive.write("checksum", c10::IValue(params_checksum(round, schedule_hash, params)));
   write_atomically(archive, path);
 }
 
@@ -63,7 +87,11 @@ std::vector<int> checkpoint_rounds(const std::string& dir, int rank) {
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::smatch m;
     const std::string name = entry.path().filename().string();
-    if (std::regex_match(name, m, pattern)) out.push_back(std::stoi(m[1]));
+    if (!std::regex_match(name, m, pattern)) continue;
+    try { // a stray name (checkpoint.r99999999999.rank0.pt) is not ours: ignored
+      out.push_back(static_cast<int>(parse_int(m[1].str(), "checkpoint round", 0, std::numeric_limits<int>::max())));
+    } catch (const InputError&) {
+    }
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -71,29 +99,40 @@ std::vector<int> checkpoint_rounds(const std::string& dir, int rank) {
 
 void load_checkpoint(const std::string& dir, int rank, int round, const std::string& schedule_hash, PreActNetImpl& net) {
   const std::string path = checkpoint_path(dir, rank, round);
-  torch::serialize::InputArchive archive;
+  std::vector<torch::Tensor> loaded;
   try {
+    check_input_file(path, "checkpoint");
+    torch::serialize::InputArchive archive;
     archive.load_from(path);
+    c10::IValue hash;
+    archive.read("schedule_hash", hash);
+    if (!hash.isString() || hash.toStringRef() != schedule_hash)
+      throw InputError(fmt::format("checkpoint {} belongs to schedule {}, this run is {}: resume with the same options",
+                                   path, hash.isString() ? hash.toStringRef() : "?", schedule_hash));
+    c10::IValue names;
+    archive.read("names", names);
+    if (!names.isString() || names.toStringRef() != param_names(net))
+      throw InputError(fmt::format("checkpoint {} holds another model's parameters", path));
+    int i = 0;
+    for (auto& p : net.parameters(true)) {
+      torch::Tensor t;
+      if (!archive.try_read(fmt::format("p{}", i++), t) || !t.sizes().equals(p.sizes()) || t.dtype() != p.dtype())
+        throw InputError(fmt::format("checkpoint {} does not fit this model", path));
+      loaded.push_back(t.contiguous());
+    }
+    c10::IValue sum;
+    if (!archive.try_read("checksum", sum) || !sum.isString() ||
+        sum.toStringRef() != params_checksum(round, schedule_hash, loaded))
+      throw InputError(fmt::format("checkpoint {} is corrupted (its checksum does not match its content)", path));
+  } catch (const InputError&) {
+    throw;
   } catch (const std::exception& e) {
-    throw InputError(fmt::format("cannot read checkpoint {}: {}", path, std::string(e.what()).substr(0, 200)));
+    const std::string why = e.what();
+    throw InputError(fmt::format("cannot read checkpoint {}: {}", path, why.substr(0, std::min(why.find('\n'), std::size_t{200}))));
   }
-  c10::IValue hash;
-  archive.read("schedule_hash", hash);
-  if (!hash.isString() || hash.toStringRef() != schedule_hash)
-    throw InputError(fmt::format("checkpoint {} belongs to schedule {}, this run is {}: resume with the same options",
-                                 path, hash.isString() ? hash.toStringRef() : "?", schedule_hash));
-  c10::IValue names;
-  archive.read("names", names);
-  if (!names.isString() || names.toStringRef() != param_names(net))
-    throw InputError(fmt::format("checkpoint {} holds another model's parameters", path));
   torch::NoGradGuard no_grad;
-  int i = 0;
-  for (auto& p : net.parameters(true)) {
-    torch::Tensor t;
-    if (!archive.try_read(fmt::format("p{}", i++), t) || !t.sizes().equals(p.sizes()))
-      throw InputError(fmt::format("checkpoint {} does not fit this model", path));
-    p.detach().copy_(t);
-  }
+  std::size_t i = 0;
+  for (auto& p : net.parameters(true)) p.detach().copy_(loaded[i++]);
 }
 
 void remove_checkpoints_before(const std::string& dir, int rank, int round) {

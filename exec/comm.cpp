@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <thread>
 
 #include "core/error.hpp"
 
@@ -53,21 +54,38 @@ std::int64_t tensor_bytes(const torch::Tensor& t) { return t.numel() * static_ca
 
 Comm::Comm(const LaunchInfo& launch, const CommOptions& options)
     : rank_(launch.rank), size_(launch.world_size), launch_(launch), options_(options) {
+  // The whole rendezvous (store, every rank's arrival, the world group) ends within one --timeout-s:
+  // the store server does not wait for its clients itself; ranks count themselves in and wait for
+  // the count against one deadline, so a rank that never joins fails the others once, with one line.
+  const auto deadline = std::chrono::steady_clock::now() + to_ms(options.timeout_s);
+  auto fail = [&](const std::string& why) {
+    return Error(fmt::format("rank {}: rendezvous with {} ranks at {}:{} failed within {} s (is every rank started, "
+                             "and is the address reachable?): {}",
+                             rank_, size_, launch.master_addr, launch.master_port, options.timeout_s,
+                             why.substr(0, why.find('\n'))));
+  };
   try {
     c10d::TCPStoreOptions so;
     so.port = static_cast<std::uint16_t>(launch.master_port);
     so.isServer = launch.rank == 0 && !launch.agent_store;
     so.numWorkers = launch.agent_store ? c10::nullopt : c10::optional<std::size_t>(launch.world_size);
-    so.waitWorkers = !launch.agent_store;
+    so.waitWorkers = false;
     so.timeout = to_ms(options.timeout_s);
     c10::intrusive_ptr<c10d::Store> tcp = c10::make_intrusive<c10d::TCPStore>(launch.master_addr, so);
     store_ = tcp;
     if (!launch.store_prefix.empty()) store_ = c10::make_intrusive<c10d::PrefixStore>(launch.store_prefix, tcp);
+    std::int64_t joined = store_->add("resist/joined", 1);
+    while (joined < size_) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw fail(fmt::format("{} of {} ranks joined", joined, size_));
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      joined = store_->add("resist/joined", 0);
+    }
     world_ = make_group(c10::make_intrusive<c10d::PrefixStore>("world", store_), rank_, size_);
+  } catch (const Error&) {
+    throw;
   } catch (const std::exception& e) {
-    throw Error(fmt::format("rank {}: rendezvous with {} ranks at {}:{} failed within {} s (is every rank started, "
-                            "and is the address reachable?): {}",
-                            rank_, size_, launch.master_addr, launch.master_port, options.timeout_s, e.what()));
+    throw fail(e.what());
   }
 }
 
@@ -157,7 +175,7 @@ double Comm::probe_group_create(const std::vector<int>& members, const std::stri
   const auto t0 = std::chrono::steady_clock::now();
   try {
     auto prefixed = c10::make_intrusive<c10d::PrefixStore>("probe/" + tag + "/" + join(members), store_);
-    auto group = make_group(prefixed, static_cast<int>(me - members.begin()), static_cast<int>(members.size()));
+    probes_.push_back(make_group(prefixed, static_cast<int>(me - members.begin()), static_cast<int>(members.size())));
   } catch (const std::exception& e) {
     throw Error(fmt::format("rank {}: creating a probe process group of ranks {{{}}} failed: {}", rank_, join(members), e.what()));
   }

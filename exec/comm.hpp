@@ -60,9 +60,12 @@ public:
   /// Broadcast from `root` / SUM reduce to `root` (world ranks) over the world group (`resist profile --comm`).
   Work broadcast(torch::Tensor& t, int root);
   Work reduce(torch::Tensor& t, int root);
-  /// Creates and drops a process group of `members` under a fresh store prefix; seconds it took this
-  /// rank (members only; others return 0 at once). Measures what ensure_groups pays per new group.
+  /// Creates a process group of `members` under a fresh store prefix; seconds it took this rank (members
+  /// only; others return 0 at once). Measures what ensure_groups pays per new group. The group lives on
+  /// until release_probe_groups(): dropping it while a peer still connects closes that peer's socket.
   double probe_group_create(const std::vector<int>& members, const std::string& tag);
+  /// Drops the probe groups; call once every member is known to be done (after a barrier).
+  void release_probe_groups() { probes_.clear(); }
   Work send(torch::Tensor& t, int dst, int tag);
   Work recv(torch::Tensor& t, int src, int tag);
   /// `timeout_s` <= 0: the configured timeout (a longer one suits waiting for rank 0's evaluation).
@@ -87,6 +90,7 @@ private:
   c10::intrusive_ptr<GroupBase> world_;
   std::map<std::vector<int>, c10::intrusive_ptr<GroupBase>> groups_; // only sets this rank belongs to
   std::vector<std::vector<int>> created_;                            // every set created, in order
+  std::vector<c10::intrusive_ptr<GroupBase>> probes_;                // probe_group_create's, until released
 };
 
 } // namespace resist::exec

@@ -114,6 +114,7 @@ CommProfile measure_comm(const CommProfileOptions& o) {
       comm.barrier("profile");
       const std::string tag = std::to_string(seq++);
       times.push_back(slowest(comm, "t/" + tag, comm.probe_group_create(members, tag)));
+      comm.release_probe_groups(); // every rank has published its time: all are connected
     }
     p.samples.push_back({"group_create", k, 0, median(times), *std::min_element(times.begin(), times.end())});
   }

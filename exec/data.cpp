@@ -6,7 +6,9 @@
 #include <filesystem>
 
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 #include "core/rng.hpp"
+#include "exec/data_format.hpp"
 
 namespace resist::exec {
 
@@ -44,48 +46,27 @@ std::string need_file(const std::string& name, const std::string& dir, const std
   return p.string();
 }
 
-std::uint32_t be32(const std::vector<std::uint8_t>& b, std::size_t at) {
-  return (std::uint32_t{b[at]} << 24) | (std::uint32_t{b[at + 1]} << 16) | (std::uint32_t{b[at + 2]} << 8) | b[at + 3];
+Dataset from_raw(RawImages raw) {
+  Dataset d;
+  const auto n = raw.n;
+  // Owned copies: the byte vectors die with this function.
+  d.images = torch::from_blob(raw.pixels.data(), {n, raw.channels, raw.height, raw.width}, torch::kUInt8)
+                 .to(torch::kFloat32)
+                 .div_(255.0);
+  d.labels = torch::from_blob(raw.labels.data(), {n}, torch::kUInt8).to(torch::kInt64);
+  return d;
 }
 
 // IDX files (MNIST layout): magic 2051 images [N, rows, cols] or 2049 labels [N], big-endian header.
-Dataset read_idx(const std::string& images_path, const std::string& labels_path) {
-  const auto img = read_file_bytes(images_path);
-  const auto lab = read_file_bytes(labels_path);
-  if (img.size() < 16 || be32(img, 0) != 2051) throw InputError(fmt::format("{}: not an IDX image file", images_path));
-  if (lab.size() < 8 || be32(lab, 0) != 2049) throw InputError(fmt::format("{}: not an IDX label file", labels_path));
-  const std::int64_t n = be32(img, 4), rows = be32(img, 8), cols = be32(img, 12);
-  if (static_cast<std::int64_t>(img.size()) != 16 + n * rows * cols || be32(lab, 4) != n ||
-      static_cast<std::int64_t>(lab.size()) != 8 + n)
-    throw InputError(fmt::format("{} / {}: sizes do not match their headers", images_path, labels_path));
-  Dataset d;
-  d.images = torch::from_blob(const_cast<std::uint8_t*>(img.data() + 16), {n, 1, rows, cols}, torch::kUInt8)
-                 .to(torch::kFloat32)
-                 .div_(255.0);
-  d.labels = torch::from_blob(const_cast<std::uint8_t*>(lab.data() + 8), {n}, torch::kUInt8).to(torch::kInt64);
-  return d;
+Dataset read_idx(const std::string& images_path, const std::string& labels_path, int classes) {
+  return from_raw(parse_idx(read_file_bytes(images_path), read_file_bytes(labels_path), images_path, labels_path,
+                            classes));
 }
 
-// CIFAR binary records: `label_bytes` label bytes (the last one is used) then 3072 bytes, CHW 3x32x32.
-void append_cifar(const std::string& path, int label_bytes, std::vector<torch::Tensor>& xs,
-                  std::vector<torch::Tensor>& ys) {
-  const auto bytes = read_file_bytes(path);
-  const std::int64_t record = label_bytes + 3072;
-  if (bytes.empty() || static_cast<std::int64_t>(bytes.size()) % record != 0)
-    throw InputError(fmt::format("{}: {} bytes is not a whole number of {}-byte CIFAR records", path, bytes.size(), record));
-  const std::int64_t n = static_cast<std::int64_t>(bytes.size()) / record;
-  torch::Tensor all = torch::from_blob(const_cast<std::uint8_t*>(bytes.data()), {n, record}, torch::kUInt8).clone();
-  ys.push_back(all.select(1, label_bytes - 1).to(torch::kInt64));
-  xs.push_back(all.narrow(1, label_bytes, 3072).reshape({n, 3, 32, 32}).to(torch::kFloat32).div_(255.0));
-}
-
-Dataset read_cifar(const std::vector<std::string>& paths, int label_bytes) {
-  std::vector<torch::Tensor> xs, ys;
-  for (const auto& p : paths) append_cifar(p, label_bytes, xs, ys);
-  Dataset d;
-  d.images = torch::cat(xs);
-  d.labels = torch::cat(ys);
-  return d;
+Dataset read_cifar(const std::vector<std::string>& paths, int label_bytes, int classes) {
+  RawImages raw;
+  for (const auto& p : paths) append_cifar_records(read_file_bytes(p), label_bytes, p, classes, raw);
+  return from_raw(std::move(raw));
 }
 
 // Class templates plus noise: learnable, but not in one step. Train and test share the templates.
@@ -115,12 +96,20 @@ Dataset synthetic(const DataOptions& o, bool train) {
 } // namespace
 
 std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
+  check_input_file(path, "data file"); // a FIFO would block gzopen forever
   gzFile f = gzopen(path.c_str(), "rb"); // also reads uncompressed files as they are
   if (!f) throw InputError(fmt::format("cannot open {}", path));
   std::vector<std::uint8_t> out;
   std::uint8_t buf[1 << 16];
   int n = 0;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.insert(out.end(), buf, buf + n);
+  constexpr std::size_t kMaxBytes = std::size_t{4} << 30; // a gzip bomb stops here, not at out-of-memory
+  while ((n = gzread(f, buf, sizeof buf)) > 0) {
+    out.insert(out.end(), buf, buf + n);
+    if (out.size() > kMaxBytes) {
+      gzclose(f);
+      throw InputError(fmt::format("{}: more than {} bytes uncompressed", path, kMaxBytes));
+    }
+  }
   int err = 0;
   const char* msg = gzerror(f, &err);
   const std::string why = msg ? msg : "";
@@ -137,7 +126,7 @@ Dataset load_dataset(const DataOptions& o, bool train) {
   } else if (o.name == "fashion_mnist") {
     const std::string p = train ? "train" : "t10k";
     const std::string images = need_file(o.name, dir, p + "-images-idx3-ubyte.gz"); // checked first: named first
-    d = read_idx(images, need_file(o.name, dir, p + "-labels-idx1-ubyte.gz"));
+    d = read_idx(images, need_file(o.name, dir, p + "-labels-idx1-ubyte.gz"), 10);
     d.mean = {0.2860};
     d.std = {0.3530};
   } else if (o.name == "cifar10") {
@@ -146,18 +135,18 @@ Dataset load_dataset(const DataOptions& o, bool train) {
       for (int i = 1; i <= 5; ++i) files.push_back(need_file(o.name, dir, fmt::format("data_batch_{}.bin", i)));
     else
       files.push_back(need_file(o.name, dir, "test_batch.bin"));
-    d = read_cifar(files, 1);
+    d = read_cifar(files, 1, 10);
     d.mean = {0.4914, 0.4822, 0.4465};
     d.std = {0.2023, 0.1994, 0.2010};
     d.crop = d.flip = true;
   } else if (o.name == "cifar100") {
-    d = read_cifar({need_file(o.name, dir, train ? "train.bin" : "test.bin")}, 2);
+    d = read_cifar({need_file(o.name, dir, train ? "train.bin" : "test.bin")}, 2, 100);
     d.mean = {0.507, 0.487, 0.441};
     d.std = {0.267, 0.256, 0.276};
     d.crop = d.flip = true;
     d.classes = 100;
   } else if (o.name == "svhn") {
-    d = read_cifar({need_file(o.name, dir, train ? "train.bin" : "test.bin")}, 1);
+    d = read_cifar({need_file(o.name, dir, train ? "train.bin" : "test.bin")}, 1, 10);
     d.mean = {0.4377, 0.4438, 0.4728};
     d.std = {0.1980, 0.2010, 0.1970};
     d.crop = d.reflect_pad = true; // digits: no flip

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "core/error.hpp"
+#include "core/number.hpp"
 
 extern char** environ;
 
@@ -31,14 +32,7 @@ const std::string* find(const EnvMap& env, const char* key) {
 int to_int(const EnvMap& env, const char* key, int fallback) {
   const std::string* v = find(env, key);
   if (!v) return fallback;
-  try {
-    std::size_t used = 0;
-    const long n = std::stol(*v, &used);
-    if (used != v->size() || n < 0 || n > 1'000'000'000) throw std::invalid_argument(*v);
-    return static_cast<int>(n);
-  } catch (const std::exception&) {
-    throw InputError(fmt::format("environment variable {}='{}' is not a non-negative integer", key, *v));
-  }
+  return static_cast<int>(parse_int(*v, fmt::format("environment variable {}", key), 0, 1'000'000'000));
 }
 
 bool truthy(const std::string* v) {

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include "core/error.hpp"
@@ -38,12 +39,21 @@ int find_free_port() {
 
 namespace {
 
-pid_t start_rank(const std::vector<std::string>& argv, int rank, int nproc, int port) {
+std::string error_file(const std::string& dir, int rank) { return fmt::format("{}/rank{}.err", dir, rank); }
+
+std::string read_first_line(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+pid_t start_rank(const std::vector<std::string>& argv, int rank, int nproc, int port, const std::string& err_dir) {
   std::vector<std::string> env_kv = {
       fmt::format("RANK={}", rank),         fmt::format("WORLD_SIZE={}", nproc),
       fmt::format("LOCAL_RANK={}", rank),   fmt::format("LOCAL_WORLD_SIZE={}", nproc),
       "MASTER_ADDR=127.0.0.1",              fmt::format("MASTER_PORT={}", port),
-      "RESIST_LOCAL_LAUNCHER=1",
+      "RESIST_LOCAL_LAUNCHER=1",            "RESIST_ERROR_FILE=" + error_file(err_dir, rank),
   };
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
@@ -81,13 +91,21 @@ RankExit decode(int rank, pid_t pid, int status) {
 std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, int nproc, double grace_s) {
   if (nproc < 1) throw InputError(fmt::format("--nproc {}: need at least 1 process", nproc));
   const int port = find_free_port();
+  char dir_template[] = "/tmp/resist-launch-XXXXXX";
+  if (!::mkdtemp(dir_template)) throw Error(fmt::format("cannot create a temporary folder: {}", std::strerror(errno)));
+  const std::string err_dir = dir_template;
+  auto cleanup = [&] {
+    for (int r = 0; r < nproc; ++r) ::unlink(error_file(err_dir, r).c_str());
+    ::rmdir(err_dir.c_str());
+  };
   std::vector<pid_t> pids;
   for (int r = 0; r < nproc; ++r) {
     try {
-      pids.push_back(start_rank(argv, r, nproc, port));
+      pids.push_back(start_rank(argv, r, nproc, port, err_dir));
     } catch (...) {
       for (pid_t p : pids) ::kill(p, SIGKILL);
       for (pid_t p : pids) ::waitpid(p, nullptr, 0);
+      cleanup();
       throw;
     }
   }
@@ -126,6 +144,8 @@ std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, in
       }
     }
   }
+  for (auto& e : exits) e.message = read_first_line(error_file(err_dir, e.rank));
+  cleanup();
   return exits;
 }
 

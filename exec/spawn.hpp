@@ -1,6 +1,8 @@
 // The local launcher behind `resist train --nproc N`: N copies of this binary on one machine, with the
 // env:// variables torchrun would set (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR,
-// MASTER_PORT) plus RESIST_LOCAL_LAUNCHER=1, rendezvous on loopback at a free port.
+// MASTER_PORT) plus RESIST_LOCAL_LAUNCHER=1, rendezvous on loopback at a free port. Each rank also gets
+// RESIST_ERROR_FILE: main() writes its error line there instead of to stderr, so the launcher reports one
+// line for the job (the first failing rank's message) instead of one per rank.
 #pragma once
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@ struct RankExit {
   int exit_code = 0; // exit status, or 128 + signal for a rank killed by a signal
   int signal = 0;    // the signal that ended it, 0 if it exited
   bool stopped_by_launcher = false; // we ended it after another rank failed
+  std::string message;               // the rank's own error line (from RESIST_ERROR_FILE), if it wrote one
 };
 
 /// Runs `argv` (argv[0] is ignored: this binary re-executes itself) as `nproc` ranks and waits for all.

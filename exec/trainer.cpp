@@ -239,7 +239,6 @@ TrainResult train(const TrainOptions& o) {
   const int rounds = static_cast<int>(sched.rounds.size());
   const double load_avg_start = load_average_1m();
   const std::string dir = o.run_dir.empty() ? "runs/" + s.hash.substr(s.hash.find(':') + 1, 12) : o.run_dir;
-  fs::create_directories(dir);
 
   // Data before the rendezvous: a missing data set ends every rank at once with the message.
   const Dataset train_set = load_dataset(data_options(o, s, true), true);
@@ -269,6 +268,7 @@ TrainResult train(const TrainOptions& o) {
   } else {
     remove_checkpoints_before(dir, rank, std::numeric_limits<int>::max()); // a fresh run starts clean
   }
+  fs::create_directories(dir); // only now: a run that fails its checks leaves no folder, config or schedule
   std::unique_ptr<RunFiles> files;
   if (rank == 0) {
     write_file_atomic(dir + "/config.json", resolved_config(o, s, launch, dir).dump(2) + "\n");

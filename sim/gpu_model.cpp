@@ -7,6 +7,9 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/input_file.hpp"
+#include "core/limits.hpp"
+#include "core/number.hpp"
 #include "sim/embedded.hpp"
 
 namespace resist::sim {
@@ -60,22 +63,10 @@ std::vector<std::string> split_csv_line(const std::string& line) {
 }
 
 double number(const std::string& s, const std::string& origin, int line_no) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(s, &used);
-    if (used == s.size() && v >= 0) return v;
-  } catch (const std::logic_error&) {
-  }
-  throw InputError(fmt::format("{}:{}: '{}' is not a non-negative number", origin, line_no, s));
+  return parse_double(s, fmt::format("{}:{}", origin, line_no), 0, 1e30); // finite, non-negative
 }
 
-std::string read_text(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot read {} '{}'", what, path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_text(const std::string& path, const char* what) { return read_input_file(path, what); }
 
 /// Calls `row(fields, line_no)` for every data row of a CSV whose first non-comment line must be `header`;
 /// blank lines and lines starting with '#' are skipped. Wrong headers and field counts are InputErrors.

@@ -3,11 +3,17 @@
 #include <fmt/format.h>
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Host.hpp>
+#include <simgrid/s4u/Link.hpp>
 #include <simgrid/s4u/NetZone.hpp>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -15,6 +21,9 @@
 #include <toml++/toml.h>
 
 #include "core/error.hpp"
+#include "core/input_file.hpp"
+#include "core/limits.hpp"
+#include "core/number.hpp"
 #include "sim/embedded.hpp"
 #include "sim/platform_gen.hpp"
 
@@ -28,7 +37,9 @@ const std::vector<std::string>& param_names() {
 }
 
 void set_param(PlatformParams& p, const std::string& name, double value) {
-  if (!(value >= 0)) throw InputError(fmt::format("platform parameter {} = {}: must be >= 0", name, value));
+  // Above a day per operation, SimGrid's clock arithmetic overflows (abort), and no network is that slow.
+  if (!(value >= 0) || !(value <= 86400))
+    throw InputError(fmt::format("platform parameter {} = {}: must be in [0, 86400] seconds", name, value));
   if (name == "collective_latency_s") p.collective_latency_s = value;
   else if (name == "group_create_s") p.group_create_s = value;
   else if (name == "group_create_per_peer_s") p.group_create_per_peer_s = value;
@@ -52,20 +63,18 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 double parse_number(const std::string& key, const std::string& value, const std::string& origin) {
-  try {
-    std::size_t used = 0;
-    const double v = std::stod(value, &used);
-    if (used == value.size()) return v;
-  } catch (const std::logic_error&) {
-  }
-  throw InputError(fmt::format("{}: {} = '{}' is not a number", origin, key, value));
+  return parse_double(value, fmt::format("{}: {} =", origin, key)); // finite; ranges are check_spec's
+}
+
+int parse_count(const std::string& key, const std::string& value, const std::string& origin, int max) {
+  return static_cast<int>(parse_int(value, fmt::format("{}: {} =", origin, key), 0, max));
 }
 
 std::vector<int> parse_int_list(const std::string& key, const std::string& value, const std::string& origin) {
   std::vector<int> out;
   std::stringstream ss(value);
   std::string item;
-  while (std::getline(ss, item, ';')) out.push_back(static_cast<int>(parse_number(key, item, origin)));
+  while (std::getline(ss, item, ';')) out.push_back(parse_count(key, item, origin, limits::kWorkers));
   return out;
 }
 
@@ -74,8 +83,8 @@ void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& va
   ParametricSpec& s = d.spec;
   const std::string& o = d.origin;
   auto num = [&] { return parse_number(key, value, o); };
-  if (key == "nodes") s.nodes = static_cast<int>(num());
-  else if (key == "gpus_per_node") s.gpus_per_node = static_cast<int>(num());
+  if (key == "nodes") s.nodes = parse_count(key, value, o, limits::kParametricNodes);
+  else if (key == "gpus_per_node") s.gpus_per_node = parse_count(key, value, o, limits::kGpusPerNode);
   else if (key == "gpu") s.gpu = value;
   else if (key == "intra_bw_GBps") s.intra_bw_GBps = num();
   else if (key == "intra_latency_us") s.intra_latency_us = num();
@@ -83,14 +92,14 @@ void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& va
   else if (key == "nvswitch") s.nvswitch = value == "true" || value == "1";
   else if (key == "nic_bw_GBps") s.nic_bw_GBps = num();
   else if (key == "nic_efficiency") s.nic_efficiency = num();
-  else if (key == "nics_per_node") s.nics_per_node = static_cast<int>(num());
+  else if (key == "nics_per_node") s.nics_per_node = parse_count(key, value, o, 1024);
   else if (key == "inter_latency_us") s.inter_latency_us = num();
   else if (key == "topology") s.topology = value;
-  else if (key == "nodes_per_leaf") s.nodes_per_leaf = static_cast<int>(num());
+  else if (key == "nodes_per_leaf") s.nodes_per_leaf = parse_count(key, value, o, limits::kParametricNodes);
   else if (key == "oversubscription") s.oversubscription = num();
   else if (key == "slow_workers") s.slow_workers = parse_int_list(key, value, o);
   else if (key == "slow_factor") s.slow_factor = num();
-  else if (key == "cores_per_node") s.cores_per_node = static_cast<int>(num());
+  else if (key == "cores_per_node") s.cores_per_node = parse_count(key, value, o, 4096);
   else if (std::find(param_names().begin(), param_names().end(), key) != param_names().end()) d.params[key] = num();
   else if (key == "name" || key == "description" || key == "source") {
   } else
@@ -108,6 +117,11 @@ void check_spec(const PlatformDesc& d) {
     throw InputError(fmt::format("{}: intra_efficiency and nic_efficiency must be in (0, 1]", d.origin));
   if (s.intra_latency_us < 0 || s.inter_latency_us < 0)
     throw InputError(fmt::format("{}: latencies must be >= 0", d.origin));
+  // Upper bounds keep SimGrid's arithmetic finite (bandwidth x 1e9 x NICs, latency x 1e-6).
+  if (s.intra_bw_GBps > 1e6 || s.nic_bw_GBps > 1e6 || s.oversubscription > 1e6 || s.slow_factor > 1e6 ||
+      s.intra_latency_us > 1e9 || s.inter_latency_us > 1e9)
+    throw InputError(fmt::format("{}: bandwidths above 1e6 GB/s, latencies above 1e9 us, oversubscription or "
+                                 "slow_factor above 1e6 are not physical", d.origin));
   if (s.topology != "star" && s.topology != "fat-tree")
     throw InputError(fmt::format("{}: topology '{}' (known: star, fat-tree)", d.origin, s.topology));
 }
@@ -132,8 +146,13 @@ bool natural_less(const std::string& a, const std::string& b) {
       std::size_t i2 = i, j2 = j;
       while (i2 < a.size() && std::isdigit(static_cast<unsigned char>(a[i2]))) ++i2;
       while (j2 < b.size() && std::isdigit(static_cast<unsigned char>(b[j2]))) ++j2;
-      const auto na = std::stoull(a.substr(i, i2 - i)), nb = std::stoull(b.substr(j, j2 - j));
-      if (na != nb) return na < nb;
+      // As numbers without converting (a 30-digit host id would overflow): fewer digits first.
+      std::size_t za = i, zb = j;
+      while (za + 1 < i2 && a[za] == '0') ++za;
+      while (zb + 1 < j2 && b[zb] == '0') ++zb;
+      const std::string da = a.substr(za, i2 - za), db = b.substr(zb, j2 - zb);
+      if (da.size() != db.size()) return da.size() < db.size();
+      if (da != db) return da < db;
       i = i2;
       j = j2;
     } else {
@@ -145,13 +164,7 @@ bool natural_less(const std::string& a, const std::string& b) {
   return a.size() - i < b.size() - j;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot read platform file '{}'", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_file(const std::string& path) { return read_input_file(path, "platform file"); }
 
 void load_xml(simgrid::s4u::Engine& engine, const PlatformDesc& desc) {
   if (desc.xml.find("<platform") == std::string::npos)
@@ -169,6 +182,56 @@ void load_xml(simgrid::s4u::Engine& engine, const PlatformDesc& desc) {
     throw InputError(fmt::format("platform '{}' is malformed: {}", desc.origin, e.what()));
   }
   std::remove(path);
+}
+
+/// SimGrid aborts (not throws) on a zero, negative or NaN bandwidth once a transfer uses the link, so
+/// every link of a loaded XML platform is checked here, where a message can still name it.
+void check_links(simgrid::s4u::Engine& engine, const PlatformDesc& desc) {
+  for (const auto* link : engine.get_all_links()) {
+    const double bw = link->get_bandwidth(), lat = link->get_latency();
+    if (!std::isfinite(bw) || !(bw > 0) || !std::isfinite(lat) || lat < 0)
+      throw InputError(fmt::format("platform '{}': link {} has bandwidth {} B/s and latency {} s; bandwidth must "
+                                   "be finite and > 0, latency finite and >= 0",
+                                   desc.origin, link->get_name(), bw, lat));
+  }
+}
+
+/// Every pair of workers needs a route. SimGrid 3.32 dereferences a missing route of a Full zone
+/// (SIGSEGV) instead of throwing, so the pairs are probed in a forked process whose death names the pair.
+void check_routes(const std::vector<simgrid::s4u::Host*>& hosts, const PlatformDesc& desc) {
+  int fds[2];
+  if (::pipe(fds) != 0) throw Error("cannot create a pipe to check the platform's routes");
+  const pid_t pid = ::fork();
+  if (pid < 0) throw Error("cannot fork to check the platform's routes");
+  if (pid == 0) {
+    ::close(fds[0]);
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null >= 0) ::dup2(null, STDERR_FILENO); // the crash report is ours to summarize
+    for (std::size_t i = 0; i < hosts.size(); ++i)
+      for (std::size_t j = 0; j < hosts.size(); ++j) {
+        if (i == j) continue;
+        const std::uint32_t pair[2] = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j)};
+        if (::write(fds[1], pair, sizeof pair) != sizeof pair) ::_exit(3);
+        std::vector<simgrid::s4u::Link*> links;
+        double latency = 0;
+        try {
+          hosts[i]->route_to(hosts[j], links, &latency);
+        } catch (...) {
+          ::_exit(4);
+        }
+      }
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::uint32_t pair[2] = {0, 0}, last[2] = {0, 0};
+  while (::read(fds[0], pair, sizeof pair) == static_cast<ssize_t>(sizeof pair)) std::copy(pair, pair + 2, last);
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw InputError(fmt::format("platform '{}': no route from {} to {}", desc.origin, hosts[last[0]]->get_name(),
+                                 hosts[last[1]]->get_name()));
 }
 
 } // namespace
@@ -256,6 +319,7 @@ std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const Platfo
     for (const auto& [k, v] : desc.params) set_param(params, k, v);
   } else {
     load_xml(engine, desc);
+    check_links(engine, desc);
     for (const auto& k : param_names())
       if (const char* v = engine.get_netzone_root()->get_property(k))
         set_param(params, k, parse_number(k, v, desc.origin));
@@ -270,6 +334,7 @@ std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const Platfo
     throw InputError(fmt::format("platform '{}' has {} GPU hosts, fewer than the {} workers", desc.origin,
                                  hosts.size(), workers));
   hosts.resize(static_cast<std::size_t>(workers));
+  if (!desc.parametric) check_routes(hosts, desc);
 
   std::vector<WorkerHost> out;
   std::map<std::string, int> zone_index;
@@ -289,7 +354,7 @@ std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const Platfo
                                      h->get_name(), c));
     }
     if (const char* n = h->get_property("node")) {
-      w.node = static_cast<int>(parse_number("node", n, desc.origin));
+      w.node = parse_count("node", n, desc.origin, limits::kParametricNodes);
     } else {
       const std::string zone = h->get_englobing_zone()->get_name();
       w.node = zone_index.emplace(zone, static_cast<int>(zone_index.size())).first->second;

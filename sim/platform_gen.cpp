@@ -76,8 +76,8 @@ sg4::Link* hop(sg4::NetZone* z, const std::string& name, double bw_Bps) {
 /// nodes' NIC capacity divided by the oversubscription. Nodes of one leaf meet at the leaf switch; others
 /// cross both leaves' uplinks. The fabric is a full zone with a route per pair of nodes (SimGrid 3.32's
 /// star zones fail to route star zones nested two deep).
-void build_fat_tree(const ParametricSpec& s, int nodes, sg4::NetZone* root) {
-  const int leaves = (nodes + s.nodes_per_leaf - 1) / s.nodes_per_leaf;
+void build_fat_tree(const ParametricSpec& s, int nodes, int used, sg4::NetZone* root) {
+  const int leaves = (std::min(nodes, used) + s.nodes_per_leaf - 1) / s.nodes_per_leaf;
   std::vector<sg4::Link*> uplinks;
   for (int l = 0; l < leaves; ++l) {
     const int members = std::min(nodes, (l + 1) * s.nodes_per_leaf) - l * s.nodes_per_leaf;
@@ -86,6 +86,9 @@ void build_fat_tree(const ParametricSpec& s, int nodes, sg4::NetZone* root) {
   }
   std::vector<Zone> zones;
   std::vector<sg4::Link*> ports;
+  // Only the nodes that hold workers are built (a 2,000-node tree for 4 workers costs 1 node's routes);
+  // the leaves' uplink bandwidth above still follows the whole tree's size.
+  nodes = std::min(nodes, used);
   for (int n = 0; n < nodes; ++n) {
     zones.push_back(build_node(s, n, root, n * s.gpus_per_node));
     ports.push_back(hop(root, fmt::format("node{}-leaf", n), 1e15));
@@ -109,14 +112,15 @@ void build_fat_tree(const ParametricSpec& s, int nodes, sg4::NetZone* root) {
 void build_parametric_platform(const ParametricSpec& s, int workers, const std::string& origin) {
   const int nodes = parametric_node_count(s, workers);
   if (nodes < 1) throw InputError(fmt::format("{}: the platform has no nodes", origin));
+  const int used = std::min(nodes, (workers + s.gpus_per_node - 1) / s.gpus_per_node); // nodes holding workers
   auto* root = s.topology == "star" ? sg4::create_star_zone("fabric") : sg4::create_full_zone("fabric");
   if (s.topology == "star") {
-    for (int n = 0; n < nodes; ++n) {
+    for (int n = 0; n < used; ++n) {
       const Zone node = build_node(s, n, root, n * s.gpus_per_node);
       attach(root, node, {{hop(root, fmt::format("node{}-switch", n), 1e15), Direction::UP}});
     }
   } else {
-    build_fat_tree(s, nodes, root);
+    build_fat_tree(s, nodes, used, root);
   }
   root->seal();
 }

@@ -7,6 +7,9 @@
 #   hung_rank  rank 1 stops (SIGSTOP): rank 0 fails after about --timeout-s instead of hanging
 #   bad_input  world size != workers, ranks with different schedules, a missing data set: exit 2
 #   nan_loss   a NaN loss stops every rank (exit 1); the last checkpoint stays valid and resumes
+#   never_joins  rank 1 of 2 is never started: rank 0 fails within about --timeout-s with one line
+#   corrupt_checkpoint  flipped bytes in a checkpoint: --resume refuses it (exit 2, one line), and a stray
+#              checkpoint name in the run folder is ignored
 #   torchrun   torchrun --no-python runs the binary unchanged, with its agent store and with --standalone
 #              (skipped, status 77, without Debian's python3-torch)
 set -u
@@ -126,6 +129,37 @@ nan_loss)
   "$RESIST" train "${N[@]}" --resume > /dev/null 2> "$D/n2.err"
   expect_rc $? 0 "resume after NaN"
   ;;
+never_joins)
+  PORT=$(free_port)
+  t0=$(date +%s)
+  start_rank 0 --rounds 2 --timeout-s 5 --run-dir "$D/j"; p0=$!
+  wait $p0; rc0=$?
+  t1=$(date +%s)
+  expect_rc $rc0 1 "rank 0 alone"
+  [ $((t1 - t0)) -lt 15 ] || fail "rank 0 took $((t1 - t0)) s with a 5 s timeout"
+  grep -q "1 of 2 ranks joined" "$D/rank0.err" || fail "rank 0's message does not say who joined"
+  [ "$(wc -l < "$D/rank0.err")" -le 2 ] || fail "more than 2 lines: $(cat "$D/rank0.err")"
+  [ ! -e "$D/j" ] || fail "the failed run left its run folder behind"
+  ;;
+corrupt_checkpoint)
+  R=(--nproc 2 "${T[@]}" --rounds 4 --checkpoint-every 2 --run-dir "$D/c")
+  "$RESIST" train "${R[@]}" > /dev/null 2> "$D/c1.err"
+  expect_rc $? 0 "run with checkpoints"
+  f="$D/c/checkpoint.r3.rank1.pt"
+  [ -f "$f" ] || fail "no checkpoint of round 3"
+  touch "$D/c/checkpoint.r99999999999.rank0.pt" "$D/c/checkpoint.rX.rank0.pt" # stray names: ignored
+  cp "$f" "$D/saved.pt"
+  size=$(stat -c %s "$f")
+  # Flip bytes in the middle of the file: parameter data (the archive's largest part).
+  printf '\xde\xad\xbe\xef' | dd of="$f" bs=1 seek=$((size / 2)) conv=notrunc status=none
+  "$RESIST" train "${R[@]}" --resume > /dev/null 2> "$D/c2.err"
+  expect_rc $? 2 "resume from a corrupted checkpoint"
+  grep -Eq "corrupted|cannot read checkpoint" "$D/c2.err" || fail "message does not say the checkpoint is bad"
+  [ "$(wc -l < "$D/c2.err")" -le 2 ] || fail "more than 2 lines: $(cat "$D/c2.err")"
+  cp "$D/saved.pt" "$f"
+  "$RESIST" train "${R[@]}" --resume > /dev/null 2> "$D/c3.err"
+  expect_rc $? 0 "resume from the intact checkpoint (stray names ignored)"
+  ;;
 torchrun)
   /usr/bin/python3 -c 'import torch.distributed.run' 2> /dev/null || { echo "skip: no python3-torch"; exit 77; }
   TR=(/usr/bin/python3 "$(dirname "$0")/torchrun_compat.py" --nproc_per_node 2)
@@ -140,6 +174,6 @@ torchrun)
   expect_rc $? 0 "torchrun --standalone"
   ;;
 *)
-  echo "usage: train_cli.sh nproc_run|resume|dead_rank|hung_rank|bad_input|nan_loss|torchrun"; exit 2 ;;
+  echo "usage: train_cli.sh nproc_run|resume|dead_rank|hung_rank|bad_input|nan_loss|never_joins|corrupt_checkpoint|torchrun"; exit 2 ;;
 esac
 echo "ok: $1"
