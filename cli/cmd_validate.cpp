@@ -34,7 +34,7 @@ namespace fs = std::filesystem;
 
 struct ValidateArgs {
   std::vector<std::string> run_dirs;
-  std::string profile, platform, format = "table", basis = "auto", background = "auto";
+  std::string profile, platform, format = "table", basis = "auto", background = "0";
   bool no_plot = false, remeasure = false;
 };
 
@@ -131,12 +131,12 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   if (a.profile.empty() && (a.remeasure || !fs::exists(profile))) {
     std::cerr << fmt::format("validate: no profile in {}; measuring this machine ({}, batch {}, {} thread(s), {} "
                              "rank(s) at once)\n", dir, c.model, c.batch, threads,
-                             std::max(1, std::min(local_ranks, cores / std::max(1, threads))));
+                             local_ranks);
     run_self({"profile", "--model", c.model, "--in-channels", std::to_string(model.in_channels), "--image-size",
               std::to_string(model.image_size), "--classes", std::to_string(model.classes), "--batch",
               std::to_string(c.batch), "--dataset", c.dataset, "--train-size", std::to_string(c.train_size),
               "--threads", std::to_string(threads), "--ranks",
-              std::to_string(std::max(1, std::min(local_ranks, cores / std::max(1, threads)))), "--test-size",
+              std::to_string(local_ranks), "--test-size",
               std::to_string(train.value("test_size", 0)), "--precision",
               train.value("precision", std::string("fp32")), "--device", train.value("device", std::string("cpu")),
               "--quiet", "--out", profile});
@@ -177,11 +177,11 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   const sim::SimResult r = sim::simulate(sched, o);
   const auto measured_events = timeline_from_csv(read_text((fs::path(dir) / "timeline.csv").string()));
 
-  // Startup: the profile's (process, data, network), slower when more ranks load than there are cores,
-  // then the world group. Evaluation: rank 0's forward over the test images.
+  // Startup: the profile's wall seconds (its processes started together as the run's ranks did), slower
+  // beside other programs' load, then the world group. Evaluation: rank 0's forward over the test images.
   const sim::PlatformDesc desc = sim::platform_for(o);
   auto param = [&](const char* k) { return desc.params.count(k) ? desc.params.at(k) : 0.0; };
-  const double share = std::max(1.0, (local_ranks + background) / cores);
+  const double share = std::max(1.0, (std::max<double>(local_ranks, cores) + background) / std::max(local_ranks, cores));
   const double startup_pred = prof.cost(profile_cost::startup, c.batch).forward_s * share + param("group_create_s") +
                               param("group_create_per_peer_s") * (c.workers - 1);
   const EvalRows ev = read_evals((fs::path(dir) / "eval.csv").string());
@@ -283,8 +283,9 @@ void add_validate_command(CLI::App& app) {
   sub->add_option("--profile-basis", a->basis, "The profile's cpu or wall seconds, or auto (as resist simulate)")
       ->capture_default_str();
   sub->add_option("--background-threads", a->background,
-                  "Busy threads of other programs while the run ran: auto (from its load averages at start and end, "
-                  "less its own threads), or a number (0: an otherwise idle machine)")
+                  "Busy threads of other programs while the run ran: 0 (an otherwise idle machine), a number, or "
+                  "auto: estimated from the run's load averages at start and end less its own threads (coarse: "
+                  "the kernel's 1-minute average still holds what ran before the run)")
       ->capture_default_str();
   sub->add_flag("--remeasure", a->remeasure, "Measure the profile and platform again even when the run has them");
   sub->add_flag("--no-plot", a->no_plot, "Do not write validation.png");

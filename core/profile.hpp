@@ -37,6 +37,8 @@ inline constexpr const char* optimizer_step = "@optimizer_step"; // per step, wh
 inline constexpr const char* optimizer_create = "@optimizer_create"; // per round, whole model, by params
 inline constexpr const char* eval_image = "@eval_image";         // per test image (batch 100), forward
 inline constexpr const char* startup = "@startup";               // per run: data + network (not scaled)
+inline constexpr const char* first_step = "@first_step";         // per run: a fresh process's first step
+                                                                 // less a steady one (pages, allocator)
 const std::vector<std::string>& names();
 } // namespace profile_cost
 

@@ -200,6 +200,7 @@ Profile measure_profile(const ProfileOptions& o) {
   auto runs = layer_runs(*net, model, batch, device);
   std::vector<Samples> layer_samples(runs.size());
   Samples batch_s, loss_s, step_s, zero_s, opt_s, create_s, eval_s;
+  Span first_step; // the process's first whole step: cold pages and allocator
   BatchSampler sampler(train_set, batch, sched.rounds.front().workers.front().data_seed);
   const auto params = net->parameters();
   const double eval_images = std::min<std::int64_t>(200, test_set.size());
@@ -233,6 +234,7 @@ Profile measure_profile(const ProfileOptions& o) {
     const Span sb = timed(device, [&] { loss.backward(); });
     const Span os = timed(device, [&] { opt->step(); });
     (void)loss.item<double>();
+    if (rep == 0) first_step = {fb.wall_s + sf.wall_s + sb.wall_s + os.wall_s, fb.cpu_s + sf.cpu_s + sb.cpu_s + os.cpu_s};
     const Span ev = timed(device, [&] {
       if (eval_images > 0) {
         Dataset part = test_set;
@@ -316,6 +318,14 @@ Profile measure_profile(const ProfileOptions& o) {
   add_cost(profile_cost::optimizer_create, create_s.entry(batch));
   add_cost(profile_cost::eval_image, eval_s.entry(100));
   add_cost(profile_cost::startup, {1, startup_s, 0, startup_cpu_s, 0});
+  const ProfileEntry steady = step_s.entry(batch), steady_batch = batch_s.entry(batch), steady_opt = opt_s.entry(batch);
+  add_cost(profile_cost::first_step,
+           {batch,
+            std::max(0.0, first_step.wall_s - steady.forward_s - steady.backward_s - steady_batch.forward_s - steady_opt.forward_s),
+            0,
+            std::max(0.0, first_step.cpu_s - steady.forward_cpu_s - steady.backward_cpu_s - steady_batch.forward_cpu_s -
+                              steady_opt.forward_cpu_s),
+            0});
   return p;
 }
 

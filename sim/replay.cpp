@@ -128,8 +128,10 @@ double step_s(const RunContext& ctx, int round, int w) {
 double round_fixed_s(const RunContext& ctx, int round, int w) {
   if (!ctx.profile) return 0;
   const HeldShare share = held_share(ctx.model, held_blocks(ctx, round, w), ctx.profile);
-  return ctx.profile->cost(profile_cost::optimizer_create, ctx.schedule.config.batch).forward_s * share.params /
-         ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
+  const int batch = ctx.schedule.config.batch;
+  double s = ctx.profile->cost(profile_cost::optimizer_create, batch).forward_s * share.params;
+  if (round == 0) s += ctx.profile->cost(profile_cost::first_step, batch).forward_s; // a fresh process's first step
+  return s / ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
 }
 
 RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {

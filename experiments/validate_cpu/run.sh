@@ -4,7 +4,7 @@
 # thread on the 2 cores; 4 ranks time-sharing them), each held against the simulation of its own
 # schedule by `resist validate`. One profile per model and one platform per rank count are measured
 # first (resist profile) and shared by the runs. Writes $OUT/results.csv and prints the table.
-#   experiments/validate_cpu/run.sh [OUT]        (default runs/validate_cpu; about 10 minutes on 2 cores)
+#   experiments/validate_cpu/run.sh [OUT]        (default runs/validate_cpu; about 15 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 R=${RESIST:-build/bin/resist}
@@ -25,10 +25,12 @@ for n in $RANKS; do
     --out "$OUT/platform_r$n.toml" > "$OUT/platform_r$n.log"
 done
 for m in $MODELS; do
-  # Two profiling processes at once: what the ranks see when every core is busy (4 ranks on 2 cores are
-  # then time-shared by the simulator, not by the profile).
-  [ -s "$OUT/profile_$m.csv" ] || "$R" profile ${MODEL_ARGS[$m]} "${DATA[@]}" --threads 1 --ranks 2 -q \
-    --out "$OUT/profile_$m.csv" > "$OUT/profile_$m.log"
+  for n in $RANKS; do
+    # As many profiling processes at once as the run has ranks: their CPU seconds carry what sharing the
+    # cores costs (caches, switches); dividing the cores' time among them is the simulator's part.
+    [ -s "$OUT/profile_${m}_r$n.csv" ] || "$R" profile ${MODEL_ARGS[$m]} "${DATA[@]}" --threads 1 --ranks "$n" -q \
+      --out "$OUT/profile_${m}_r$n.csv" > "$OUT/profile_${m}_r$n.log"
+  done
 done
 for m in $MODELS; do
   for n in $RANKS; do
@@ -37,7 +39,7 @@ for m in $MODELS; do
       rm -rf "$dir"
       "$R" train --nproc "$n" --protocol "$p" ${MODEL_ARGS[$m]} "${DATA[@]}" --lr 0.05 --threads 1 -q \
         --run-dir "$dir" > "$dir.train.log" 2>&1
-      cp "$OUT/profile_$m.csv" "$dir/profile.csv"
+      cp "$OUT/profile_${m}_r$n.csv" "$dir/profile.csv"
       cp "$OUT/platform_r$n.toml" "$dir/platform.toml"
       "$R" validate --run-dir "$dir" --format json > "$dir/validation.json" 2> "$dir.validate.log"
       echo "$m $p $n ranks: $(/usr/bin/python3 -c "import json,sys; s=json.load(open('$dir/validation.json'))['summary']; print('median %+.1f%%, whole run %+.1f%%' % (s['median_round_error_pct'], s['total_error_pct']))")"
