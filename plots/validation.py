@@ -47,7 +47,7 @@ def main():
     ax.set_ylabel("seconds")
     total = parts.get("total")
     if total:
-        title += (f"   whole run: predicted {float(total['predicted_s']):.1f} s, measured "
+        title += (f"\nwhole run: predicted {float(total['predicted_s']):.1f} s, measured "
                   f"{float(total['measured_s']):.1f} s ({float(total['error_pct']):+.1f}%)")
     ax.set_title(title.strip(), fontsize=10)
     ax.set_ylim(0, max(tops) * 1.15)
