@@ -55,19 +55,6 @@ int own_rank() {
   return env.count("RANK") && !env.at("RANK").empty() ? std::stoi(env.at("RANK")) : 0;
 }
 
-/// Re-runs this command as `n` local ranks; throws like `resist train --nproc` when one fails.
-void launch(int n, const std::string& what) {
-  const auto exits = exec::spawn_local_ranks(own_argv(), n);
-  const std::string failures = exec::describe_failures(exits);
-  if (failures.empty()) return;
-  bool all_input = true;
-  for (const auto& e : exits)
-    if (e.exit_code != 0 && !e.stopped_by_launcher && e.exit_code != 2) all_input = false;
-  const std::string msg = fmt::format("{} ({} local ranks): {}", what, n, failures);
-  if (all_input) throw InputError(msg);
-  throw Error(msg);
-}
-
 void print_profile(const Profile& p, const Model& model, Format format) {
   Table t({"block", "layers", "forward_ms", "backward_ms", "cpu_per_wall"});
   double fwd_total = 0, bwd_total = 0;
@@ -112,7 +99,7 @@ void run_layers(ProfileArgs& a) {
   o.config.protocol = parse_protocol(a.protocol);
   const Format format = parse_format(a.format);
   const Model model = make_model(o.config.model, o.config.model_options); // bad names fail before spawning
-  if (o.ranks_sharing > 1 && !spawned()) return launch(o.ranks_sharing, "resist profile");
+  if (o.ranks_sharing > 1 && !spawned()) return launch_local_ranks(o.ranks_sharing);
   const bool writer = own_rank() == 0;
   o.progress = writer && !a.quiet;
   const Profile p = exec::measure_profile(o);
@@ -136,7 +123,7 @@ void run_comm(ProfileArgs& a) {
   if (a.nproc > 64) throw InputError(fmt::format("--nproc {}: at most 64 local ranks", a.nproc));
   if (a.comm.backend != "gloo" && a.comm.backend != "nccl")
     throw InputError(fmt::format("unknown backend '{}' (known: gloo, nccl)", a.comm.backend));
-  if (!spawned()) return launch(a.nproc, "resist profile --comm");
+  if (!spawned()) return launch_local_ranks(a.nproc);
   const exec::CommProfile p = exec::measure_comm(a.comm);
   if (own_rank() != 0) return;
   const std::string toml_path = a.out.empty() ? "this_machine.toml" : a.out;
@@ -148,9 +135,11 @@ void run_comm(ProfileArgs& a) {
   print_table(t, format);
   if (format == Format::table)
     std::cout << fmt::format("fit: link {:.3g} GB/s, latency {:.3g} us per port, {:.3g} s per call, groups {:.3g} s + "
-                             "{:.3g} s per peer\nwrote {} and {}; use it with `resist simulate --platform {}`\n",
+                             "{:.3g} s per peer; median |error| on its samples: all-reduce {:.1f}%, send/recv {:.1f}%\n"
+                             "wrote {} and {}; use it with `resist simulate --platform {}`\n",
                              p.link_bw_GBps, p.link_latency_us, p.collective_latency_s, p.group_create_s,
-                             p.group_create_per_peer_s, toml_path, csv_path, toml_path);
+                             p.group_create_per_peer_s, p.allreduce_fit_error_pct, p.sendrecv_fit_error_pct, toml_path,
+                             csv_path, toml_path);
 }
 
 } // namespace

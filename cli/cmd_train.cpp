@@ -67,22 +67,26 @@ void check_train_numbers(const exec::TrainOptions& o) {
     throw InputError(fmt::format("--resume: no run folder '{}'", o.run_dir));
 }
 
-void launch_local(const TrainArgs& a) {
-  const auto exits = exec::spawn_local_ranks(own_argv(), a.nproc);
+} // namespace
+
+void launch_local_ranks(int n) {
+  const auto exits = exec::spawn_local_ranks(own_argv(), n);
   const std::string failures = exec::describe_failures(exits);
   if (failures.empty()) return;
   bool all_input = true; // every rank that failed on its own failed on bad input (exit 2)
   for (const auto& e : exits)
     if (e.exit_code != 0 && !e.stopped_by_launcher && e.exit_code != 2) all_input = false;
-  std::string msg = fmt::format("{} local ranks: {}", a.nproc, failures);
+  std::string msg = fmt::format("{} local ranks: {}", n, failures);
   for (const auto& e : exits) // the first rank that failed on its own says why, in its words
     if (e.exit_code != 0 && !e.stopped_by_launcher && !e.message.empty()) {
-      msg = fmt::format("rank {} of {}: {}", e.rank, a.nproc, e.message);
+      msg = fmt::format("rank {} of {}: {}", e.rank, n, e.message);
       break;
     }
   if (all_input) throw InputError(msg);
   throw Error(msg);
 }
+
+namespace {
 
 /// What every rank would check first, checked once by the launcher before it starts them.
 void check_before_spawn(const TrainArgs& a) {
@@ -126,7 +130,7 @@ void run(TrainArgs& a) {
                                  a.nproc, o.config.workers));
   if (a.nproc > 0 && !spawned) {
     check_before_spawn(a); // one message from the launcher, not one per rank
-    return launch_local(a);
+    return launch_local_ranks(a.nproc);
   }
   if (a.nproc == 0 && !a.workers_given && o.schedule_path.empty()) // under torchrun / srun / mpirun
     o.config.workers = exec::resolve_launch(exec::current_environment(), o.launch).world_size;

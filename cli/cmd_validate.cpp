@@ -19,6 +19,7 @@
 #include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/model_zoo.hpp"
+#include "core/limits.hpp"
 #include "core/number.hpp"
 #include "core/output.hpp"
 #include "core/profile.hpp"
@@ -93,7 +94,7 @@ EvalRows read_evals(const std::string& path) {
     while (std::getline(ss, cell, ',')) f.push_back(cell);
     if (f.size() < 4) throw InputError(fmt::format("{}: malformed row '{}'", path, line));
     ++out.evaluations;
-    out.images = std::stoll(f[3]);
+    out.images = parse_int(f[3], fmt::format("{} images", path), 0, limits::kTrainSize);
   }
   return out;
 }
@@ -124,6 +125,9 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   const int threads = train.value("threads", 1);
   const int cores = measured.value("cores", 2);
   const int local_ranks = std::max(1, measured.value("local_world_size", c.workers));
+  check_number(threads, "config.json train.threads", 1, 4096);
+  check_number(cores, "config.json measured.cores", 1, 4096);
+  check_number(local_ranks, "config.json measured.local_world_size", 1, limits::kWorkers);
   const std::string collective = measured.value("collective", std::string("c10d"));
 
   // The profile and the platform: given, the run's own, or measured now.
@@ -257,7 +261,14 @@ void run(const ValidateArgs& a) {
   const Format format = parse_format(a.format);
   if (a.run_dirs.empty() || a.run_dirs.size() > 2) throw InputError("give --run-dir once, or twice to compare two runs");
   std::vector<Outcome> outs;
-  for (const auto& d : a.run_dirs) outs.push_back(validate_dir(d, a, format));
+  for (const auto& d : a.run_dirs) {
+    try { // every field is read before anything is written
+      outs.push_back(validate_dir(d, a, format));
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(fmt::format("--run-dir '{}': a field of config.json or summary.json has the wrong type ({})", d,
+                                   e.what()));
+    }
+  }
   if (outs.size() == 2 && format == Format::table) {
     const double p = outs[0].predicted_total_s / outs[1].predicted_total_s;
     const double m = outs[0].measured_total_s / outs[1].measured_total_s;

@@ -29,5 +29,8 @@ void add_validate_command(CLI::App& app);  // resist validate (sim/; measures wi
 
 /// This process's own command line (a local launcher re-executes it for every rank).
 std::vector<std::string> own_argv();
+/// Re-runs this command as `n` local ranks and waits for them; a failure becomes InputError when every
+/// rank that failed did so on bad input (with the first one's own message), else Error.
+void launch_local_ranks(int n);
 
 } // namespace resist::cli

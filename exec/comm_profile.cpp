@@ -5,8 +5,9 @@
 // The fit (what sim/ then does with it): every rank has a port link of bandwidth W and latency L to a
 // switch, so a transfer crosses two ports; a ring all-reduce of B bytes over p ranks is 2(p-1) steps of
 // B/p bytes. Fitted on all-reduces over all ranks (slope -> W) and send/recv (intercept -> L); the
-// per-call latency is what the all-reduce intercept leaves; broadcast and reduce are held out and their
-// error printed. Process groups: t(k) = a + b (k - 1) over k = 2..N members.
+// per-call latency is what the all-reduce intercept leaves; the fit's median error on those samples is
+// printed and written into the platform file. Broadcast and reduce are measured for reference only (the
+// trainer does not call them; nothing is fitted to them). Process groups: t(k) = a + b (k - 1) over k = 2..N.
 #include <fmt/format.h>
 #include <torch/torch.h>
 
@@ -136,6 +137,18 @@ CommProfile measure_comm(const CommProfileOptions& o) {
   const auto [gc_a, gc_b] = fit_line(gc_x, gc_t);
   p.group_create_s = std::max(0.0, gc_a);
   p.group_create_per_peer_s = std::max(0.0, gc_b);
+  // The fitted model's times (what the simulator replays on this platform) against the samples.
+  const double lat_s = p.link_latency_us * 1e-6, bw_Bps = p.link_bw_GBps * 1e9;
+  std::vector<double> ar_err, sr_err;
+  for (const auto& s : p.samples) {
+    const double b = static_cast<double>(s.bytes);
+    if (s.op == "allreduce")
+      ar_err.push_back(std::abs(steps * (2 * lat_s + b / (n * bw_Bps)) + p.collective_latency_s - s.median_s) / s.median_s);
+    if (s.op == "sendrecv")
+      sr_err.push_back(std::abs(2 * lat_s + b / bw_Bps + p.collective_latency_s - s.median_s) / s.median_s);
+  }
+  p.allreduce_fit_error_pct = 100 * median(ar_err);
+  p.sendrecv_fit_error_pct = 100 * median(sr_err);
   return p;
 }
 
@@ -153,6 +166,7 @@ std::string CommProfile::platform_toml() const {
       "# This machine as a platform: {} ranks ({}) time-sharing {} cores, measured by `resist profile --comm`\n"
       "# on {} (load average {:.2f}). Fitted on all-reduces over all ranks (bandwidth) and send/recv\n"
       "# (latency); process groups t(k) = group_create_s + group_create_per_peer_s (k - 1), seconds per member.\n"
+      "# Median |error| of the fit on its samples: all-reduce {:.1f}%, send/recv {:.1f}%.\n"
       "# The samples are in the CSV written beside this file.\n"
       "name = \"this_machine\"\n"
       "nodes = 1\n"
@@ -168,7 +182,7 @@ std::string CommProfile::platform_toml() const {
       "# GPU-fitted DDP factors do not apply to these ranks (the trainer does not overlap).\n"
       "comm_compute_slowdown = 0\n"
       "ddp_step_cv = 0\n",
-      ranks, backend, cores, date, load_average_1m(), ranks, cores, link_bw_GBps, link_latency_us,
+      ranks, backend, cores, date, load_average_1m(), allreduce_fit_error_pct, sendrecv_fit_error_pct, ranks, cores, link_bw_GBps, link_latency_us,
       collective_latency_s, group_create_s, group_create_per_peer_s);
 }
 

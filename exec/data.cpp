@@ -14,6 +14,20 @@ namespace resist::exec {
 
 namespace fs = std::filesystem;
 
+DataOptions run_data_options(const std::string& dataset, std::uint64_t seed, int channels, int image_size,
+                             int classes, std::int64_t train_size, std::int64_t test_size, const std::string& dir) {
+  DataOptions d;
+  d.name = dataset;
+  d.dir = dir;
+  d.train_size = train_size;
+  d.test_size = test_size;
+  d.seed = seed;
+  d.channels = channels;
+  d.image_size = image_size;
+  d.classes = classes;
+  return d;
+}
+
 std::string default_data_dir(const std::string& name) {
   if (name == "fashion_mnist") return "/usr/share/datasets/fashion-mnist";
   if (name == "cifar10") return "data/cifar-10-batches-bin";

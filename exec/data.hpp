@@ -40,6 +40,11 @@ struct DataOptions {
   int channels = 3, image_size = 32, classes = 10; // what the model expects (checked)
 };
 
+/// The data options of a run: its data set, seed and model shape, the first `train_size` training and
+/// `test_size` test images (0 = all), from `dir` (empty = the default folder).
+DataOptions run_data_options(const std::string& dataset, std::uint64_t seed, int channels, int image_size,
+                             int classes, std::int64_t train_size, std::int64_t test_size, const std::string& dir);
+
 /// Where `name` is read from when --data-dir is not given.
 std::string default_data_dir(const std::string& name);
 

@@ -150,7 +150,6 @@ void clear_grads(const std::vector<torch::Tensor>& ts) {
 } // namespace
 
 Profile measure_profile(const ProfileOptions& o) {
-  const auto t_entry = process_age_s();
   if (o.repeats < 1 || o.repeats > 1000) throw InputError(fmt::format("--repeats {}: must be in 1..1000", o.repeats));
   if (o.warmup < 0 || o.warmup > 100) throw InputError(fmt::format("--warmup {}: must be in 0..100", o.warmup));
   if (o.ranks_sharing < 1 || o.ranks_sharing > 256)
@@ -177,15 +176,8 @@ Profile measure_profile(const ProfileOptions& o) {
   const double load_start_s = process_age_s();
   const auto t_load = Clock::now();
   const Schedule sched = make_schedule(c);
-  DataOptions d;
-  d.name = c.dataset;
-  d.dir = o.data_dir;
-  d.train_size = sched.train_size;
-  d.test_size = o.test_size;
-  d.seed = c.seed;
-  d.channels = model.in_channels;
-  d.image_size = model.image_size;
-  d.classes = model.classes;
+  const DataOptions d = run_data_options(c.dataset, c.seed, model.in_channels, model.image_size, model.classes,
+                                         sched.train_size, o.test_size, o.data_dir);
   const Dataset train_set = load_dataset(d, true);
   const Dataset test_set = load_dataset(d, false);
   torch::manual_seed(derive_seed(c.seed, Stream::init));
@@ -194,7 +186,6 @@ Profile measure_profile(const ProfileOptions& o) {
   net->train();
   const double startup_s = load_start_s + std::chrono::duration<double>(Clock::now() - t_load).count();
   const double startup_cpu_s = process_cpu_s(); // the work of it: loading libraries, data, the network
-  (void)t_entry;
 
   const int batch = c.batch;
   auto runs = layer_runs(*net, model, batch, device);

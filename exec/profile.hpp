@@ -40,7 +40,6 @@ struct CommProfileOptions {
   double timeout_s = 120;
   int threads = 1;                       // intra-op threads per rank (what a run would use)
   int cores = 0;                         // cores the ranks share (0 = this machine's)
-  std::string launcher_argv0;            // for messages
 };
 
 struct CommSample {
@@ -59,6 +58,9 @@ struct CommProfile {
   double collective_latency_s = 0;   // per call, on top of the transfers
   double group_create_s = 0;         // per group, per member
   double group_create_per_peer_s = 0;
+  // How well the fitted platform reproduces the samples it was fitted on (median |error|, percent).
+  double allreduce_fit_error_pct = 0;
+  double sendrecv_fit_error_pct = 0;
   int ranks = 0;
   int cores = 0;
   std::string backend;

@@ -77,16 +77,8 @@ Setup setup(const TrainOptions& o, const LaunchInfo& launch) {
 
 DataOptions data_options(const TrainOptions& o, const Setup& s, bool train) {
   const RunConfig& c = s.schedule.config;
-  DataOptions d;
-  d.name = c.dataset;
-  d.dir = o.data_dir;
-  d.train_size = train ? s.schedule.train_size : 0;
-  d.test_size = o.test_size;
-  d.seed = c.seed;
-  d.channels = s.model.in_channels;
-  d.image_size = s.model.image_size;
-  d.classes = s.model.classes;
-  return d;
+  return run_data_options(c.dataset, c.seed, s.model.in_channels, s.model.image_size, s.model.classes,
+                          train ? s.schedule.train_size : 0, o.test_size, o.data_dir);
 }
 
 std::string join(const std::vector<int>& v) {

@@ -35,22 +35,15 @@ std::vector<bool> held_blocks(const RunContext& ctx, int round, int w) {
 }
 
 /// Share of the model's parameters, and of its layers' measured seconds (layer count without a
-/// profile), in the blocks `held`.
+/// profile), in the blocks `held` (weights per block precomputed in the context).
 struct HeldShare {
   double params = 1;
   double layers = 1;
 };
-HeldShare held_share(const Model& model, const std::vector<bool>& held, const Profile* profile) {
+HeldShare held_share(const RunContext& ctx, const std::vector<bool>& held) {
   double p = 0, l = 0, pt = 0, lt = 0;
   for (std::size_t b = 0; b < held.size(); ++b) {
-    const double bp = static_cast<double>(model.blocks[b].params());
-    double bl = 0;
-    for (const Layer& layer : model.blocks[b].layers) {
-      const ProfileEntry* e = nullptr;
-      if (profile)
-        if (const auto it = profile->layers.find(layer.name); it != profile->layers.end()) e = &it->second;
-      bl += e ? e->forward_s + e->backward_s : 1.0;
-    }
+    const double bp = static_cast<double>(ctx.model.blocks[b].params()), bl = ctx.block_layer_weight[b];
     pt += bp;
     lt += bl;
     if (held[b]) {
@@ -110,28 +103,27 @@ template <typename T> void put(std::string& key, const T& v) {
 
 } // namespace
 
-double step_s(const RunContext& ctx, int round, int w) {
+double round_compute_s(const RunContext& ctx, int round, int w, int steps) {
   const auto held = held_blocks(ctx, round, w);
-  double s = 0;
+  double step = 0;
   for (std::size_t b = 0; b < held.size(); ++b)
-    if (held[b]) s += ctx.block_times[static_cast<std::size_t>(w)][b].total_s();
-  const auto [before_s, after_s] = step_costs_s(ctx, held_share(ctx.model, held, ctx.profile));
-  s += (before_s + after_s) / ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
+    if (held[b]) step += ctx.block_times[static_cast<std::size_t>(w)][b].total_s();
+  const HeldShare share = held_share(ctx, held);
+  const auto [before_s, after_s] = step_costs_s(ctx, share);
+  const double speed = ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
+  step += (before_s + after_s) / speed;
   if (ctx.schedule.config.protocol == Protocol::ist) {
     const auto part = ist_partition_for_round(ctx.model, ctx.schedule.config.workers, ctx.schedule.config.seed, round);
-    s *= static_cast<double>(ist_worker_params(ctx.model, part, w) + ist_shared_params(ctx.model)) /
-         static_cast<double>(ctx.model.params());
+    step *= static_cast<double>(ist_worker_params(ctx.model, part, w) + ist_shared_params(ctx.model)) /
+            static_cast<double>(ctx.model.params());
   }
-  return s;
-}
-
-double round_fixed_s(const RunContext& ctx, int round, int w) {
-  if (!ctx.profile) return 0;
-  const HeldShare share = held_share(ctx.model, held_blocks(ctx, round, w), ctx.profile);
-  const int batch = ctx.schedule.config.batch;
-  double s = ctx.profile->cost(profile_cost::optimizer_create, batch).forward_s * share.params;
-  if (round == 0) s += ctx.profile->cost(profile_cost::first_step, batch).forward_s; // a fresh process's first step
-  return s / ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
+  double fixed = 0;
+  if (ctx.profile) {
+    const int batch = ctx.schedule.config.batch;
+    fixed = ctx.profile->cost(profile_cost::optimizer_create, batch).forward_s * share.params;
+    if (round == 0) fixed += ctx.profile->cost(profile_cost::first_step, batch).forward_s; // a fresh process's first step
+  }
+  return steps * step + fixed / speed;
 }
 
 RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
@@ -171,7 +163,7 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
     }
   } else {
     for (int w = 0; w < in.workers; ++w)
-      in.compute_s.push_back(steps * step_s(ctx, round, w) + round_fixed_s(ctx, round, w));
+      in.compute_s.push_back(round_compute_s(ctx, round, w, steps));
   }
   return in;
 }
@@ -216,7 +208,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
 
   const RunConfig& cfg = schedule.config;
   const Model model = make_model(cfg.model, cfg.model_options);
-  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, false, {}};
+  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, {}};
   ctx.hosts = load_platform(engine, platform_for(options), cfg.workers, options.params, ctx.params);
   for (const auto& [w, f] : options.speed_factors) {
     if (w < 0 || w >= cfg.workers) throw InputError(fmt::format("speed factor for worker {}: no such worker", w));
@@ -235,6 +227,16 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   }
   if (options.threads < 0) throw InputError(fmt::format("--threads {}: must be >= 1", options.threads));
   ctx.threads = options.threads > 0 ? options.threads : profile ? profile->threads() : 1;
+  for (const Block& b : model.blocks) { // what @autograd is shared by: measured layer seconds, else layers
+    double weight = 0;
+    for (const Layer& layer : b.layers) {
+      const ProfileEntry* e = nullptr;
+      if (ctx.profile)
+        if (const auto it = ctx.profile->layers.find(layer.name); it != ctx.profile->layers.end()) e = &it->second;
+      weight += e ? e->forward_s + e->backward_s : 1.0;
+    }
+    ctx.block_layer_weight.push_back(weight);
+  }
   SimResult result;
   ctx.nvls_capable = true;
   for (auto& h : ctx.hosts) {

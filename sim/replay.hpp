@@ -26,16 +26,16 @@ struct RunContext {
   std::vector<int> reference_blocks;              // blocks the reference pattern treats one by one
   const Profile* profile = nullptr;               // measured costs outside the layers (complete profiles)
   int threads = 1;                                // intra-op threads per worker (time-sharing)
+  std::vector<double> block_layer_weight;         // per block: measured layer seconds (else layer count)
   mutable std::vector<std::vector<int>> created_groups; // c10d: process groups that exist already
   bool nvls_capable = false;                      // every GPU and node can run NVLink SHARP (nccl choice)
   std::vector<double> mem_Bps;                    // per worker: achieved memory bandwidth (DDP bucket copies)
 };
 
-/// Seconds of one local step of worker w in round r on the blocks it holds, with the measured costs
-/// outside the layers when the profile has them (IST: its share of the weights).
-double step_s(const RunContext& ctx, int round, int w);
-/// Seconds per round outside the steps (the optimizer's re-creation), from the profile.
-double round_fixed_s(const RunContext& ctx, int round, int w);
+/// Compute seconds of worker w in round r: `steps` local steps on the blocks it holds, with the measured
+/// costs outside the layers when the profile has them (IST: its share of the weights), and the round's
+/// own (the optimizer's re-creation; in round 0 a fresh process's first step).
+double round_compute_s(const RunContext& ctx, int round, int w, int steps);
 
 /// The input of round r (data parallel: `overlap_steps` steps simulated).
 RoundInput build_round(const RunContext& ctx, int round, int overlap_steps);
