@@ -15,6 +15,7 @@
 #include "core/progress.hpp"
 #include "core/rng.hpp"
 #include "core/schedule_io.hpp"
+#include "exec/host_allocator.hpp"
 #include "exec/aggregate.hpp"
 #include "exec/checkpoint.hpp"
 #include "exec/comm.hpp"
@@ -220,6 +221,7 @@ void gather_rows(Comm& comm, Pending& pending, RunFiles* files, int seq) {
 } // namespace
 
 TrainResult train(const TrainOptions& o) {
+  configure_host_allocator();
   const LaunchInfo launch = resolve_launch(current_environment(), o.launch);
   Setup s = setup(o, launch);
   const Schedule& sched = s.schedule;
@@ -232,17 +234,22 @@ TrainResult train(const TrainOptions& o) {
   const double load_avg_start = load_average_1m();
   const std::string dir = o.run_dir.empty() ? "runs/" + s.hash.substr(s.hash.find(':') + 1, 12) : o.run_dir;
 
+  // Where startup goes (seconds since process start at the end of each part): summary.json's startup_parts_s.
+  std::vector<std::pair<std::string, double>> startup_marks{{"libraries_and_setup", process_age_s()}};
   // Data before the rendezvous: a missing data set ends every rank at once with the message.
   const Dataset train_set = load_dataset(data_options(o, s, true), true);
   const Dataset test_set = rank == 0 ? load_dataset(data_options(o, s, false), false) : Dataset{};
 
+  startup_marks.emplace_back("data", process_age_s());
   Comm comm(launch, {parse_backend(o.backend), o.timeout_s});
+  startup_marks.emplace_back("rendezvous", process_age_s());
   const auto hashes = comm.all_gather_strings("schedule_hash", s.hash);
   for (int r = 0; r < world; ++r)
     if (hashes[static_cast<std::size_t>(r)] != s.hash)
       throw InputError(fmt::format("rank {} holds schedule {} but rank {} holds {}: start every rank with the same "
                                    "options (or the same --schedule file)", rank, s.hash, r, hashes[static_cast<std::size_t>(r)]));
 
+  startup_marks.emplace_back("hash_check", process_age_s());
   torch::manual_seed(derive_seed(c.seed, Stream::init)); // identical initial weights on every rank
   PreActNet net(s.model);
   net->to(s.device);
@@ -252,6 +259,7 @@ TrainResult train(const TrainOptions& o) {
   if (sampler.steps_per_epoch() != sched.steps_per_epoch)
     throw Error(fmt::format("{} steps per epoch in the data, {} in the schedule", sampler.steps_per_epoch(), sched.steps_per_epoch));
 
+  startup_marks.emplace_back("network", process_age_s());
   int start = 0;
   if (o.resume) {
     const int r = common_checkpoint_round(comm, dir);
@@ -267,9 +275,11 @@ TrainResult train(const TrainOptions& o) {
     write_file_atomic(dir + "/schedule.json", schedule_to_string(sched));
     files = std::make_unique<RunFiles>(dir, o.resume ? start - 1 : -1);
   }
+  startup_marks.emplace_back("run_files", process_age_s());
   const double offset_s = std::stod(comm.all_gather_strings("clock", files ? fmt::format("{:.9f}", files->time_offset_s()) : "")[0]);
   comm.barrier("start");
   const double startup_s = process_age_s(); // process start to the first step: load, data, rendezvous
+  startup_marks.emplace_back("clock_and_barrier", startup_s);
   const auto t_start = Clock::now();
   auto now_s = [&] { return offset_s + std::chrono::duration<double>(Clock::now() - t_start).count(); };
 
@@ -362,6 +372,10 @@ TrainResult train(const TrainOptions& o) {
                               {"train_wall_s", std::chrono::duration<double>(Clock::now() - t_start).count()},
                               {"evaluations", files->evals().size()},
                               {"load_avg_start", load_avg_start}, {"load_avg_end", load_average_1m()}};
+    nlohmann::json parts = nlohmann::json::object(); // rank 0's
+    for (std::size_t i = 0; i < startup_marks.size(); ++i)
+      parts[startup_marks[i].first] = startup_marks[i].second - (i ? startup_marks[i - 1].second : 0.0);
+    summary["startup_parts_s"] = parts;
     write_file_atomic(dir + "/summary.json", summary.dump(2) + "\n");
   }
   comm.barrier("finish"); // rank 0 hosts the store: it leaves last
@@ -369,6 +383,7 @@ TrainResult train(const TrainOptions& o) {
 }
 
 BenchResult bench_steps(const TrainOptions& o, int steps, int warmup) {
+  configure_host_allocator();
   const LaunchInfo single;
   Setup s = setup(o, single);
   const RunConfig& c = s.schedule.config;
