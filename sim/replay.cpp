@@ -103,6 +103,16 @@ template <typename T> void put(std::string& key, const T& v) {
 
 } // namespace
 
+/// Per-round costs outside the steps: the optimizer re-created, and a fresh process's first step in
+/// round 0 (cold pages and allocator). Measured by a profile; none without one.
+double round_fixed_s(const RunContext& ctx, int round, int w, const HeldShare& share) {
+  if (!ctx.profile) return 0;
+  const int batch = ctx.schedule.config.batch;
+  double fixed = ctx.profile->cost(profile_cost::optimizer_create, batch).forward_s * share.params;
+  if (round == 0) fixed += ctx.profile->cost(profile_cost::first_step, batch).forward_s;
+  return fixed / ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
+}
+
 double round_compute_s(const RunContext& ctx, int round, int w, int steps) {
   const auto held = held_blocks(ctx, round, w);
   double step = 0;
@@ -117,13 +127,7 @@ double round_compute_s(const RunContext& ctx, int round, int w, int steps) {
     step *= static_cast<double>(ist_worker_params(ctx.model, part, w) + ist_shared_params(ctx.model)) /
             static_cast<double>(ctx.model.params());
   }
-  double fixed = 0;
-  if (ctx.profile) {
-    const int batch = ctx.schedule.config.batch;
-    fixed = ctx.profile->cost(profile_cost::optimizer_create, batch).forward_s * share.params;
-    if (round == 0) fixed += ctx.profile->cost(profile_cost::first_step, batch).forward_s; // a fresh process's first step
-  }
-  return steps * step + fixed / speed;
+  return steps * step + round_fixed_s(ctx, round, w, share);
 }
 
 RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
@@ -160,6 +164,7 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
         else st.backward_tail_s = backward;
       }
       in.step.push_back(st);
+      in.fixed_s.push_back(round_fixed_s(ctx, round, w, held_share(ctx, held_blocks(ctx, round, w))));
     }
   } else {
     for (int w = 0; w < in.workers; ++w)
@@ -182,6 +187,7 @@ std::string round_key(const RoundInput& in, const RunContext& ctx) {
     put(key, st.backward_tail_s);
     put(key, st.update_s);
   }
+  for (double f : in.fixed_s) put(key, f);
   for (const SyncOp& op : in.ops) {
     put(key, op.transfers.size());
     for (const Transfer& t : op.transfers) {
@@ -302,11 +308,13 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
         RoundOutcome out = replay_round(in, ctx.hosts, ctx.params, mailboxes);
         ++result.simulated_rounds;
         if (dp && simulated_steps != steps) { // identical steps: one simulated, the others the same
-          const double k = static_cast<double>(steps) / simulated_steps;
-          out.duration_s *= k;
+          // Scaled from when the steps begin; the round's fixed costs before them stay as simulated.
+          const double k = static_cast<double>(steps) / simulated_steps, p = out.steps_start_s;
+          auto scale = [&](double t_s) { return t_s >= p ? p + (t_s - p) * k : t_s; };
+          out.duration_s = scale(out.duration_s);
           for (auto& e : out.events) {
-            e.start_s *= k;
-            e.end_s *= k;
+            e.start_s = scale(e.start_s);
+            e.end_s = scale(e.end_s);
             e.bytes_sent = e.bytes_sent * steps / simulated_steps;
             e.bytes_received = e.bytes_received * steps / simulated_steps;
           }

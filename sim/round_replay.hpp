@@ -35,12 +35,16 @@ struct RoundInput {
   bool overlap = false;               // data parallel
   int overlap_steps = 0;              // steps simulated with overlap
   std::vector<OverlapStep> step;      // per worker (overlap)
+  // Per worker (overlap): compute once before the first step (optimizer creation; a fresh process's first
+  // step). When any is non-zero, the workers then start their steps together, at RoundOutcome::steps_start_s.
+  std::vector<double> fixed_s;
 };
 
 struct RoundOutcome {
   double duration_s = 0;
   std::vector<TimelineEvent> events;  // times relative to the round's start
   std::vector<WorkerBytes> bytes;     // per worker: bytes handed to SimGrid / received
+  double steps_start_s = 0;           // overlap: when the steps begin (after RoundInput::fixed_s)
 };
 
 /// Simulates one round; call from inside a SimGrid actor (it starts the worker actors and joins them).
