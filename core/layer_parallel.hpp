@@ -3,9 +3,10 @@
 // available. The network's blocks are cut into K contiguous modules, module k on rank k (the stem on the
 // first, the head on the last). Module k > 0 takes its input from a small auxiliary network psi_k(x)
 // (the AuxNet, on rank k) instead of from module k - 1, so all K modules run at once on local losses:
-//   inner module k:  (beta/2) mean_i ||F_k(in_i) - psi_{k+1}(x_i)||^2  (+ <mu_{k+1}, F_k - psi_{k+1}> with AL)
+//   inner module k:  (beta/2D) mean_i ||F_k(in_i) - psi_{k+1}(x_i)||^2 (+ <mu_{k+1}, F_k - psi_{k+1}>/D with AL),
+//                    D = C H W of the cut, so beta does not depend on the cut's size
 //   last module:     cross-entropy of the head's logits.
-// psi_k is then refitted to the updated auxiliary variable lambda* = a - (B g - mu) / beta, where a is
+// psi_k is then refitted to the updated auxiliary variable lambda* = a - (B D g - mu) / beta, where a is
 // module k - 1's real output and g rank k's input gradient (the argmin of the penalty objective with the
 // downstream loss linearized), so the AuxNet tracks the real activations.
 // What crosses ranks every step, per cut c (between ranks c - 1 and c), fp32, B images:

@@ -129,8 +129,21 @@ CommPlan round_comm_plan(const Schedule& schedule, const Model& model, int round
   case Protocol::ist:
     return ist_plan(model, ist_partition_for_round(model, c.workers, c.seed, round),
                     ist_partition_for_round(model, c.workers, c.seed, round + 1));
-  case Protocol::layer_parallel:
-    return layer_parallel_plan(model, LayerParallelCut{schedule.module_first_block}, c.batch, steps);
+  case Protocol::layer_parallel: { // bytes follow the images: an epoch's last batch may be short
+    const LayerParallelCut cut{schedule.module_first_block};
+    const std::int64_t first = round < static_cast<int>(schedule.rounds.size())
+                                   ? schedule.rounds[static_cast<std::size_t>(round)].first_step
+                                   : std::int64_t{round} * c.local_steps;
+    const std::int64_t last_batch = schedule.train_size - std::int64_t{schedule.steps_per_epoch - 1} * c.batch;
+    int short_steps = 0;
+    for (std::int64_t k = first; k < first + steps && last_batch < c.batch; ++k)
+      if (k % schedule.steps_per_epoch == schedule.steps_per_epoch - 1) ++short_steps;
+    CommPlan plan = layer_parallel_plan(model, cut, c.batch, steps - short_steps);
+    if (short_steps > 0)
+      for (Exchange& e : layer_parallel_plan(model, cut, static_cast<int>(last_batch), short_steps).exchanges)
+        plan.exchanges.push_back(std::move(e));
+    return plan;
+  }
   }
   throw Error("round_comm_plan: unknown protocol");
 }

@@ -52,22 +52,24 @@ void run_module(Shared& s, int k) {
   run(s.in.fixed_s[static_cast<std::size_t>(k)]);
   for (int step = 0; step < s.in.steps; ++step) {
     std::vector<sg4::CommPtr> sends;
+    const std::int64_t images = s.in.images[static_cast<std::size_t>(step)];
+    auto cut_bytes = [&](int cut) { return s.in.cut_bytes[static_cast<std::size_t>(cut)] * images; };
     run(c.data_s);
     if (k > 0) {
       run(c.aux_gen_s);
-      const std::int64_t bytes = s.in.cut_bytes[static_cast<std::size_t>(k)];
+      const std::int64_t bytes = cut_bytes(k);
       sends.push_back(target_box(k)->put_async(&token, static_cast<std::uint64_t>(bytes)));
       b.sent += bytes;
     }
-    if (k < K - 1) receive(target_box(k + 1), s.in.cut_bytes[static_cast<std::size_t>(k) + 1]);
+    if (k < K - 1) receive(target_box(k + 1), cut_bytes(k + 1));
     run(c.module_s);
     if (k < K - 1) {
-      const std::int64_t bytes = s.in.cut_bytes[static_cast<std::size_t>(k) + 1];
+      const std::int64_t bytes = cut_bytes(k + 1);
       sends.push_back(activation_box(k + 1)->put_async(&token, static_cast<std::uint64_t>(bytes)));
       b.sent += bytes;
     }
     if (k > 0) {
-      receive(activation_box(k), s.in.cut_bytes[static_cast<std::size_t>(k)]);
+      receive(activation_box(k), cut_bytes(k));
       run(c.refit_s);
     }
     const double t = now();
@@ -122,6 +124,7 @@ std::string layer_parallel_round_key(const LpRoundInput& in) {
   }
   for (double f : in.fixed_s) put(key, f);
   for (auto b : in.cut_bytes) put(key, b);
+  for (int i : in.images) put(key, i);
   return key;
 }
 

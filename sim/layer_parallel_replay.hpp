@@ -33,7 +33,8 @@ struct LpRoundInput {
   bool barrier_at_end = false;         // the trainer's loss check after the steps (collective c10d)
   std::vector<LpStepCosts> step;       // per worker
   std::vector<double> fixed_s;         // per worker, once per round (optimizer creation, first step)
-  std::vector<std::int64_t> cut_bytes; // per cut c = 1..K-1 (index c; [0] unused): bytes of one transfer
+  std::vector<std::int64_t> cut_bytes; // per cut c = 1..K-1 (index c; [0] unused): bytes per image
+  std::vector<int> images;             // per step: the batch (an epoch's last may be short)
 };
 
 /// Simulates one round; call from inside a SimGrid actor (it starts the worker actors and joins them).

@@ -184,7 +184,11 @@ LpRoundInput build_layer_parallel_round(const RunContext& ctx, int round) {
   const LayerParallelCut cut{sched.module_first_block};
   in.cut_bytes.assign(static_cast<std::size_t>(cut.modules()), 0);
   for (int c = 1; c < cut.modules(); ++c)
-    in.cut_bytes[static_cast<std::size_t>(c)] = cut_shape(ctx.model, cut, c).bytes() * sched.config.batch;
+    in.cut_bytes[static_cast<std::size_t>(c)] = cut_shape(ctx.model, cut, c).bytes();
+  const Round& rd = sched.rounds[static_cast<std::size_t>(round)];
+  for (std::int64_t k = rd.first_step; k < rd.first_step + in.steps; ++k) // an epoch's last batch may be short
+    in.images.push_back(static_cast<int>(std::min<std::int64_t>(
+        sched.config.batch, sched.train_size - (k % sched.steps_per_epoch) * sched.config.batch)));
   for (int w = 0; w < sched.config.workers; ++w) {
     // round_compute_s is steps x step + the round's fixed costs: both from two calls.
     const double fixed = round_compute_s(ctx, round, w, 0);
