@@ -37,15 +37,7 @@ struct Shared {
 
 /// `seconds` of compute of worker w: on its own device, or on the cores it time-shares with others.
 void run_compute(const Shared& s, int w, double seconds) {
-  sg4::Host* cpu = s.hosts[static_cast<std::size_t>(w)].compute_host;
-  if (!cpu) {
-    sg4::this_actor::sleep_for(seconds);
-    return;
-  }
-  // `seconds` were measured with `threads` threads and the cores to themselves: each thread runs
-  // `seconds` of one core (SimGrid's amount is per thread), sharing the host with whatever else runs.
-  const int threads = std::max(1, std::min(s.in.threads, cpu->get_core_count()));
-  sg4::this_actor::thread_execute(cpu, seconds * cpu->get_speed(), threads);
+  run_worker_compute(s.hosts[static_cast<std::size_t>(w)], s.in.threads, seconds);
 }
 
 double now(const Shared& s) { return sg4::Engine::get_clock() - s.t0; }
@@ -150,6 +142,18 @@ void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphoreP
 }
 
 } // namespace
+
+void run_worker_compute(const WorkerHost& host, int threads, double seconds) {
+  sg4::Host* cpu = host.compute_host;
+  if (!cpu) {
+    sg4::this_actor::sleep_for(seconds);
+    return;
+  }
+  // `seconds` were measured with `threads` threads and the cores to themselves: each thread runs
+  // `seconds` of one core (SimGrid's amount is per thread), sharing the host with whatever else runs.
+  const int n = std::max(1, std::min(threads, cpu->get_core_count()));
+  sg4::this_actor::thread_execute(cpu, seconds * cpu->get_speed(), n);
+}
 
 RoundOutcome replay_round(const RoundInput& in, const std::vector<WorkerHost>& hosts, const PlatformParams& params,
                           MailboxTable& mailboxes) {

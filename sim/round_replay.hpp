@@ -47,6 +47,10 @@ struct RoundOutcome {
   double steps_start_s = 0;           // overlap: when the steps begin (after RoundInput::fixed_s)
 };
 
+/// `seconds` of compute of a worker (call from its actor): a sleep on its own device, or `threads` threads
+/// on the compute host whose cores it time-shares with others.
+void run_worker_compute(const WorkerHost& host, int threads, double seconds);
+
 /// Simulates one round; call from inside a SimGrid actor (it starts the worker actors and joins them).
 RoundOutcome replay_round(const RoundInput& in, const std::vector<WorkerHost>& hosts, const PlatformParams& params,
                           MailboxTable& mailboxes);
