@@ -5,6 +5,7 @@
 #include <simgrid/s4u/Mailbox.hpp>
 
 #include <algorithm>
+#include <limits>
 
 namespace sg4 = simgrid::s4u;
 
@@ -18,20 +19,26 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
     idx.incoming.at(static_cast<std::size_t>(transfers[i].dst)).push_back(static_cast<int>(i));
     idx.outgoing.at(static_cast<std::size_t>(transfers[i].src)).push_back(static_cast<int>(i));
   }
-  for (auto& out : idx.outgoing)
-    std::stable_sort(out.begin(), out.end(), [&](int a, int b) { return transfers[a].step < transfers[b].step; });
+  // Both sides in (step, index) order: the k-th send of a pair then meets the k-th receive of that pair.
+  auto by_step = [&](int a, int b) { return transfers[a].step < transfers[b].step; };
+  for (auto& in : idx.incoming) std::stable_sort(in.begin(), in.end(), by_step);
+  for (auto& out : idx.outgoing) std::stable_sort(out.begin(), out.end(), by_step);
   return idx;
 }
 
-sg4::Mailbox* MailboxTable::get(int slot, int worker) {
-  if (static_cast<int>(boxes_.size()) <= slot) boxes_.resize(static_cast<std::size_t>(slot) + 1);
-  auto& row = boxes_[static_cast<std::size_t>(slot)];
-  if (static_cast<int>(row.size()) <= worker) row.resize(static_cast<std::size_t>(worker) + 1, nullptr);
-  if (auto* box = row[static_cast<std::size_t>(worker)]) return box;
-  // by_name may yield to other actors, which may grow the table: index again afterwards.
-  auto* box = sg4::Mailbox::by_name(fmt::format("x{}.w{}", slot, worker));
-  boxes_[static_cast<std::size_t>(slot)][static_cast<std::size_t>(worker)] = box;
+sg4::Mailbox* MailboxTable::get(int slot, int src, int dst) {
+  const Key key{slot, src, dst};
+  if (const auto it = boxes_.find(key); it != boxes_.end()) return it->second;
+  // by_name may yield to other actors, which may add to the table: insert afterwards.
+  auto* box = sg4::Mailbox::by_name(fmt::format("x{}.{}>{}", slot, src, dst));
+  boxes_.emplace(key, box);
   return box;
+}
+
+std::size_t MailboxTable::KeyHash::operator()(const Key& k) const {
+  return std::hash<std::uint64_t>()((static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.slot)) << 42) ^
+                                    (static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.src)) << 21) ^
+                                    static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.dst)));
 }
 
 WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const TransferIndex& index, int worker, int slot,
@@ -41,44 +48,40 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
   const auto& out = index.outgoing[static_cast<std::size_t>(worker)];
   if (in.empty() && out.empty()) return bytes;
 
-  // Receives first, so a sender never waits for this worker to get around to it.
+  // Receives first, so a sender never waits for this worker to get around to it. One mailbox per
+  // (source, destination) pair: each receive is then one known transfer, and this worker waits for exactly
+  // the ones a send needs, in step order (a wait on all pending receives at once costs SimGrid time in
+  // their number at every arrival, quadratic in a ring's length).
   std::vector<Transfer*> landed(in.size(), nullptr);
-  std::vector<sg4::CommPtr> pending;
-  std::vector<std::size_t> pending_slot;
-  sg4::Mailbox* inbox = mailboxes.get(slot, worker);
+  std::vector<sg4::CommPtr> receives;
+  receives.reserve(in.size());
   for (std::size_t i = 0; i < in.size(); ++i) {
-    pending.push_back(inbox->get_async<Transfer>(&landed[i]));
-    pending_slot.push_back(i);
+    const Transfer& t = transfers[static_cast<std::size_t>(in[i])];
+    receives.push_back(mailboxes.get(slot, t.src, worker)->get_async<Transfer>(&landed[i]));
   }
-  std::vector<int> arrived_steps;
-  auto wait_one = [&] {
-    const auto k = static_cast<std::size_t>(sg4::Comm::wait_any(pending));
-    const Transfer* t = landed[pending_slot[k]];
-    arrived_steps.push_back(t->step);
-    bytes.received += t->bytes;
-    pending[k] = pending.back();
-    pending.pop_back();
-    pending_slot[k] = pending_slot.back();
-    pending_slot.pop_back();
+  std::size_t waited = 0; // receives [0, waited) have arrived
+  auto wait_before = [&](int step) {
+    for (; waited < in.size() && transfers[static_cast<std::size_t>(in[waited])].step < step; ++waited) {
+      receives[waited]->wait();
+      receives[waited] = nullptr; // done: let SimGrid free it
+      bytes.received += transfers[static_cast<std::size_t>(in[waited])].bytes;
+    }
   };
 
   std::vector<sg4::CommPtr> sends;
-  std::size_t i = 0;
-  while (i < out.size()) {
+  sends.reserve(out.size());
+  for (std::size_t i = 0; i < out.size();) {
     const int step = transfers[static_cast<std::size_t>(out[i])].step;
-    const auto needed = std::count_if(in.begin(), in.end(), [&](int j) { return transfers[j].step < step; });
-    auto arrived_before = [&] {
-      return std::count_if(arrived_steps.begin(), arrived_steps.end(), [&](int s) { return s < step; });
-    };
-    while (arrived_before() < needed) wait_one();
+    wait_before(step);
     for (; i < out.size() && transfers[static_cast<std::size_t>(out[i])].step == step; ++i) {
       const Transfer& t = transfers[static_cast<std::size_t>(out[i])];
       // The payload is the transfer itself (SimGrid refuses a null payload); its size is what moves.
-      sends.push_back(mailboxes.get(slot, t.dst)->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
+      sends.push_back(
+          mailboxes.get(slot, worker, t.dst)->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
       bytes.sent += t.bytes;
     }
   }
-  while (!pending.empty()) wait_one();
+  wait_before(std::numeric_limits<int>::max());
   for (auto& c : sends) c->wait();
   return bytes;
 }

@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/collective.hpp"
@@ -18,18 +19,25 @@ namespace resist::sim {
 
 /// Transfers of one exchange indexed by worker.
 struct TransferIndex {
-  std::vector<std::vector<int>> incoming; // per worker: indices into the transfers
+  std::vector<std::vector<int>> incoming; // per worker: indices into the transfers, ascending step
   std::vector<std::vector<int>> outgoing; // per worker: indices, ascending step
 };
 TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers);
 
-/// Mailboxes by (slot, worker), created once and reused: a slot is one exchange in flight.
+/// Mailboxes by (slot, source, destination), created once and reused: a slot is one exchange in flight.
 class MailboxTable {
 public:
-  simgrid::s4u::Mailbox* get(int slot, int worker);
+  simgrid::s4u::Mailbox* get(int slot, int src, int dst);
 
 private:
-  std::vector<std::vector<simgrid::s4u::Mailbox*>> boxes_;
+  struct Key {
+    int slot, src, dst;
+    bool operator==(const Key& o) const { return slot == o.slot && src == o.src && dst == o.dst; }
+  };
+  struct KeyHash {
+    std::size_t operator()(const Key& k) const;
+  };
+  std::unordered_map<Key, simgrid::s4u::Mailbox*, KeyHash> boxes_;
 };
 
 /// Runs `worker`'s part of one repetition of an exchange (call from the worker's actor): posts its
