@@ -2,10 +2,13 @@
 
 #include <fmt/format.h>
 #include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Mailbox.hpp>
+#include <simgrid/s4u/Semaphore.hpp>
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 
 namespace sg4 = simgrid::s4u;
 
@@ -52,37 +55,64 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
   // (source, destination) pair: each receive is then one known transfer, and this worker waits for exactly
   // the ones a send needs, in step order (a wait on all pending receives at once costs SimGrid time in
   // their number at every arrival, quadratic in a ring's length).
-  std::vector<Transfer*> landed(in.size(), nullptr);
-  std::vector<sg4::CommPtr> receives;
-  receives.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const Transfer& t = transfers[static_cast<std::size_t>(in[i])];
-    receives.push_back(mailboxes.get(slot, t.src, worker)->get_async<Transfer>(&landed[i]));
-  }
+  //
+  // A helper actor on the same host posts the receives and the sends, at the very simulated times this
+  // worker decides: SimGrid 3.32 keeps every communication an actor started in that actor's list until
+  // the actor waits for it, and removes it by scanning the whole list of whoever waits. Posted by the
+  // worker itself, a ring's hundreds of receives and sends would make each of its waits cost their number
+  // (quadratic again); posted by a helper that never waits, the worker's own list stays empty.
+  struct Shared {
+    std::vector<Transfer*> landed;
+    std::vector<sg4::CommPtr> receives, sends;
+    std::size_t next_out = 0; // outgoing transfers [0, next_out) are posted
+    bool stop = false;
+    sg4::SemaphorePtr go = sg4::Semaphore::create(0), posted = sg4::Semaphore::create(0);
+  };
+  auto sh = std::make_shared<Shared>();
+  sh->landed.resize(in.size(), nullptr);
+  sh->receives.resize(in.size());
+  sh->sends.reserve(out.size());
+  // The helper only touches the transfers and mailboxes while this worker waits on `posted`.
+  sg4::Actor::create("post", sg4::this_actor::get_host(), [sh, &transfers, &in, &out, &mailboxes, slot, worker] {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const Transfer& t = transfers[static_cast<std::size_t>(in[i])];
+      sh->receives[i] = mailboxes.get(slot, t.src, worker)->get_async<Transfer>(&sh->landed[i]);
+    }
+    sh->posted->release();
+    for (;;) {
+      sh->go->acquire();
+      if (sh->stop) return;
+      const int step = transfers[static_cast<std::size_t>(out[sh->next_out])].step;
+      for (; sh->next_out < out.size() && transfers[static_cast<std::size_t>(out[sh->next_out])].step == step;
+           ++sh->next_out) {
+        const Transfer& t = transfers[static_cast<std::size_t>(out[sh->next_out])];
+        // The payload is the transfer itself (SimGrid refuses a null payload); its size is what moves.
+        sh->sends.push_back(
+            mailboxes.get(slot, worker, t.dst)->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
+      }
+      sh->posted->release();
+    }
+  });
+  sh->posted->acquire();
+
   std::size_t waited = 0; // receives [0, waited) have arrived
   auto wait_before = [&](int step) {
     for (; waited < in.size() && transfers[static_cast<std::size_t>(in[waited])].step < step; ++waited) {
-      receives[waited]->wait();
-      receives[waited] = nullptr; // done: let SimGrid free it
+      sh->receives[waited]->wait();
+      sh->receives[waited] = nullptr; // done: let SimGrid free it
       bytes.received += transfers[static_cast<std::size_t>(in[waited])].bytes;
     }
   };
-
-  std::vector<sg4::CommPtr> sends;
-  sends.reserve(out.size());
-  for (std::size_t i = 0; i < out.size();) {
-    const int step = transfers[static_cast<std::size_t>(out[i])].step;
-    wait_before(step);
-    for (; i < out.size() && transfers[static_cast<std::size_t>(out[i])].step == step; ++i) {
-      const Transfer& t = transfers[static_cast<std::size_t>(out[i])];
-      // The payload is the transfer itself (SimGrid refuses a null payload); its size is what moves.
-      sends.push_back(
-          mailboxes.get(slot, worker, t.dst)->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
-      bytes.sent += t.bytes;
-    }
+  while (sh->next_out < out.size()) {
+    wait_before(transfers[static_cast<std::size_t>(out[sh->next_out])].step);
+    sh->go->release(); // the helper posts this step's sends now
+    sh->posted->acquire();
   }
+  for (int i : out) bytes.sent += transfers[static_cast<std::size_t>(i)].bytes;
   wait_before(std::numeric_limits<int>::max());
-  for (auto& c : sends) c->wait();
+  for (auto& c : sh->sends) c->wait();
+  sh->stop = true;
+  sh->go->release();
   return bytes;
 }
 
