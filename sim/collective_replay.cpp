@@ -29,11 +29,11 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
   return idx;
 }
 
-sg4::Mailbox* MailboxTable::get(int slot, int src, int dst) {
-  const Key key{slot, src, dst};
+sg4::Mailbox* MailboxTable::get(int slot, int src, int dst, int lane) {
+  const Key key{slot, src, dst, lane};
   if (const auto it = boxes_.find(key); it != boxes_.end()) return it->second;
   // by_name may yield to other actors, which may add to the table: insert afterwards.
-  auto* box = sg4::Mailbox::by_name(fmt::format("x{}.{}>{}", slot, src, dst));
+  auto* box = sg4::Mailbox::by_name(fmt::format("x{}.{}>{}.{}", slot, src, dst, lane));
   boxes_.emplace(key, box);
   return box;
 }
@@ -41,7 +41,8 @@ sg4::Mailbox* MailboxTable::get(int slot, int src, int dst) {
 std::size_t MailboxTable::KeyHash::operator()(const Key& k) const {
   return std::hash<std::uint64_t>()((static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.slot)) << 42) ^
                                     (static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.src)) << 21) ^
-                                    static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.dst)));
+                                    static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.dst)) ^
+                                    (static_cast<std::uint64_t>(k.lane) << 59));
 }
 
 WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const TransferIndex& index, int worker, int slot,
@@ -74,9 +75,11 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
   sh->sends.reserve(out.size());
   // The helper only touches the transfers and mailboxes while this worker waits on `posted`.
   sg4::Actor::create("post", sg4::this_actor::get_host(), [sh, &transfers, &in, &out, &mailboxes, slot, worker] {
+    std::unordered_map<int, int> received_from, sent_to; // transfers so far per peer: the lane of the next
     for (std::size_t i = 0; i < in.size(); ++i) {
       const Transfer& t = transfers[static_cast<std::size_t>(in[i])];
-      sh->receives[i] = mailboxes.get(slot, t.src, worker)->get_async<Transfer>(&sh->landed[i]);
+      const int lane = received_from[t.src]++ % kMailboxLanes;
+      sh->receives[i] = mailboxes.get(slot, t.src, worker, lane)->get_async<Transfer>(&sh->landed[i]);
     }
     sh->posted->release();
     for (;;) {
@@ -87,8 +90,9 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
            ++sh->next_out) {
         const Transfer& t = transfers[static_cast<std::size_t>(out[sh->next_out])];
         // The payload is the transfer itself (SimGrid refuses a null payload); its size is what moves.
-        sh->sends.push_back(
-            mailboxes.get(slot, worker, t.dst)->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
+        const int lane = sent_to[t.dst]++ % kMailboxLanes;
+        sh->sends.push_back(mailboxes.get(slot, worker, t.dst, lane)
+                                ->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
       }
       sh->posted->release();
     }

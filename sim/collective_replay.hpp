@@ -24,15 +24,21 @@ struct TransferIndex {
 };
 TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers);
 
-/// Mailboxes by (slot, source, destination), created once and reused: a slot is one exchange in flight.
+/// Lanes per (source, destination) pair: the k-th transfer of a pair goes through lane k mod kMailboxLanes
+/// (first in, first matched within a lane keeps the pair's order). SimGrid 3.32 scans a mailbox's queue
+/// of posted receives at every match and completion through it; lanes keep the queues of a long ring
+/// short and the number of mailboxes bounded.
+constexpr int kMailboxLanes = 16;
+
+/// Mailboxes by (slot, source, destination, lane), created once and reused: a slot is one exchange in flight.
 class MailboxTable {
 public:
-  simgrid::s4u::Mailbox* get(int slot, int src, int dst);
+  simgrid::s4u::Mailbox* get(int slot, int src, int dst, int lane);
 
 private:
   struct Key {
-    int slot, src, dst;
-    bool operator==(const Key& o) const { return slot == o.slot && src == o.src && dst == o.dst; }
+    int slot, src, dst, lane;
+    bool operator==(const Key& o) const { return slot == o.slot && src == o.src && dst == o.dst && lane == o.lane; }
   };
   struct KeyHash {
     std::size_t operator()(const Key& k) const;
