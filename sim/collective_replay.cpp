@@ -61,43 +61,58 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
   // worker decides: SimGrid 3.32 keeps every communication an actor started in that actor's list until
   // the actor waits for it, and removes it by scanning the whole list of whoever waits. Posted by the
   // worker itself, a ring's hundreds of receives and sends would make each of its waits cost their number
-  // (quadratic again); posted by a helper that never waits, the worker's own list stays empty.
+  // (quadratic again); posted by a helper that never waits, the worker's own list stays empty. A helper
+  // costs an actor (a stack) per worker and exchange, more than short lists do: only long exchanges get
+  // one. Either way the same communications start at the same simulated times.
   struct Shared {
     std::vector<Transfer*> landed;
     std::vector<sg4::CommPtr> receives, sends;
     std::size_t next_out = 0; // outgoing transfers [0, next_out) are posted
+    std::unordered_map<int, int> received_from, sent_to; // transfers so far per peer: the next one's lane
     bool stop = false;
-    sg4::SemaphorePtr go = sg4::Semaphore::create(0), posted = sg4::Semaphore::create(0);
+    sg4::SemaphorePtr go, posted;
   };
   auto sh = std::make_shared<Shared>();
   sh->landed.resize(in.size(), nullptr);
   sh->receives.resize(in.size());
   sh->sends.reserve(out.size());
-  // The helper only touches the transfers and mailboxes while this worker waits on `posted`.
-  sg4::Actor::create("post", sg4::this_actor::get_host(), [sh, &transfers, &in, &out, &mailboxes, slot, worker] {
-    std::unordered_map<int, int> received_from, sent_to; // transfers so far per peer: the lane of the next
+  // Touch the transfers and mailboxes only while the worker waits on `posted` (or is the caller).
+  auto post_receives = [sh, &transfers, &in, &mailboxes, slot, worker] {
     for (std::size_t i = 0; i < in.size(); ++i) {
       const Transfer& t = transfers[static_cast<std::size_t>(in[i])];
-      const int lane = received_from[t.src]++ % kMailboxLanes;
+      const int lane = sh->received_from[t.src]++ % kMailboxLanes;
       sh->receives[i] = mailboxes.get(slot, t.src, worker, lane)->get_async<Transfer>(&sh->landed[i]);
     }
-    sh->posted->release();
-    for (;;) {
-      sh->go->acquire();
-      if (sh->stop) return;
-      const int step = transfers[static_cast<std::size_t>(out[sh->next_out])].step;
-      for (; sh->next_out < out.size() && transfers[static_cast<std::size_t>(out[sh->next_out])].step == step;
-           ++sh->next_out) {
-        const Transfer& t = transfers[static_cast<std::size_t>(out[sh->next_out])];
-        // The payload is the transfer itself (SimGrid refuses a null payload); its size is what moves.
-        const int lane = sent_to[t.dst]++ % kMailboxLanes;
-        sh->sends.push_back(mailboxes.get(slot, worker, t.dst, lane)
-                                ->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
-      }
-      sh->posted->release();
+  };
+  auto post_step = [sh, &transfers, &out, &mailboxes, slot, worker] {
+    const int step = transfers[static_cast<std::size_t>(out[sh->next_out])].step;
+    for (; sh->next_out < out.size() && transfers[static_cast<std::size_t>(out[sh->next_out])].step == step;
+         ++sh->next_out) {
+      const Transfer& t = transfers[static_cast<std::size_t>(out[sh->next_out])];
+      const int lane = sh->sent_to[t.dst]++ % kMailboxLanes;
+      // The payload is the transfer itself (SimGrid refuses a null payload); its size is what moves.
+      sh->sends.push_back(mailboxes.get(slot, worker, t.dst, lane)
+                              ->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
     }
-  });
-  sh->posted->acquire();
+  };
+  const bool helper = in.size() + out.size() > kPostedByWorkerMax;
+  if (helper) {
+    sh->go = sg4::Semaphore::create(0);
+    sh->posted = sg4::Semaphore::create(0);
+    sg4::Actor::create("post", sg4::this_actor::get_host(), [sh, post_receives, post_step] {
+      post_receives();
+      sh->posted->release();
+      for (;;) {
+        sh->go->acquire();
+        if (sh->stop) return;
+        post_step();
+        sh->posted->release();
+      }
+    });
+    sh->posted->acquire();
+  } else {
+    post_receives();
+  }
 
   std::size_t waited = 0; // receives [0, waited) have arrived
   auto wait_before = [&](int step) {
@@ -109,14 +124,20 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
   };
   while (sh->next_out < out.size()) {
     wait_before(transfers[static_cast<std::size_t>(out[sh->next_out])].step);
-    sh->go->release(); // the helper posts this step's sends now
-    sh->posted->acquire();
+    if (helper) {
+      sh->go->release(); // the helper posts this step's sends now
+      sh->posted->acquire();
+    } else {
+      post_step();
+    }
   }
   for (int i : out) bytes.sent += transfers[static_cast<std::size_t>(i)].bytes;
   wait_before(std::numeric_limits<int>::max());
   for (auto& c : sh->sends) c->wait();
-  sh->stop = true;
-  sh->go->release();
+  if (helper) {
+    sh->stop = true;
+    sh->go->release();
+  }
   return bytes;
 }
 

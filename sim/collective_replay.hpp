@@ -3,6 +3,7 @@
 // source with a smaller step has arrived. Every receive is posted up front, so transfers that are free
 // to go overlap, and SimGrid shares the links they cross.
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -29,6 +30,10 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
 /// of posted receives at every match and completion through it; lanes keep the queues of a long ring
 /// short and the number of mailboxes bounded.
 constexpr int kMailboxLanes = 16;
+
+/// A worker posts the communications of its part of an exchange itself up to this many; beyond, a helper
+/// actor does (SimGrid 3.32 scans the list of what an actor posted at each of its waits; run_transfers).
+constexpr std::size_t kPostedByWorkerMax = 64;
 
 /// Mailboxes by (slot, source, destination, lane), created once and reused: a slot is one exchange in flight.
 class MailboxTable {
