@@ -35,27 +35,30 @@ def main():
         for r in rows:
             if r["status"] == "ok":
                 ok[r["min_depth"]].append((int(r["workers"]), float(r["wall_s"]), int(r["max_rss_kB"]) / 1024,
-                                           r["load1"]))
+                                           r["load1"], float(r["user_s"]) + float(r["sys_s"])))
             elif r["status"] == "timeout":
                 late[r["min_depth"]].append(int(r["workers"]))
         for depth in sorted(set(ok) | set(late)):
             pts = sorted(ok[depth])
             label = f"min depth {depth} ({path.split('/')[-1]})"
             if pts:
-                line, = ax_t.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=label)
+                line, = ax_t.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=label + ", wall")
+                ax_t.plot([p[0] for p in pts], [p[4] for p in pts], "s--", color=line.get_color(),
+                          label=label + ", CPU (user + sys)")
                 ax_m.plot([p[0] for p in pts], [p[2] for p in pts], "o-", color=line.get_color(), label=label)
-                for w, t, _, load in pts:
+                for w, t, _, load, _ in pts:
                     ax_t.annotate(f"load {load}", (w, t), fontsize=6, xytext=(3, -9), textcoords="offset points")
             for w in late[depth]:
+                ax_t.plot([w], [args.limit_s], "x", color="black")
                 ax_t.annotate("timeout", (w, args.limit_s), fontsize=7, ha="center",
                               xytext=(0, 12), textcoords="offset points", arrowprops={"arrowstyle": "<-"})
-    for ax, title in ((ax_t, "wall-clock of the whole command, s"), (ax_m, "peak memory (max RSS), MB")):
+    for ax, title in ((ax_t, "seconds of the whole command (x: over the limit)"), (ax_m, "peak memory (max RSS), MB")):
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("workers (one ResIST round, dgx_a100_hdr, hierarchical)")
         ax.set_title(title, fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
-    ax_t.axhline(args.limit_s, color="grey", lw=0.8, ls="--")
+    ax_t.axhline(args.limit_s, color="grey", lw=0.8, ls="--")  # the time limit: x = ran out of time
     ax_t.legend(fontsize=7)
     fig.suptitle("resist simulate: scaling on a shared 2-core machine (load averages next to the points)", fontsize=10)
     fig.tight_layout()
