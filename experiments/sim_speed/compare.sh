@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Are two simulator builds' results the same? Runs the same cases (8-worker CIFAR runs under every
+# Are two simulator builds' results the same? Runs the same cases (14 result rows: 8-worker CIFAR runs under every
 # collective pattern, 16 and 64 workers on dgx_a100_hdr with hierarchical and nccl, time-shared cores)
 # with both and prints the differing lines (none: "identical"). Used for issue 12's speed changes.
 # Usage: experiments/sim_speed/compare.sh path/to/resist_before path/to/resist_after
