@@ -5,7 +5,10 @@
 
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <algorithm>
+#include <cstdio>
 #include <optional>
+#include <tuple>
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
@@ -229,17 +232,37 @@ struct SweepArgs {
   sim::SweepGrid grid;
   ModelArgs model;
   std::string out, format = "csv";
+  int jobs = 0; // 0: the cores
+  std::string slice;
+  std::vector<std::string> merge;
 };
 
 void run_sweep_command(SweepArgs a) {
   const Format format = parse_format(a.format);
-  if (!a.out.empty() && a.out != "-") check_output_path(a.out);
-  a.grid.options = sim_options(a.model, "");
-  a.grid.options.progress = false;
-  const Table t = sim::run_sweep(a.grid);
-  if (!a.out.empty() && a.out != "-") {
+  const bool to_file = !a.out.empty() && a.out != "-";
+  if (to_file) check_output_path(a.out);
+  Table t({});
+  if (!a.merge.empty()) {
+    t = sim::merge_sweeps(a.merge);
+  } else {
+    if (a.jobs < 0) throw InputError(fmt::format("--jobs {}: must be >= 1 (0 = the cores)", a.jobs));
+    const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+    a.grid.jobs = a.jobs > 0 ? a.jobs : static_cast<int>(std::max(1L, cores));
+    if (!a.slice.empty()) std::tie(a.grid.slice_index, a.grid.slice_count) = sim::parse_slice(a.slice);
+    a.grid.options = sim_options(a.model, "");
+    a.grid.options.progress = false;
+    if (to_file) {
+      // Finished points go to OUT.partial as they end; a rerun skips them and those of a CSV OUT.
+      a.grid.journal = a.out + ".partial";
+      check_output_path(a.grid.journal);
+      if (format == Format::csv) a.grid.finished.push_back(a.out);
+    }
+    t = sim::run_sweep(a.grid);
+  }
+  if (to_file) {
     write_file_atomic(a.out, format == Format::json ? t.to_json().dump(2) + "\n"
                              : format == Format::csv ? t.to_csv() : t.to_text());
+    if (!a.grid.journal.empty()) std::remove(a.grid.journal.c_str()); // its rows are all in OUT now
     return;
   }
   print_table(t, format);
@@ -292,7 +315,15 @@ void add_simulate_commands(CLI::App& app) {
   sw->add_option("--dataset", b.dataset, "cifar10, cifar100, svhn, fashion_mnist or synthetic")->capture_default_str();
   sw->add_option("--train-size", b.train_size, "Images per epoch (0 = the data set's)")->capture_default_str();
   add_model_args(*sw, s->model);
-  sw->add_option("--out,-o", s->out, "Output file (default: standard output)");
+  sw->add_option("--out,-o", s->out,
+                 "Output file (default: standard output). Finished points are appended to OUT.partial as they "
+                 "end; rerunning the same command skips them (and the points of an existing CSV OUT)");
+  sw->add_option("--jobs,-j", s->jobs, "Simulations at once, one process each (0 = the cores)")->capture_default_str();
+  sw->add_option("--slice", s->slice,
+                 "Run slice K/N of the grid only (0 <= K < N; e.g. a Slurm array task: "
+                 "$SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT); join the slices' CSVs with --merge");
+  sw->add_option("--merge", s->merge, "Join these sweep CSVs (slices) in grid order instead of simulating")
+      ->delimiter(',');
   sw->add_flag("--no-progress", [s](std::int64_t) { s->grid.progress = false; }, "No progress bar on stderr");
   sw->add_option("--format", s->format, "Output: csv (default), table or json")->capture_default_str();
   sw->callback([s] {

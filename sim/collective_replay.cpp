@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 #include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Mailbox.hpp>
+#include <simgrid/s4u/Semaphore.hpp>
 
 #include <algorithm>
+#include <limits>
+#include <memory>
 
 namespace sg4 = simgrid::s4u;
 
@@ -18,20 +22,27 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
     idx.incoming.at(static_cast<std::size_t>(transfers[i].dst)).push_back(static_cast<int>(i));
     idx.outgoing.at(static_cast<std::size_t>(transfers[i].src)).push_back(static_cast<int>(i));
   }
-  for (auto& out : idx.outgoing)
-    std::stable_sort(out.begin(), out.end(), [&](int a, int b) { return transfers[a].step < transfers[b].step; });
+  // Both sides in (step, index) order: the k-th send of a pair then meets the k-th receive of that pair.
+  auto by_step = [&](int a, int b) { return transfers[a].step < transfers[b].step; };
+  for (auto& in : idx.incoming) std::stable_sort(in.begin(), in.end(), by_step);
+  for (auto& out : idx.outgoing) std::stable_sort(out.begin(), out.end(), by_step);
   return idx;
 }
 
-sg4::Mailbox* MailboxTable::get(int slot, int worker) {
-  if (static_cast<int>(boxes_.size()) <= slot) boxes_.resize(static_cast<std::size_t>(slot) + 1);
-  auto& row = boxes_[static_cast<std::size_t>(slot)];
-  if (static_cast<int>(row.size()) <= worker) row.resize(static_cast<std::size_t>(worker) + 1, nullptr);
-  if (auto* box = row[static_cast<std::size_t>(worker)]) return box;
-  // by_name may yield to other actors, which may grow the table: index again afterwards.
-  auto* box = sg4::Mailbox::by_name(fmt::format("x{}.w{}", slot, worker));
-  boxes_[static_cast<std::size_t>(slot)][static_cast<std::size_t>(worker)] = box;
+sg4::Mailbox* MailboxTable::get(int slot, int src, int dst, int lane) {
+  const Key key{slot, src, dst, lane};
+  if (const auto it = boxes_.find(key); it != boxes_.end()) return it->second;
+  // by_name may yield to other actors, which may add to the table: insert afterwards.
+  auto* box = sg4::Mailbox::by_name(fmt::format("x{}.{}>{}.{}", slot, src, dst, lane));
+  boxes_.emplace(key, box);
   return box;
+}
+
+std::size_t MailboxTable::KeyHash::operator()(const Key& k) const {
+  return std::hash<std::uint64_t>()((static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.slot)) << 42) ^
+                                    (static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.src)) << 21) ^
+                                    static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.dst)) ^
+                                    (static_cast<std::uint64_t>(k.lane) << 59));
 }
 
 WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const TransferIndex& index, int worker, int slot,
@@ -41,45 +52,92 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
   const auto& out = index.outgoing[static_cast<std::size_t>(worker)];
   if (in.empty() && out.empty()) return bytes;
 
-  // Receives first, so a sender never waits for this worker to get around to it.
-  std::vector<Transfer*> landed(in.size(), nullptr);
-  std::vector<sg4::CommPtr> pending;
-  std::vector<std::size_t> pending_slot;
-  sg4::Mailbox* inbox = mailboxes.get(slot, worker);
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    pending.push_back(inbox->get_async<Transfer>(&landed[i]));
-    pending_slot.push_back(i);
-  }
-  std::vector<int> arrived_steps;
-  auto wait_one = [&] {
-    const auto k = static_cast<std::size_t>(sg4::Comm::wait_any(pending));
-    const Transfer* t = landed[pending_slot[k]];
-    arrived_steps.push_back(t->step);
-    bytes.received += t->bytes;
-    pending[k] = pending.back();
-    pending.pop_back();
-    pending_slot[k] = pending_slot.back();
-    pending_slot.pop_back();
+  // Receives first, so a sender never waits for this worker to get around to it. One mailbox per
+  // (source, destination) pair: each receive is then one known transfer, and this worker waits for exactly
+  // the ones a send needs, in step order (a wait on all pending receives at once costs SimGrid time in
+  // their number at every arrival, quadratic in a ring's length).
+  //
+  // A helper actor on the same host posts the receives and the sends, at the very simulated times this
+  // worker decides: SimGrid 3.32 keeps every communication an actor started in that actor's list until
+  // the actor waits for it, and removes it by scanning the whole list of whoever waits. Posted by the
+  // worker itself, a ring's hundreds of receives and sends would make each of its waits cost their number
+  // (quadratic again); posted by a helper that never waits, the worker's own list stays empty. A helper
+  // costs an actor (a stack) per worker and exchange, more than short lists do: only long exchanges get
+  // one. Either way the same communications start at the same simulated times.
+  struct Shared {
+    std::vector<Transfer*> landed;
+    std::vector<sg4::CommPtr> receives, sends;
+    std::size_t next_out = 0; // outgoing transfers [0, next_out) are posted
+    std::unordered_map<int, int> received_from, sent_to; // transfers so far per peer: the next one's lane
+    bool stop = false;
+    sg4::SemaphorePtr go, posted;
   };
-
-  std::vector<sg4::CommPtr> sends;
-  std::size_t i = 0;
-  while (i < out.size()) {
-    const int step = transfers[static_cast<std::size_t>(out[i])].step;
-    const auto needed = std::count_if(in.begin(), in.end(), [&](int j) { return transfers[j].step < step; });
-    auto arrived_before = [&] {
-      return std::count_if(arrived_steps.begin(), arrived_steps.end(), [&](int s) { return s < step; });
-    };
-    while (arrived_before() < needed) wait_one();
-    for (; i < out.size() && transfers[static_cast<std::size_t>(out[i])].step == step; ++i) {
-      const Transfer& t = transfers[static_cast<std::size_t>(out[i])];
+  auto sh = std::make_shared<Shared>();
+  sh->landed.resize(in.size(), nullptr);
+  sh->receives.resize(in.size());
+  sh->sends.reserve(out.size());
+  // Touch the transfers and mailboxes only while the worker waits on `posted` (or is the caller).
+  auto post_receives = [sh, &transfers, &in, &mailboxes, slot, worker] {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const Transfer& t = transfers[static_cast<std::size_t>(in[i])];
+      const int lane = sh->received_from[t.src]++ % kMailboxLanes;
+      sh->receives[i] = mailboxes.get(slot, t.src, worker, lane)->get_async<Transfer>(&sh->landed[i]);
+    }
+  };
+  auto post_step = [sh, &transfers, &out, &mailboxes, slot, worker] {
+    const int step = transfers[static_cast<std::size_t>(out[sh->next_out])].step;
+    for (; sh->next_out < out.size() && transfers[static_cast<std::size_t>(out[sh->next_out])].step == step;
+         ++sh->next_out) {
+      const Transfer& t = transfers[static_cast<std::size_t>(out[sh->next_out])];
+      const int lane = sh->sent_to[t.dst]++ % kMailboxLanes;
       // The payload is the transfer itself (SimGrid refuses a null payload); its size is what moves.
-      sends.push_back(mailboxes.get(slot, t.dst)->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
-      bytes.sent += t.bytes;
+      sh->sends.push_back(mailboxes.get(slot, worker, t.dst, lane)
+                              ->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
+    }
+  };
+  const bool helper = in.size() + out.size() > kPostedByWorkerMax;
+  if (helper) {
+    sh->go = sg4::Semaphore::create(0);
+    sh->posted = sg4::Semaphore::create(0);
+    sg4::Actor::create("post", sg4::this_actor::get_host(), [sh, post_receives, post_step] {
+      post_receives();
+      sh->posted->release();
+      for (;;) {
+        sh->go->acquire();
+        if (sh->stop) return;
+        post_step();
+        sh->posted->release();
+      }
+    });
+    sh->posted->acquire();
+  } else {
+    post_receives();
+  }
+
+  std::size_t waited = 0; // receives [0, waited) have arrived
+  auto wait_before = [&](int step) {
+    for (; waited < in.size() && transfers[static_cast<std::size_t>(in[waited])].step < step; ++waited) {
+      sh->receives[waited]->wait();
+      sh->receives[waited] = nullptr; // done: let SimGrid free it
+      bytes.received += transfers[static_cast<std::size_t>(in[waited])].bytes;
+    }
+  };
+  while (sh->next_out < out.size()) {
+    wait_before(transfers[static_cast<std::size_t>(out[sh->next_out])].step);
+    if (helper) {
+      sh->go->release(); // the helper posts this step's sends now
+      sh->posted->acquire();
+    } else {
+      post_step();
     }
   }
-  while (!pending.empty()) wait_one();
-  for (auto& c : sends) c->wait();
+  for (int i : out) bytes.sent += transfers[static_cast<std::size_t>(i)].bytes;
+  wait_before(std::numeric_limits<int>::max());
+  for (auto& c : sh->sends) c->wait();
+  if (helper) {
+    sh->stop = true;
+    sh->go->release();
+  }
   return bytes;
 }
 

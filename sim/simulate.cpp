@@ -25,16 +25,31 @@ PlatformDesc platform_for(const SimOptions& options) {
   return d;
 }
 
-SimResult simulate(const Schedule& schedule, const SimOptions& options) {
-  // Options that can be checked without an engine fail here, before any process is started.
+namespace {
+// Options that can be checked without an engine fail here, before any process is started.
+void check_options(const SimOptions& options) {
   platform_for(options);
   parse_collective(options.collective);
   parse_math(options.math);
+}
+} // namespace
+
+SimResult simulate(const Schedule& schedule, const SimOptions& options) {
+  check_options(options);
   // For debuggers and profilers: RESIST_SIM_IN_PROCESS=1 simulates here (once per process only).
   if (const char* v = std::getenv("RESIST_SIM_IN_PROCESS"); v && std::string(v) == "1")
     return simulate_in_process(schedule, options);
   return decode_result(run_in_child([&] { return encode_result(simulate_in_process(schedule, options)); },
                                     fmt::format("platform '{}'", options.platform)));
+}
+
+void simulate_many(const std::vector<SimRun>& runs, int jobs,
+                   const std::function<void(std::size_t, SimResult)>& done) {
+  for (const SimRun& r : runs) check_options(*r.options);
+  run_in_children(
+      runs.size(), jobs, [&](std::size_t i) { return encode_result(simulate_in_process(*runs[i].schedule, *runs[i].options)); },
+      [&](std::size_t i, std::string reply) { done(i, decode_result(reply)); },
+      [&](std::size_t i) { return fmt::format("platform '{}'", runs[i].options->platform); });
 }
 
 } // namespace resist::sim

@@ -2,7 +2,9 @@
 // Each call runs in a child process with its own SimGrid engine (SimGrid allows one engine per process
 // and its clock never resets), so calls are independent and deterministic: same inputs, same result.
 #pragma once
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -62,6 +64,16 @@ PlatformDesc platform_for(const SimOptions& options);
 
 /// Simulates one schedule. Throws InputError for a bad platform, GPU kind, profile or option.
 SimResult simulate(const Schedule& schedule, const SimOptions& options);
+
+/// One simulation of simulate_many: pointers to what the caller keeps alive.
+struct SimRun {
+  const Schedule* schedule = nullptr;
+  const SimOptions* options = nullptr;
+};
+/// Simulates every run, at most `jobs` at once (a child process each, so they use that many cores), and
+/// calls done(i, result) in this process as each ends, in the order they end. Throws as simulate() does;
+/// after a failure no new run starts.
+void simulate_many(const std::vector<SimRun>& runs, int jobs, const std::function<void(std::size_t, SimResult)>& done);
 
 /// The same in this process (it must hold no other SimGrid engine, now or before): what the child runs.
 SimResult simulate_in_process(const Schedule& schedule, const SimOptions& options);

@@ -2,13 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <tuple>
 
+#include "core/error.hpp"
 #include "core/model_zoo.hpp"
-#include "core/schedule.hpp"
-#include "sim/platform.hpp"
+#include "core/number.hpp"
 #include "core/progress.hpp"
+#include "core/schedule.hpp"
+#include "core/schedule_io.hpp"
+#include "sim/platform.hpp"
+#include "sim/sweep_file.hpp"
 
 namespace resist::sim {
 
@@ -17,7 +22,25 @@ long sweep_size(const SweepGrid& g) {
   return static_cast<long>(g.workers.size() * g.platforms.size() * g.protocols.size() * g.local_steps.size()) * bw;
 }
 
+const std::vector<std::string>& sweep_columns() {
+  static const std::vector<std::string> c{
+      "platform", "bandwidth_GBps", "protocol", "collective", "workers", "min_depth", "local_steps",
+      "rounds", "total_s", "per_round_s", "compute_s", "comm_s", "overhead_s", "idle_s", "wire_bytes",
+      "payload_bytes", "speedup_vs_local_sgd", "sim_wall_s", "point", "point_id"};
+  return c;
+}
+
 namespace {
+
+enum class Kind { text, integer, real };
+const std::vector<Kind>& column_kinds() {
+  using K = Kind;
+  static const std::vector<Kind> k{K::text, K::real, K::text, K::text, K::integer, K::integer, K::integer,
+                                   K::integer, K::real, K::real, K::real, K::real, K::real, K::real, K::integer,
+                                   K::integer, K::real, K::real, K::integer, K::text};
+  return k;
+}
+constexpr std::size_t kTotalS = 8, kSpeedup = 16, kPoint = 18, kPointId = 19;
 
 struct Point {
   std::string platform;
@@ -25,6 +48,7 @@ struct Point {
   int workers;
   int local_steps;
   Protocol protocol;
+  int cell; // index of its (platform, bandwidth, workers, l): the slice unit
 };
 
 RunConfig point_config(const SweepGrid& g, const Point& p, int partitionable) {
@@ -37,57 +61,167 @@ RunConfig point_config(const SweepGrid& g, const Point& p, int partitionable) {
   return c;
 }
 
+/// FNV-1a, 64 bits: a stable name for a point (the same on every machine and build).
+std::string fnv1a_hex(const std::string& s) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return fmt::format("{:016x}", h);
+}
+
+/// What decides a point's result: its schedule (by hash) and every simulation option.
+std::string point_id(const Schedule& s, const SimOptions& o) {
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", schedule_hash(s), o.platform, o.nic_bw_GBps,
+                                o.collective, o.gpu, o.gpu_table, o.profile, o.profile_basis, o.math, o.efficiency,
+                                o.background_threads, o.threads, o.reuse);
+  for (const auto& [k, v] : o.params) key += fmt::format("|{}={}", k, v);
+  for (const auto& [w, f] : o.speed_factors) key += fmt::format("|w{}={}", w, f);
+  return fnv1a_hex(key);
+}
+
+std::vector<std::string> result_fields(const Point& p, std::size_t index, const Schedule& s, const SimResult& r,
+                                       const std::string& id) {
+  auto num = [](double v) { return fmt::format("{}", v); };
+  return {p.platform, num(p.bw_GBps), r.protocol, r.collective, std::to_string(p.workers),
+          std::to_string(s.config.min_depth), std::to_string(p.local_steps), std::to_string(r.rounds),
+          num(r.total_s), num(r.per_round_s()), num(r.compute_s), num(r.comm_s), num(r.overhead_s), num(r.idle_s),
+          std::to_string(r.wire_bytes), std::to_string(r.payload_bytes), "0", num(r.wall_s), std::to_string(index),
+          id};
+}
+
+std::vector<Cell> typed(const std::vector<std::string>& fields, const std::string& origin) {
+  std::vector<Cell> cells;
+  const auto& kinds = column_kinds();
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const std::string what = fmt::format("{}: {}", origin, sweep_columns()[i]);
+    switch (kinds[i]) {
+    case Kind::text: cells.emplace_back(fields[i]); break;
+    case Kind::integer: cells.emplace_back(parse_int(fields[i], what)); break;
+    case Kind::real: cells.emplace_back(parse_double(fields[i], what)); break;
+    }
+  }
+  return cells;
+}
+
 } // namespace
 
+std::pair<int, int> parse_slice(const std::string& text) {
+  const auto slash = text.find('/');
+  const std::string what = fmt::format("--slice '{}': expected K/N with 0 <= K < N", text);
+  if (slash == std::string::npos) throw InputError(what);
+  const auto n = parse_int(text.substr(slash + 1), "--slice N", 1, 1000000);
+  const auto k = parse_int(text.substr(0, slash), "--slice K", 0, 1000000);
+  if (k >= n) throw InputError(what);
+  return {static_cast<int>(k), static_cast<int>(n)};
+}
+
 Table run_sweep(const SweepGrid& g) {
+  if (g.jobs < 1 || g.jobs > 1024) throw InputError(fmt::format("--jobs {}: must be in 1..1024", g.jobs));
+  if (g.slice_count < 1 || g.slice_index < 0 || g.slice_index >= g.slice_count)
+    throw InputError(fmt::format("--slice {}/{}: expected K/N with 0 <= K < N", g.slice_index, g.slice_count));
   std::vector<Point> points;
+  std::vector<std::size_t> index; // each point's index in the whole grid
   const std::vector<double> bws = g.bandwidths_GBps.empty() ? std::vector<double>{0} : g.bandwidths_GBps;
+  int cell = 0;
+  std::size_t i_grid = 0;
   for (const auto& platform : g.platforms)
     for (double bw : bws)
       for (int s : g.workers)
-        for (int l : g.local_steps)
-          for (const auto& proto : g.protocols) points.push_back({platform, bw, s, l, parse_protocol(proto)});
+        for (int l : g.local_steps) {
+          for (const auto& proto : g.protocols) {
+            const Protocol protocol = parse_protocol(proto);
+            if (cell % g.slice_count == g.slice_index) {
+              points.push_back({platform, bw, s, l, protocol, cell});
+              index.push_back(i_grid);
+            }
+            ++i_grid;
+          }
+          ++cell;
+        }
   const Model model = make_model(g.base.model, g.base.model_options);
   const int partitionable = static_cast<int>(partitionable_blocks(model, g.base.partition).size());
   std::vector<Schedule> schedules;
+  std::vector<SimOptions> options;
+  std::vector<std::string> ids;
   for (const Point& p : points) { // every config and platform checked before the first simulation
     schedules.push_back(make_schedule(point_config(g, p, partitionable)));
     SimOptions o = g.options;
     o.platform = p.platform;
     o.nic_bw_GBps = p.bw_GBps;
-    platform_for(o);
-  }
-
-  std::vector<SimResult> results;
-  Progress bar(g.progress ? "sweep" : "", static_cast<long>(points.size()));
-  for (std::size_t i = 0; i < points.size(); ++i) {
-    SimOptions o = g.options;
-    o.platform = points[i].platform;
-    o.nic_bw_GBps = points[i].bw_GBps;
     o.timeline = false;
-    results.push_back(simulate(schedules[i], o));
-    bar.update(static_cast<long>(i) + 1);
+    platform_for(o);
+    ids.push_back(point_id(schedules.back(), o));
+    options.push_back(std::move(o));
   }
 
+  // Rows already finished (an earlier output, the journal of an interrupted run), by point id.
+  std::map<std::string, std::vector<std::string>> done;
+  std::vector<std::string> sources = g.finished;
+  if (!g.journal.empty()) sources.push_back(g.journal);
+  for (const auto& path : sources)
+    for (auto& row : read_sweep_csv(path, sweep_columns()).rows) done[row[kPointId]] = std::move(row);
+  std::unique_ptr<SweepJournal> journal;
+  if (!g.journal.empty()) journal = std::make_unique<SweepJournal>(g.journal, sweep_columns());
+
+  std::vector<SimRun> runs;
+  std::vector<std::size_t> run_point;
+  for (std::size_t i = 0; i < points.size(); ++i)
+    if (!done.count(ids[i])) {
+      runs.push_back({&schedules[i], &options[i]});
+      run_point.push_back(i);
+    }
+  const long already = static_cast<long>(points.size() - runs.size());
+  Progress bar(g.progress ? "sweep" : "", static_cast<long>(points.size()));
+  if (already > 0) bar.update(already);
+  long finished = already;
+  simulate_many(runs, g.jobs, [&](std::size_t k, SimResult r) {
+    const std::size_t i = run_point[k];
+    auto fields = result_fields(points[i], index[i], schedules[i], r, ids[i]);
+    if (journal) journal->append(fields);
+    done[ids[i]] = std::move(fields);
+    bar.update(++finished);
+  });
+
+  std::vector<std::vector<Cell>> rows;
   using Key = std::tuple<std::string, double, int, int>;
   std::map<Key, double> local_sgd_s;
-  for (std::size_t i = 0; i < points.size(); ++i)
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    std::vector<std::string> fields = done.at(ids[i]);
+    fields[kPoint] = std::to_string(index[i]); // the same point may sit elsewhere in another grid
+    rows.push_back(typed(fields, "sweep row " + ids[i]));
     if (points[i].protocol == Protocol::local_sgd)
-      local_sgd_s[{points[i].platform, points[i].bw_GBps, points[i].workers, points[i].local_steps}] = results[i].total_s;
-
-  Table t({"platform", "bandwidth_GBps", "protocol", "collective", "workers", "min_depth", "local_steps", "rounds",
-           "total_s", "per_round_s", "compute_s", "comm_s", "overhead_s", "idle_s", "wire_bytes", "payload_bytes",
-           "speedup_vs_local_sgd", "sim_wall_s"});
+      local_sgd_s[{points[i].platform, points[i].bw_GBps, points[i].workers, points[i].local_steps}] =
+          std::get<double>(rows.back()[kTotalS]);
+  }
+  Table t(sweep_columns());
   for (std::size_t i = 0; i < points.size(); ++i) {
     const Point& p = points[i];
-    const SimResult& r = results[i];
+    const double total = std::get<double>(rows[i][kTotalS]);
     const auto base = local_sgd_s.find({p.platform, p.bw_GBps, p.workers, p.local_steps});
-    const double speedup = base == local_sgd_s.end() || r.total_s <= 0 ? 0.0 : base->second / r.total_s;
-    t.add_row({p.platform, p.bw_GBps, r.protocol, r.collective, std::int64_t{p.workers},
-               std::int64_t{schedules[i].config.min_depth}, std::int64_t{p.local_steps}, std::int64_t{r.rounds},
-               r.total_s, r.per_round_s(), r.compute_s, r.comm_s, r.overhead_s, r.idle_s, r.wire_bytes,
-               r.payload_bytes, speedup, r.wall_s});
+    rows[i][kSpeedup] = base == local_sgd_s.end() || total <= 0 ? 0.0 : base->second / total;
+    t.add_row(std::move(rows[i]));
   }
+  return t;
+}
+
+Table merge_sweeps(const std::vector<std::string>& paths) {
+  std::map<std::int64_t, std::pair<std::vector<std::string>, std::string>> by_point; // point -> row, file
+  for (const auto& path : paths) {
+    const auto rows = read_sweep_csv(path, sweep_columns());
+    if (rows.rows.empty()) throw InputError(fmt::format("{}: no sweep rows (missing or empty)", path));
+    for (const auto& row : rows.rows) {
+      typed(row, path); // every value well-formed before anything is written
+      const auto point = parse_int(row[kPoint], fmt::format("{}: point", path));
+      const auto [it, fresh] = by_point.emplace(point, std::make_pair(row, path));
+      if (!fresh && it->second.first[kPointId] != row[kPointId])
+        throw InputError(fmt::format("{} and {}: point {} differs (slices of different sweeps?)", it->second.second,
+                                     path, point));
+    }
+  }
+  Table t(sweep_columns());
+  for (const auto& [point, row] : by_point) t.add_row(typed(row.first, row.second));
   return t;
 }
 
