@@ -48,7 +48,8 @@ Table run_sweep(const SweepGrid& g) {
         for (int l : g.local_steps)
           for (const auto& proto : g.protocols) points.push_back({platform, bw, s, l, parse_protocol(proto)});
   const Model model = make_model(g.base.model, g.base.model_options);
-  const int partitionable = static_cast<int>(partitionable_blocks(model, g.base.partition).size());
+  // Fully connected nets (IST) have no residual blocks to partition; make_schedule refuses resist on them.
+  const int partitionable = model.is_mlp() ? 0 : static_cast<int>(partitionable_blocks(model, g.base.partition).size());
   std::vector<Schedule> schedules;
   for (const Point& p : points) { // every config and platform checked before the first simulation
     schedules.push_back(make_schedule(point_config(g, p, partitionable)));
