@@ -136,7 +136,8 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     std::cerr << fmt::format("validate: no profile in {}; measuring this machine ({}, batch {}, {} thread(s), {} "
                              "rank(s) at once)\n", dir, c.model, c.batch, threads,
                              local_ranks);
-    run_self({"profile", "--model", c.model, "--in-channels", std::to_string(model.in_channels), "--image-size",
+    // The run's protocol: the profile builds a schedule of it (a fully connected net has no ResIST schedule).
+    run_self({"profile", "--protocol", to_string(c.protocol), "--model", c.model, "--in-channels", std::to_string(model.in_channels), "--image-size",
               std::to_string(model.image_size), "--classes", std::to_string(model.classes), "--batch",
               std::to_string(c.batch), "--dataset", c.dataset, "--train-size", std::to_string(c.train_size),
               "--threads", std::to_string(threads), "--ranks",

@@ -32,9 +32,9 @@ void add_training_options(CLI::App& app, RunConfig& c) {
       ->delimiter(',')
       ->capture_default_str();
   app.add_option("--lr-decay-factor", c.lr_decay_factor, "Multiplier at each decay point")->capture_default_str();
-  app.add_option("--momentum", c.momentum, "SGD momentum (reset every round, as the reference)")
+  app.add_option("--momentum", c.momentum, "SGD momentum (reset every round, as the reference; ist: plain SGD, as IST's reference)")
       ->capture_default_str();
-  app.add_option("--weight-decay", c.weight_decay, "SGD weight decay")->capture_default_str();
+  app.add_option("--weight-decay", c.weight_decay, "SGD weight decay (ist: none, as IST's reference)")->capture_default_str();
   app.add_option("--seed", c.seed, "Seed of every random choice (partitions, data order, init)")
       ->capture_default_str();
   auto* rounds = app.add_option("--rounds", c.rounds, "Run length in rounds (instead of --epochs)");

@@ -144,6 +144,11 @@ void hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, s
 std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm, const std::vector<int>& node_of_worker) {
   std::vector<Transfer> out;
   if (e.bytes == 0) return out;
+  if (e.receivers.empty()) { // an upload nobody else trains (IST's gather): to the server, worker 0
+    for (int c : e.contributors)
+      if (c != 0) out.push_back({c, 0, e.bytes, 0});
+    return out;
+  }
   switch (algorithm) {
   case Algorithm::star: star_exchange(e, out); break;
   case Algorithm::leader:

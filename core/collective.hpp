@@ -51,7 +51,8 @@ struct Transfer {
 };
 
 /// Transfers of one exchange (one repetition). node_of_worker is needed for hierarchical only
-/// (empty: every worker on its own node).
+/// (empty: every worker on its own node). An exchange without receivers (IST's upload of a slice) goes
+/// to worker 0, IST's parameter server; one without contributors (IST's download) comes from it.
 std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm,
                                       const std::vector<int>& node_of_worker = {});
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.hpp"
+#include "core/model_zoo.hpp"
 #include "core/rng.hpp"
 
 namespace resist {
@@ -62,5 +63,15 @@ std::int64_t ist_worker_params(const Model& model, const IstPartition& partition
 }
 
 std::int64_t ist_shared_params(const Model& model) { return model.mlp_dims.back(); }
+
+Model ist_sub_model(const Model& model, const IstPartition& partition, int worker) {
+  if (worker < 0 || worker >= partition.workers())
+    throw Error(fmt::format("ist_sub_model: worker {} of {}", worker, partition.workers()));
+  std::vector<int> hidden;
+  for (const auto& layer : partition.neurons) hidden.push_back(static_cast<int>(layer[static_cast<std::size_t>(worker)].size()));
+  Model sub = make_mlp(model, hidden);
+  sub.description = fmt::format("IST sub-network of worker {} of {}", worker, model.name);
+  return sub;
+}
 
 } // namespace resist

@@ -33,4 +33,9 @@ std::int64_t ist_worker_params(const Model& model, const IstPartition& partition
 /// Parameters every worker holds and averages: the output layer's bias.
 std::int64_t ist_shared_params(const Model& model);
 
+/// Worker w's sub-network as a model of its own: the same layers with its hidden neurons only
+/// (mlp_dims = d0, |neurons[0][w]|, ..., d_L). What the trainer builds and the simulator costs; its
+/// parameters = ist_worker_params + ist_shared_params.
+Model ist_sub_model(const Model& model, const IstPartition& partition, int worker);
+
 } // namespace resist

@@ -170,15 +170,17 @@ Model torchvision_resnet(Model m, const std::vector<int>& depths, bool bottlenec
   return m;
 }
 
-/// Fully connected net for IST: linear + BN + ReLU per hidden layer, then the output layer.
-Model mlp(Model m, std::vector<int> hidden) {
+} // namespace
+
+Model make_mlp(Model m, const std::vector<int>& hidden) {
   const std::int64_t features = std::int64_t{m.in_channels} * m.image_size * m.image_size;
   if (features > 100'000'000) // the first layer's weight alone would pass 10^11 parameters; int overflows
     throw InputError(fmt::format("model {}: {}x{}x{} = {} input features, more than the limit of 10^8 for a fully "
                                  "connected net",
                                  m.name, m.in_channels, m.image_size, m.image_size, features));
   const int input = static_cast<int>(features);
-  m.mlp_dims.push_back(input);
+  m.blocks.clear();
+  m.mlp_dims.assign(1, input);
   for (int h : hidden) m.mlp_dims.push_back(h);
   m.mlp_dims.push_back(m.classes);
   for (std::size_t k = 1; k < m.mlp_dims.size(); ++k) {
@@ -197,6 +199,10 @@ Model mlp(Model m, std::vector<int> hidden) {
   }
   return m;
 }
+
+namespace {
+
+Model mlp(Model m, std::vector<int> hidden) { return make_mlp(std::move(m), hidden); }
 
 struct Entry {
   std::string description;
@@ -237,6 +243,11 @@ const std::vector<std::pair<std::string, Entry>>& registry() {
                          {4096, 1, 35}, [](Model m) { return mlp(m, {8192, 8192}); }}},
       {"mlp_fmnist", {"fully connected net for Fashion-MNIST (784 -> 1024 -> 1024 -> 10)", {1, 28, 10},
                       [](Model m) { return mlp(m, {1024, 1024}); }}},
+      {"mlp_fmnist_2l_wide", {"wide 2-layer fully connected net for Fashion-MNIST (784 -> 4096 -> 10)", {1, 28, 10},
+                              [](Model m) { return mlp(m, {4096}); }}},
+      {"mlp_fmnist_3l_wide",
+       {"wider 3-layer fully connected net for Fashion-MNIST (784 -> 2048 -> 2048 -> 10)", {1, 28, 10},
+        [](Model m) { return mlp(m, {2048, 2048}); }}},
   };
   return r;
 }

@@ -19,4 +19,9 @@ const std::vector<ModelInfo>& model_catalog();
 /// Throws InputError naming the model when it is unknown or the options do not fit it.
 Model make_model(const std::string& name, const ModelOptions& options = {});
 
+/// A fully connected net (linear + BN + ReLU per hidden layer, then the output layer) with `hidden`
+/// neurons per hidden layer; `base` gives the name, input shape and classes. The zoo's MLPs and IST's
+/// sub-networks (core/ist_partition.hpp) are built by it.
+Model make_mlp(Model base, const std::vector<int>& hidden);
+
 } // namespace resist

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 
 #include "core/error.hpp"
@@ -41,7 +42,12 @@ torch::Tensor PreActBlockImpl::forward(const torch::Tensor& x, double scale) {
 }
 
 PreActNetImpl::PreActNetImpl(const Model& model) : model_(model) {
-  if (model.is_mlp() || model.blocks.size() < 2 || model.blocks.front().type != BlockType::stem ||
+  if (model.is_mlp()) {
+    build_mlp();
+    map_params();
+    return;
+  }
+  if (model.blocks.size() < 2 || model.blocks.front().type != BlockType::stem ||
       model.blocks.back().type != BlockType::head)
     throw InputError(fmt::format("the trainer builds pre-activation ResNets (preact_*, wrn28_10); {} is not one",
                                  model.name));
@@ -71,6 +77,36 @@ PreActNetImpl::PreActNetImpl(const Model& model) : model_(model) {
                                    model.name, to_string(b.type)));
     }
   }
+  map_params();
+}
+
+void PreActNetImpl::build_mlp() {
+  // IST's net (BinhangYuan/IST_Release): linear -> BN -> ReLU per hidden layer, the output linear, then an
+  // affine-free BN over the logits. Module names cannot hold dots: core's "fc1.bn" is "fc1_bn" here.
+  for (const Block& b : model_.blocks) {
+    for (const Layer& l : b.layers) {
+      if (l.kind == LayerKind::linear)
+        fcs_.push_back(register_module(l.name, nn::Linear(nn::LinearOptions(l.in_channels, l.out_channels).bias(l.bias))));
+      else if (l.kind == LayerKind::batchnorm)
+        bns_.push_back(register_module(torch_name(l.name), nn::BatchNorm1d(nn::BatchNorm1dOptions(l.out_channels)
+                                                                            .eps(1e-5).momentum(1.0).affine(true)
+                                                                            .track_running_stats(false))));
+    }
+  }
+  if (fcs_.size() != model_.blocks.size() || bns_.size() + 1 != fcs_.size())
+    throw InputError(fmt::format("the trainer builds fully connected nets as linear+BN+ReLU layers; {} is not one",
+                                 model_.name));
+}
+
+std::string PreActNetImpl::torch_name(const std::string& layer) const {
+  if (!model_.is_mlp()) return layer;
+  std::string out = layer;
+  std::replace(out.begin(), out.end(), '.', '_');
+  return out;
+}
+
+void PreActNetImpl::map_params() {
+  const Model& model = model_;
   // Map every core layer to its tensors by name and check the counts against core.
   const auto named = named_parameters(true);
   block_params_.resize(model.blocks.size());
@@ -81,7 +117,7 @@ PreActNetImpl::PreActNetImpl(const Model& model) : model_(model) {
     for (const Layer& l : b.layers) {
       std::vector<torch::Tensor> ts;
       for (const char* suffix : {".weight", ".bias"}) {
-        const torch::Tensor* t = named.find(l.name + suffix);
+        const torch::Tensor* t = named.find(torch_name(l.name) + suffix);
         if (t) ts.push_back(*t);
       }
       std::int64_t n = 0;
@@ -105,7 +141,16 @@ PreActNetImpl::PreActNetImpl(const Model& model) : model_(model) {
     residual_of_block_[static_cast<std::size_t>(block_of_residual_[i])] = static_cast<int>(i);
 }
 
-torch::Tensor PreActNetImpl::forward(const torch::Tensor& x) { return forward_range(x, 0, num_blocks()); }
+torch::Tensor PreActNetImpl::forward(const torch::Tensor& x) {
+  if (model_.is_mlp()) {
+    torch::Tensor out = x.flatten(1);                                       // [B,d0]
+    for (std::size_t k = 0; k < bns_.size(); ++k) out = torch::relu(bns_[k](fcs_[k](out))); // [B,d_k]
+    out = fcs_.back()(out);                                                 // [B,classes]
+    // IST's output BN (affine=False, batch statistics): no parameters, normalizes the logits.
+    return torch::batch_norm(out, {}, {}, {}, {}, true, 1.0, 1e-5, false);
+  }
+  return forward_range(x, 0, num_blocks());
+}
 
 torch::Tensor PreActNetImpl::forward_range(const torch::Tensor& x, int first, int end) {
   if (first < 0 || first > end || end > num_blocks())

@@ -1,7 +1,8 @@
 // The LibTorch network, built block by block from core's description of a pre-activation ResNet
 // (stem conv, preact_basic blocks, head), with PyTorch module names equal to core's layer names so a
-// state dict lines up with kuangliu/pytorch-cifar's PreActResNet. BatchNorm uses batch statistics in
-// training and evaluation (track_running_stats=False), as the ResIST reference does.
+// state dict lines up with kuangliu/pytorch-cifar's PreActResNet, or of a fully connected net as IST
+// trains it (linear + BN + ReLU layers, an affine-free BN on the logits). BatchNorm uses batch statistics
+// in training and evaluation (track_running_stats=False), as the ResIST and IST references do.
 #pragma once
 #include <torch/torch.h>
 
@@ -24,7 +25,8 @@ TORCH_MODULE(PreActBlock);
 
 class PreActNetImpl : public torch::nn::Module {
 public:
-  /// Throws InputError for a model that is not a pre-activation ResNet, and Error if the LibTorch
+  /// Throws InputError for a model that is neither a pre-activation ResNet nor a fully connected net
+  /// (model_zoo's make_mlp), and Error if the LibTorch
   /// parameter count of any block differs from core's.
   explicit PreActNetImpl(const Model& model);
 
@@ -49,7 +51,13 @@ public:
   std::vector<torch::Tensor> active_params() const;
 
 private:
+  void build_mlp();
+  void map_params();
+  std::string torch_name(const std::string& layer) const; // core layer name -> module name
+
   Model model_;
+  std::vector<torch::nn::Linear> fcs_;       // fully connected nets: one per layer
+  std::vector<torch::nn::BatchNorm1d> bns_;  // fully connected nets: one per hidden layer
   torch::nn::Conv2d stem_{nullptr};
   std::vector<PreActBlock> blocks_;      // residual blocks in forward order
   std::vector<int> block_of_residual_;   // core block index of blocks_[i]

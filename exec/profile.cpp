@@ -127,17 +127,20 @@ std::vector<LayerRun> layer_runs(PreActNetImpl& net, const Model& model, int bat
       LayerRun r;
       r.layer = &l;
       const auto opts = torch::TensorOptions().device(device).dtype(torch::kFloat32);
-      r.x = l.kind == LayerKind::linear ? torch::randn({batch, l.in_channels}, opts)
-                                        : torch::randn({batch, l.in_channels, l.in_h, l.in_w}, opts);
+      r.x = l.kind == LayerKind::linear || model.is_mlp() ? torch::randn({batch, l.in_channels}, opts) // [B,features]
+                                                          : torch::randn({batch, l.in_channels, l.in_h, l.in_w}, opts);
       r.x.set_requires_grad(!l.first_layer);
       if (l.kind == LayerKind::add) r.x2 = torch::randn_like(r.x).set_requires_grad(true);
       if (l.kind == LayerKind::conv2d || l.kind == LayerKind::batchnorm || l.kind == LayerKind::linear) {
-        const auto it = modules.find(l.name);
+        std::string name = l.name;
+        if (model.is_mlp()) std::replace(name.begin(), name.end(), '.', '_'); // exec/net.cpp: "fc1.bn" is "fc1_bn"
+        const auto it = modules.find(name);
         if (it == modules.end()) throw Error(fmt::format("profile: the network has no module for layer {}", l.name));
         const auto& mod = it->second;
         if (auto conv = std::dynamic_pointer_cast<torch::nn::Conv2dImpl>(mod)) r.module = torch::nn::AnyModule(torch::nn::Conv2d(conv));
         else if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(mod)) r.module = torch::nn::AnyModule(torch::nn::BatchNorm2d(bn));
         else if (auto fc = std::dynamic_pointer_cast<torch::nn::LinearImpl>(mod)) r.module = torch::nn::AnyModule(torch::nn::Linear(fc));
+        else if (auto bn1 = std::dynamic_pointer_cast<torch::nn::BatchNorm1dImpl>(mod)) r.module = torch::nn::AnyModule(torch::nn::BatchNorm1d(bn1));
         else throw Error(fmt::format("profile: module {} is of an unexpected type", l.name));
         r.params = it->second->parameters();
       }

@@ -20,6 +20,7 @@
 #include "exec/checkpoint.hpp"
 #include "exec/comm.hpp"
 #include "exec/data.hpp"
+#include "exec/ist_round.hpp"
 #include "exec/layer_parallel_step.hpp"
 #include "exec/net.hpp"
 #include "exec/autocast.hpp"
@@ -59,8 +60,6 @@ Setup setup(const TrainOptions& o, const LaunchInfo& launch) {
   Setup s;
   s.schedule = o.schedule_path.empty() ? make_schedule(o.config) : read_schedule(o.schedule_path);
   const RunConfig& c = s.schedule.config;
-  if (c.protocol == Protocol::ist)
-    throw InputError("the trainer runs resist, local_sgd and data_parallel (ist is simulated only)");
   s.model = make_model(c.model, c.model_options);
   s.hash = schedule_hash(s.schedule);
   if (o.device == "cuda") {
@@ -277,6 +276,11 @@ TrainResult train(const TrainOptions& o) {
   } else {
     remove_checkpoints_before(dir, rank, std::numeric_limits<int>::max()); // a fresh run starts clean
   }
+  std::unique_ptr<IstRound> ist; // IST trains a sub-network per rank and exchanges slices (exec/ist_round.hpp)
+  if (c.protocol == Protocol::ist) {
+    ist = std::make_unique<IstRound>(comm, *net, s.model, sched, s.device);
+    ist->begin(start);
+  }
   fs::create_directories(dir); // only now: a run that fails its checks leaves no folder, config or schedule
   std::unique_ptr<RunFiles> files;
   if (rank == 0) {
@@ -312,9 +316,10 @@ TrainResult train(const TrainOptions& o) {
     const double c0 = process_cpu_s();
     const double t0 = now_s();
     const bool poison = r == o.nan_at_round && rank == 0;
-    const StepStats st = lp ? lp_worker->train_round(sampler, round, poison)
-                            : train_round(*net, sampler, round, c, active, s.device, dp ? &agg : nullptr, poison,
-                                          s.precision);
+    const StepStats st = lp    ? lp_worker->train_round(sampler, round, poison)
+                         : ist ? ist->train(sampler, round, poison, s.precision)
+                               : train_round(*net, sampler, round, c, active, s.device, dp ? &agg : nullptr, poison,
+                                             s.precision);
     const double t1 = now_s();
     const double c1 = process_cpu_s();
     const LossCheck losses = check_losses(comm, st, r, s.device);
@@ -326,7 +331,7 @@ TrainResult train(const TrainOptions& o) {
                               last_checkpoint >= 0 ? fmt::format("The checkpoint of round {} in {} is intact: lower --lr and --resume", last_checkpoint, dir)
                                                    : std::string("No checkpoint was written (--checkpoint-every)")));
     SyncStats sync = st.comm;
-    if (!dp && !lp) sync = agg.sync_round(r);
+    if (!dp && !lp) sync = ist ? ist->sync_round(r) : agg.sync_round(r);
     if (s.device.is_cuda()) torch::cuda::synchronize();
     const double t3 = now_s();
     const double c3 = process_cpu_s();

@@ -192,6 +192,21 @@ std::vector<SyncOp> make_c10d_ops(const CommPlan& plan, int workers, std::vector
     finish(deliver);
     ops.push_back(std::move(deliver));
   }
+  // 4. IST (exec/ist_round.cpp): the slices nobody else trains go up to rank 0, the server (step 0), and
+  // next round's come down from it once all are in (step 1).
+  SyncOp server;
+  server.exchange.label = "ist_gather_scatter";
+  for (const Exchange& e : plan.exchanges) {
+    for (int src : e.receivers.empty() ? e.contributors : std::vector<int>{})
+      if (src != 0) server.transfers.push_back({src, 0, e.bytes, 0});
+    for (int dst : e.contributors.empty() ? e.receivers : std::vector<int>{})
+      if (dst != 0) server.transfers.push_back({0, dst, e.bytes, 1});
+  }
+  for (const Transfer& t : server.transfers) server.exchange.bytes += t.bytes;
+  if (!server.transfers.empty()) {
+    finish(server);
+    ops.push_back(std::move(server));
+  }
   return ops;
 }
 

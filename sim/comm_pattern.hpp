@@ -20,7 +20,9 @@
 // more (a process group created the first time a set other than the world appears, then cached), then
 // one point-to-point buffer per (source, destination) pair delivering blocks to next round's new
 // holders (source: the holders in turn). Data parallel under c10d: one ring all-reduce per gradient
-// bucket, started after the whole backward (the trainer does not overlap yet).
+// bucket, started after the whole backward (the trainer does not overlap yet). IST under c10d
+// (exec/ist_round.cpp): the output bias all-reduced, then every slice sent to rank 0 and next round's
+// slices sent from it.
 #pragma once
 #include <string>
 #include <vector>

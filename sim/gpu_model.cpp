@@ -203,4 +203,36 @@ std::vector<StepTime> block_step_times(const Model& model, const GpuKind& gpu, M
   return out;
 }
 
+std::vector<StepTime> sub_block_step_times(const Model& full, const Model& sub, const GpuKind& gpu, MathMode math,
+                                           int batch, const Profile* profile) {
+  if (sub.blocks.size() != full.blocks.size())
+    throw Error(fmt::format("{} is no sub-network of {}: {} blocks, not {}", sub.description, full.name,
+                            sub.blocks.size(), full.blocks.size()));
+  std::vector<StepTime> out;
+  for (std::size_t b = 0; b < sub.blocks.size(); ++b) {
+    StepTime sum;
+    for (std::size_t i = 0; i < sub.blocks[b].layers.size(); ++i) {
+      const Layer& l = sub.blocks[b].layers[i];
+      const Layer& whole = full.blocks[b].layers.at(i);
+      StepTime t = roofline_layer_time(l, gpu, math, batch);
+      const ProfileEntry* measured = nullptr;
+      if (profile)
+        if (const auto it = profile->layers.find(whole.name); it != profile->layers.end()) measured = &it->second;
+      if (measured) {
+        const double share = whole.forward_macs > 0 ? static_cast<double>(l.forward_macs) / whole.forward_macs
+                                                    : static_cast<double>(l.output_bytes) / whole.output_bytes;
+        const double scale = share * batch / measured->batch;
+        t.forward_s = measured->forward_s * scale;
+        t.backward_s = measured->backward_s * scale;
+        if (profile->complete()) t.update_s = 0; // measured as the profile's @optimizer_step
+      }
+      sum.forward_s += t.forward_s;
+      sum.backward_s += t.backward_s;
+      sum.update_s += t.update_s;
+    }
+    out.push_back(sum);
+  }
+  return out;
+}
+
 } // namespace resist::sim

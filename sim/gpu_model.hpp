@@ -91,4 +91,10 @@ StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode ma
 std::vector<StepTime> block_step_times(const Model& model, const GpuKind& gpu, MathMode math, int batch,
                                        const Profile* profile = nullptr);
 
+/// Per-block step times of a sub-network `sub` of `full` (IST: the same layers, fewer neurons), from its own
+/// layer shapes. A profile measured on `full` is scaled layer by layer by the sub-layer's share of the full
+/// layer's work (MACs for linear and conv layers, output elements otherwise).
+std::vector<StepTime> sub_block_step_times(const Model& full, const Model& sub, const GpuKind& gpu, MathMode math,
+                                           int batch, const Profile* profile = nullptr);
+
 } // namespace resist::sim

@@ -124,15 +124,14 @@ double round_compute_s(const RunContext& ctx, int round, int w, int steps) {
   double step = 0;
   for (std::size_t b = 0; b < held.size(); ++b)
     if (held[b]) step += ctx.block_times[static_cast<std::size_t>(w)][b].total_s();
-  const HeldShare share = held_share(ctx, held);
+  HeldShare share = held_share(ctx, held);
+  if (!ctx.ist_share.empty()) {
+    const auto [params, layers] = ctx.ist_share[static_cast<std::size_t>(w)];
+    share = {params, layers};
+  }
   const auto [before_s, after_s] = step_costs_s(ctx, share);
   const double speed = ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
   step += (before_s + after_s) / speed;
-  if (ctx.schedule.config.protocol == Protocol::ist) {
-    const auto part = ist_partition_for_round(ctx.model, ctx.schedule.config.workers, ctx.schedule.config.seed, round);
-    step *= static_cast<double>(ist_worker_params(ctx.model, part, w) + ist_shared_params(ctx.model)) /
-            static_cast<double>(ctx.model.params());
-  }
   return steps * step + round_fixed_s(ctx, round, w, share);
 }
 
@@ -252,7 +251,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
 
   const RunConfig& cfg = schedule.config;
   const Model model = make_model(cfg.model, cfg.model_options);
-  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, {}, {}};
+  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, {}, {}, {}};
   ctx.hosts = load_platform(engine, platform_for(options), cfg.workers, options.params, ctx.params);
   for (const auto& [w, f] : options.speed_factors) {
     if (w < 0 || w >= cfg.workers) throw InputError(fmt::format("speed factor for worker {}: no such worker", w));
@@ -290,6 +289,21 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     ctx.mem_Bps.push_back(kind.mem_Bps * kind.mem_efficiency * h.speed_factor);
     if (options.efficiency > 0) kind.fp32_efficiency = kind.tensor_efficiency = options.efficiency;
     auto times = block_step_times(model, kind, math, cfg.batch, profile.get());
+    if (cfg.protocol == Protocol::ist) {
+      // IST: the worker's sub-network, costed from its own layer shapes. A worker's chunk sizes are the
+      // same every round (d / S, one more for the first d % S workers), so round 0's shapes hold for all.
+      const int w = static_cast<int>(ctx.block_times.size());
+      const Model sub = ist_sub_model(model, ist_partition_for_round(model, cfg.workers, cfg.seed, 0), w);
+      auto sub_times = sub_block_step_times(model, sub, kind, math, cfg.batch, profile.get());
+      double full_s = 0, sub_s = 0;
+      for (std::size_t b = 0; b < times.size(); ++b) {
+        full_s += times[b].total_s();
+        sub_s += sub_times[b].total_s();
+      }
+      ctx.ist_share.emplace_back(static_cast<double>(sub.params()) / static_cast<double>(model.params()),
+                                 full_s > 0 ? sub_s / full_s : 1.0);
+      times = std::move(sub_times);
+    }
     for (auto& t : times) {
       t.forward_s /= h.speed_factor;
       t.backward_s /= h.speed_factor;

@@ -32,10 +32,13 @@ struct RunContext {
   bool nvls_capable = false;                      // every GPU and node can run NVLink SHARP (nccl choice)
   std::vector<double> mem_Bps;                    // per worker: achieved memory bandwidth (DDP bucket copies)
   std::vector<StepTime> aux_times;                // layer_parallel: per worker, its AuxNet (none on worker 0)
+  // IST, per worker: its sub-network's share of the parameters and of the layer seconds (block_times then
+  // hold the sub-network's own layers). Empty for the other protocols.
+  std::vector<std::pair<double, double>> ist_share;
 };
 
 /// Compute seconds of worker w in round r: `steps` local steps on the blocks it holds, with the measured
-/// costs outside the layers when the profile has them (IST: its share of the weights), and the round's
+/// costs outside the layers when the profile has them (IST: its sub-network's share), and the round's
 /// own (the optimizer's re-creation; in round 0 a fresh process's first step).
 double round_compute_s(const RunContext& ctx, int round, int w, int steps);
 

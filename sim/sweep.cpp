@@ -141,7 +141,8 @@ Table run_sweep(const SweepGrid& g) {
           ++cell;
         }
   const Model model = make_model(g.base.model, g.base.model_options);
-  const int partitionable = static_cast<int>(partitionable_blocks(model, g.base.partition).size());
+  // Fully connected nets (IST) have no residual blocks to partition; make_schedule refuses resist on them.
+  const int partitionable = model.is_mlp() ? 0 : static_cast<int>(partitionable_blocks(model, g.base.partition).size());
   std::vector<Schedule> schedules;
   std::vector<SimOptions> options;
   std::vector<std::string> ids;

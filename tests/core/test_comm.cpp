@@ -119,3 +119,24 @@ TEST_CASE("star and hierarchical wire bytes", "[core]") {
   CHECK(moved[0].received == 10);
   CHECK(moved[3].received == 10);
 }
+
+TEST_CASE("IST's slices go up to worker 0 and come down from it under every algorithm", "[core]") {
+  const Model m = make_model("mlp_fmnist");
+  const CommPlan plan = ist_plan(m, ist_partition_for_round(m, 3, 1, 0), ist_partition_for_round(m, 3, 1, 1));
+  for (Algorithm a : {Algorithm::ring, Algorithm::star, Algorithm::hierarchical, Algorithm::leader}) {
+    INFO(to_string(a));
+    for (const Exchange& e : plan.exchanges) {
+      if (e.label == "shared") continue;
+      const auto t = expand_exchange(e, a, {0, 0, 1});
+      const int w = e.contributors.empty() ? e.receivers.front() : e.contributors.front();
+      if (w == 0) {
+        CHECK(t.empty()); // the server's own slice does not move
+        continue;
+      }
+      REQUIRE(t.size() == 1);
+      CHECK(t[0].bytes == e.bytes);
+      CHECK(t[0].src == (e.receivers.empty() ? w : 0));
+      CHECK(t[0].dst == (e.receivers.empty() ? 0 : w));
+    }
+  }
+}

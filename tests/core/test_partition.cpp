@@ -106,3 +106,29 @@ TEST_CASE("IST neuron partitions are disjoint and cover every hidden neuron", "[
   CHECK(ist_shared_params(two) == 35);
   REQUIRE_THROWS_AS(check_ist_shape(reference_model(), 2), InputError);
 }
+
+TEST_CASE("IST sub-networks: the worker's hidden neurons only, parameters = its slice + the shared bias", "[core]") {
+  for (const char* name : {"mlp_fmnist", "mlp_fmnist_2l_wide", "mlp_speech_3l"}) {
+    const Model m = make_model(name);
+    for (int workers : {2, 3, 4}) {
+      const IstPartition p = ist_partition_for_round(m, workers, 11, 2);
+      for (int w = 0; w < workers; ++w) {
+        INFO(name << " worker " << w << " of " << workers);
+        const Model sub = ist_sub_model(m, p, w);
+        CHECK(sub.params() == ist_worker_params(m, p, w) + ist_shared_params(m));
+        REQUIRE(sub.mlp_dims.size() == m.mlp_dims.size());
+        CHECK(sub.mlp_dims.front() == m.mlp_dims.front());
+        CHECK(sub.mlp_dims.back() == m.mlp_dims.back());
+        for (std::size_t h = 0; h < p.neurons.size(); ++h)
+          CHECK(sub.mlp_dims[h + 1] == static_cast<int>(p.neurons[h][static_cast<std::size_t>(w)].size()));
+        // 3-layer nets: the middle matrix is cut in both dimensions, so a worker trains about 1/S^2 of it.
+        if (m.mlp_dims.size() == 4)
+          CHECK(sub.blocks[1].layers[0].params == std::int64_t{sub.mlp_dims[2]} * sub.mlp_dims[1] + sub.mlp_dims[2]);
+      }
+    }
+  }
+  // Forward MACs shrink with the slice: a 2-worker sub-network of the wide 2-layer net does half the work.
+  const Model wide = make_model("mlp_fmnist_2l_wide");
+  const Model half = ist_sub_model(wide, ist_partition_for_round(wide, 2, 1, 0), 0);
+  CHECK(2 * half.forward_macs() == wide.forward_macs());
+}

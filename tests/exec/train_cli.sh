@@ -3,6 +3,7 @@
 #   nproc_run  --nproc 2 writes the run directory; bytes equal core's; --schedule FILE gives the same run;
 #              killing the launcher ends its ranks
 #   resume     a run killed mid-way and resumed ends with bit-identical parameters to an uninterrupted one
+#   ist_resume IST on 2 ranks: bytes equal core's; killed and resumed = uninterrupted, bit for bit
 #   dead_rank  rank 1 is SIGKILLed mid-run: rank 0 fails with a clear error well within --timeout-s
 #   hung_rank  rank 1 stops (SIGSTOP): rank 0 fails after about --timeout-s instead of hanging
 #   bad_input  world size != workers, ranks with different schedules, a missing data set: exit 2
@@ -73,6 +74,23 @@ resume)
   b=$(json_field "$D/b/summary.json" params_hash)
   [ -n "$a" ] && [ "$a" = "$b" ] || fail "resumed parameters $b differ from uninterrupted $a"
   [ "$(wc -l < "$D/b/rounds.csv")" -eq 13 ] || fail "resumed rounds.csv should hold 6 rounds x 2 ranks"
+  ;;
+ist_resume)
+  # IST on 2 ranks: bytes equal core's; a run killed mid-way and resumed (every rank's slice then comes from
+  # rank 0's checkpoint) ends bit-identical to an uninterrupted one.
+  I=(--nproc 2 --model mlp_fmnist --in-channels 1 --image-size 8 --dataset synthetic --train-size 256 --batch 16
+     --local-steps 3 --lr 0.05 --threads 1 -q --protocol ist --rounds 6 --checkpoint-every 2)
+  "$RESIST" train "${I[@]}" --run-dir "$D/a" > "$D/a.out" 2> "$D/a.err"
+  expect_rc $? 0 "uninterrupted IST run"
+  [ "$(json_field "$D/a/summary.json" bytes_match_core)" = true ] || fail "IST bytes differ from core's accounting"
+  grep -q "test accuracy" "$D/a.out" || fail "no accuracy line"
+  "$RESIST" train "${I[@]}" --run-dir "$D/b" --fault-die-at-round 4 --fault-rank 1 > /dev/null 2> "$D/b1.err"
+  [ $? -ne 0 ] || fail "the killed IST run succeeded"
+  "$RESIST" train "${I[@]}" --run-dir "$D/b" --resume > /dev/null 2> "$D/b2.err"
+  expect_rc $? 0 "resumed IST run"
+  a=$(json_field "$D/a/summary.json" params_hash)
+  b=$(json_field "$D/b/summary.json" params_hash)
+  [ -n "$a" ] && [ "$a" = "$b" ] || fail "resumed IST parameters $b differ from uninterrupted $a"
   ;;
 dead_rank)
   PORT=$(free_port)

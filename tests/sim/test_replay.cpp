@@ -6,6 +6,9 @@
 #include <cstdio>
 #include <fstream>
 
+#include "core/ist_partition.hpp"
+#include "core/model_zoo.hpp"
+#include "sim/gpu_model.hpp"
 #include "sim/trace.hpp"
 #include "sim_test_util.hpp"
 
@@ -100,4 +103,29 @@ TEST_CASE("the Chrome trace has one complete event per timeline event", "[sim][t
       CHECK(e.at("args").contains("bytes_sent"));
     }
   CHECK(complete == r.timeline.size());
+}
+
+TEST_CASE("IST compute comes from each worker's sub-network's layer shapes", "[sim]") {
+  for (const char* name : {"mlp_fmnist", "mlp_fmnist_2l_wide"}) {
+    const Schedule s = test::small_schedule(Protocol::ist, 3, name, 0, 2, 4);
+    const Model model = make_model(name);
+    SimOptions o;
+    o.platform = "parametric:nodes=1,gpus_per_node=3";
+    o.gpu = "V100";
+    const SimResult r = simulate(s, o);
+    const GpuKind v100 = GpuTable::builtin().at("V100");
+    for (int w = 0; w < 3; ++w) {
+      INFO(name << " worker " << w);
+      const Model sub = ist_sub_model(model, ist_partition_for_round(model, 3, s.config.seed, 0), w);
+      double step_s = 0, full_step_s = 0;
+      for (const StepTime& t : block_step_times(sub, v100, parse_math(o.math), s.config.batch)) step_s += t.total_s();
+      for (const StepTime& t : block_step_times(model, v100, parse_math(o.math), s.config.batch)) full_step_s += t.total_s();
+      for (int round = 0; round < 2; ++round) {
+        double compute_s = 0;
+        for (const auto& e : test::events_of(r, w, Phase::compute, round)) compute_s += e.duration_s();
+        CHECK(compute_s == Approx(4 * step_s).epsilon(1e-9));
+      }
+      CHECK(step_s < full_step_s); // a third of the neurons (a ninth of a middle matrix)
+    }
+  }
 }
