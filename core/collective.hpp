@@ -7,6 +7,13 @@
 //                 the ring of contributors in ascending order, 2(N-1) steps; rank p sends 2B minus the
 //                 two chunks it never forwards. Otherwise: ring all-reduce among the contributors, then
 //                 each new receiver gets B from one contributor (round robin).
+//                 Across nodes with `rails` > 1 NICs per node (and the same L workers on every node): what
+//                 NCCL's ring does on a rail-optimized fabric, min(rails, L) channels of B/channels bytes,
+//                 each a ring over all N workers that enters every node at local position c L / channels
+//                 and leaves it from the position before, so every channel crosses between nodes on its own
+//                 NIC and the node's NICs carry the 2(N-1)/N B together (one channel would be capped at one
+//                 NIC). Same 2(N-1) steps, same bytes per worker; a worker's transfers of one step to the
+//                 same destination are merged (two per worker and step: in the node, and to the next node).
 //   star          the reference's reduce-then-broadcast through a root (the lowest contributor, or
 //                 worker 0 when there is none): step 0 every other contributor sends B to the root,
 //                 step 1 the root sends B to every other receiver.
@@ -50,14 +57,14 @@ struct Transfer {
   int step = 0;
 };
 
-/// Transfers of one exchange (one repetition). node_of_worker is needed for hierarchical only
-/// (empty: every worker on its own node).
+/// Transfers of one exchange (one repetition). node_of_worker is needed for hierarchical, leader and the
+/// railed ring (empty: every worker on its own node); `rails`: NICs per node (ring across nodes).
 std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm,
-                                      const std::vector<int>& node_of_worker = {});
+                                      const std::vector<int>& node_of_worker = {}, int rails = 1);
 
 /// Wire bytes per worker of a whole plan, repeats included. Size = workers.
 std::vector<WorkerBytes> wire_bytes(const CommPlan& plan, int workers, Algorithm algorithm,
-                                    const std::vector<int>& node_of_worker = {});
+                                    const std::vector<int>& node_of_worker = {}, int rails = 1);
 
 /// Closed form of a ring all-reduce of `bytes` over n workers, per worker sent (exact integer form).
 std::int64_t ring_allreduce_sent_bytes(std::int64_t bytes, int n, int position);

@@ -343,6 +343,8 @@ std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const Platfo
     w.host = h;
     w.gpu = h->get_property("gpu");
     if (const char* v = h->get_property("nvswitch")) w.nvswitch = std::string(v) == "1";
+    if (const char* v = h->get_property("nics")) w.nics = parse_count("nics", v, desc.origin, 1024);
+    if (w.nics < 1) throw InputError(fmt::format("{}: host {} has nics 0; must be >= 1", desc.origin, h->get_name()));
     if (const char* f = h->get_property("speed_factor")) w.speed_factor = parse_number("speed_factor", f, desc.origin);
     if (!(w.speed_factor > 0))
       throw InputError(fmt::format("{}: host {} has speed_factor {}; must be > 0", desc.origin, h->get_name(),

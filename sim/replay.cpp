@@ -139,7 +139,7 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
     in.ops = make_c10d_ops(plan, in.workers, ctx.created_groups);
   } else {
     in.ops = make_sync_ops(plan, ctx.model, protocol, ctx.reference_blocks, choice, ctx.node_of_worker,
-                           ctx.nvls_capable);
+                           ctx.nvls_capable, ctx.rails);
   }
   in.barrier_before_sync = choice.c10d; // the trainer's loss check: a tiny all-reduce over everyone
   for (const SyncOp& op : in.ops) in.index.push_back(index_transfers(op.transfers, in.workers));
@@ -208,7 +208,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
 
   const RunConfig& cfg = schedule.config;
   const Model model = make_model(cfg.model, cfg.model_options);
-  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, {}};
+  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, 1, {}};
   ctx.hosts = load_platform(engine, platform_for(options), cfg.workers, options.params, ctx.params);
   for (const auto& [w, f] : options.speed_factors) {
     if (w < 0 || w >= cfg.workers) throw InputError(fmt::format("speed factor for worker {}: no such worker", w));
@@ -239,7 +239,9 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   }
   SimResult result;
   ctx.nvls_capable = true;
+  ctx.rails = ctx.hosts.empty() ? 1 : ctx.hosts.front().nics;
   for (auto& h : ctx.hosts) {
+    ctx.rails = std::min(ctx.rails, h.nics);
     if (!options.gpu.empty()) h.gpu = options.gpu;
     GpuKind kind = table.at(h.gpu);
     ctx.nvls_capable = ctx.nvls_capable && kind.nvls && h.nvswitch;

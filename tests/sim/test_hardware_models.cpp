@@ -23,7 +23,7 @@ TEST_CASE("DDP barrier: expected maximum of N standard normals by hand", "[sim][
   CHECK(bucket_copy_s(25'000'000, 800e9) == Approx(62.5e-6));
 }
 
-TEST_CASE("NCCL's choice: NVLS on Hopper NVSwitch nodes where it beats the ring, hierarchical across nodes",
+TEST_CASE("NCCL's choice: NVLS on Hopper NVSwitch nodes where it beats the ring, the ring across nodes",
           "[sim][nccl]") {
   auto all = [](int n) {
     std::vector<int> w;
@@ -35,7 +35,7 @@ TEST_CASE("NCCL's choice: NVLS on Hopper NVSwitch nodes where it beats the ring,
   CHECK(choose_nccl_algorithm(all(3), one_node, true) == Algorithm::ring);
   CHECK(choose_nccl_algorithm(all(4), one_node, true) == Algorithm::nvls);
   CHECK(choose_nccl_algorithm(all(8), one_node, false) == Algorithm::ring);
-  CHECK(choose_nccl_algorithm(all(8), two_nodes, true) == Algorithm::hierarchical);
+  CHECK(choose_nccl_algorithm(all(8), two_nodes, true) == Algorithm::ring);
   const Exchange move{"b", 100, {1}, {0, 3}, 1};
   CHECK(choose_nccl_algorithm(move, one_node, true) == Algorithm::ring);
   CHECK(parse_collective("nccl").name() == "nccl");
@@ -82,14 +82,30 @@ TEST_CASE("the all-reduce benchmark: ring and NVLS against their closed forms", 
 }
 
 TEST_CASE("across nodes: the flat ring and the hierarchical all-reduce against their closed forms", "[sim][nccl]") {
-  // 2 nodes x 4 GPUs, 4 NICs of 10 GB/s each (one 40 GB/s link per node), fast NVLink: the flat ring sends
-  // 2(N-1)/N B through the node's NICs, the hierarchical B/4 per rail on 4 rails at once.
+  // 2 nodes x 4 GPUs, 4 NICs of 10 GB/s each (a link each), fast NVLink: the ring (4 channels, one per
+  // NIC) sends 2(N-1)/N B through the node's 4 NICs together, the hierarchical B/4 per rail on 4 rails.
   const std::string p = "parametric:gpus_per_node=4,intra_bw_GBps=1000,intra_latency_us=0,nic_bw_GBps=10,"
                         "nics_per_node=4,inter_latency_us=0,collective_latency_s=0";
   const std::int64_t bytes = 800'000'000;
   CHECK(bench_time_s(p, 8, "ring", bytes) == Approx(2.0 * 7 / 8 * bytes / 40e9).epsilon(0.02));
   // Per rail: ring of 2 nodes on B/4: B/4 each way over one 10 GB/s NIC; the NVLink phases are negligible.
   CHECK(bench_time_s(p, 8, "hierarchical", bytes) == Approx(bytes / 4.0 / 10e9).epsilon(0.05));
+}
+
+TEST_CASE("one link per NIC: a flow gets one NIC's rate, the ring's channels all of them", "[sim][nccl]") {
+  // 2 nodes x 2 GPUs, 2 NICs of 10 GB/s (GPU g uses NIC g), NVLink and the fabric far faster, no latency.
+  const std::string p = "parametric:gpus_per_node=2,intra_bw_GBps=1e6,intra_latency_us=0,nic_bw_GBps=10,"
+                        "nics_per_node=2,inter_latency_us=0,collective_latency_s=0";
+  const std::int64_t bytes = 1'000'000'000;
+  // Star through worker 0 (node 0, NIC 0): workers 2 and 3 send B each into NIC 0 (2 B / 10 GB/s), then
+  // worker 0 sends B to each of them out of NIC 0 (2 B / 10 GB/s): 0.4 s. One 20 GB/s link would give 0.2 s.
+  CHECK(bench_time_s(p, 4, "star", bytes) == Approx(4.0 * bytes / 10e9).epsilon(0.01));
+  // Ring over 4 in 2 channels, one per NIC: 2(N-1)/N B = 1.5 B through 2 x 10 GB/s: 75 ms.
+  CHECK(bench_time_s(p, 4, "ring", bytes) == Approx(1.5 * bytes / 20e9).epsilon(0.01));
+  // One GPU per node, 2 NICs: one channel, one NIC: 2 workers, B each way at 10 GB/s: 0.1 s.
+  const std::string single = "parametric:gpus_per_node=1,intra_bw_GBps=1e6,intra_latency_us=0,nic_bw_GBps=10,"
+                             "nics_per_node=2,inter_latency_us=0,collective_latency_s=0";
+  CHECK(bench_time_s(single, 2, "ring", bytes) == Approx(1.0 * bytes / 10e9).epsilon(0.01));
 }
 
 TEST_CASE("process-group creation per member by hand: store barrier, legacy per-peer, communicator set-up",
