@@ -37,6 +37,9 @@ struct PlatformParams {
   // strong scaling 7.76 (NVIDIA DeepLearningExamples RN50; experiments/sim_calibration/fit_ddp.py).
   double comm_compute_slowdown = 0.10; // backward runs this much longer beside an all-reduce
   double ddp_step_cv = 0.0192;         // coefficient of variation of a worker's step time (barrier)
+  // Host input pipeline per node, images/s (sim/input_pipeline.hpp); 0 = unbounded. Dataset- and
+  // host-specific, so no platform sets it.
+  double input_img_per_s = 0;
 };
 /// The parameter names, as written in files and on the CLI.
 const std::vector<std::string>& param_names();

@@ -18,6 +18,7 @@
 #include "core/model_zoo.hpp"
 #include "core/progress.hpp"
 #include "sim/ddp_model.hpp"
+#include "sim/input_pipeline.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -71,6 +72,12 @@ std::pair<double, double> step_costs_s(const RunContext& ctx, const HeldShare& s
 /// DDP: backward runs from the last block to the first; a bucket is ready once its block is done and its
 /// gradients are copied in; the averaged bucket is copied back after its all-reduce. With several workers
 /// every compute phase is stretched by the step barrier's factor (ddp_model.hpp).
+/// Workers on worker w's node.
+int node_workers(const RunContext& ctx, int w) {
+  const int node = ctx.node_of_worker[static_cast<std::size_t>(w)];
+  return static_cast<int>(std::count(ctx.node_of_worker.begin(), ctx.node_of_worker.end(), node));
+}
+
 OverlapStep overlap_step(const RunContext& ctx, int w) {
   const auto& t = ctx.block_times[static_cast<std::size_t>(w)];
   const int workers = ctx.schedule.config.workers;
@@ -94,6 +101,9 @@ OverlapStep overlap_step(const RunContext& ctx, int w) {
     st.bucket_copy_out_s.push_back(copy_s);
   }
   for (; next >= 0; --next) st.backward_tail_s += t[static_cast<std::size_t>(next)].backward_s * barrier;
+  // The step's batch not decoded yet: the GPU waits before forward.
+  st.forward_s += input_wait_s(st.compute_s(), ctx.schedule.config.batch, node_workers(ctx, w),
+                               ctx.params.input_img_per_s);
   return st;
 }
 
@@ -162,8 +172,11 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
       in.step.push_back(st);
     }
   } else {
-    for (int w = 0; w < in.workers; ++w)
-      in.compute_s.push_back(round_compute_s(ctx, round, w, steps));
+    for (int w = 0; w < in.workers; ++w) {
+      const double c = round_compute_s(ctx, round, w, steps);
+      in.compute_s.push_back(c + input_wait_s(c, static_cast<double>(steps) * sched.config.batch, node_workers(ctx, w),
+                                              ctx.params.input_img_per_s));
+    }
   }
   return in;
 }

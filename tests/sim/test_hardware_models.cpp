@@ -1,5 +1,6 @@
 // The hardware models of issue 8 against hand-computed cases: DDP's barrier and copies, NCCL's choice,
-// NVLS and the hierarchical all-reduce through the nccl-tests-style benchmark, group creation.
+// NVLS and the hierarchical all-reduce through the nccl-tests-style benchmark, one link per NIC, group
+// creation, the host input pipeline.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
@@ -9,6 +10,8 @@
 #include "sim/collective_bench.hpp"
 #include "sim/comm_pattern.hpp"
 #include "sim/ddp_model.hpp"
+#include "sim/input_pipeline.hpp"
+#include "sim_test_util.hpp"
 
 using namespace resist;
 using namespace resist::sim;
@@ -120,4 +123,26 @@ TEST_CASE("process-group creation per member by hand: store barrier, legacy per-
   p.group_init_s = 0;
   p.group_create_per_peer_s = 0.07;                                     // the p3 platforms' linear form
   CHECK(group_create_member_s(4, p) == Approx(0.01 + 3 * 0.07));
+}
+
+TEST_CASE("host input pipeline: a node's images per second shared by its workers, hidden up to the GPU step",
+          "[sim][input]") {
+  // 8 workers on a node decoding 8000 img/s, batch 256: 256 x 8 / 8000 = 0.256 s per step.
+  CHECK(input_wait_s(0.1, 256, 8, 8000) == Approx(0.156));
+  CHECK(input_wait_s(0.3, 256, 8, 8000) == 0);  // the GPU is slower: prefetching hides the pipeline
+  CHECK(input_wait_s(0.1, 256, 8, 0) == 0);     // unbounded (the default)
+  // Local SGD, 4 workers, 3 rounds of 2 steps of batch 32, a node decoding 16 img/s: the pipeline, not the
+  // GPU (milliseconds), sets every round's compute: 2 steps x 32 x (workers on the node) / 16.
+  const Schedule s = test::small_schedule(Protocol::local_sgd, 4);
+  for (int per_node : {4, 2}) {
+    SimOptions o;
+    o.platform = fmt::format("parametric:gpus_per_node={},gpu=V100,collective_latency_s=0", per_node);
+    o.params["input_img_per_s"] = 16;
+    const SimResult r = simulate(s, o);
+    for (int w = 0; w < 4; ++w) {
+      const auto compute = test::events_of(r, w, Phase::compute);
+      REQUIRE(compute.size() == 1);
+      CHECK(compute.front().end_s - compute.front().start_s == Approx(2.0 * 32 * per_node / 16));
+    }
+  }
 }
