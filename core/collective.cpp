@@ -87,7 +87,7 @@ std::map<int, std::vector<int>> by_node(const std::vector<int>& workers, const s
   return members;
 }
 
-/// NCCL across nodes: reduce-scatter in the node, one ring per rail across nodes, all-gather in the node.
+/// Two levels: reduce-scatter in the node, one ring per rail across nodes, all-gather in the node.
 /// Returns false (nothing added) when the nodes hold different numbers of workers.
 bool nccl_hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, std::vector<Transfer>& out) {
   const auto members = by_node(e.contributors, node_of);
@@ -95,7 +95,7 @@ bool nccl_hierarchical_exchange(const Exchange& e, const std::vector<int>& node_
   for (const auto& [node, ws] : members)
     if (ws.size() != local) return false;
   const int l = static_cast<int>(local), m = static_cast<int>(members.size());
-  // NCCL pipelines: the buffer goes in kHierarchicalPieces pieces, piece j starting one intra-node phase
+  // Pipelined: the buffer goes in kHierarchicalPieces pieces, piece j starting one intra-node phase
   // (L-1 steps) after piece j-1, so the NVLink phases of one piece overlap the network phase of another.
   for (int p0 = 0; p0 < kHierarchicalPieces; ++p0) {
     const int j = p0 * (l - 1); // first step of this piece

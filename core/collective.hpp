@@ -17,13 +17,14 @@
 //   star          the reference's reduce-then-broadcast through a root (the lowest contributor, or
 //                 worker 0 when there is none): step 0 every other contributor sends B to the root,
 //                 step 1 the root sends B to every other receiver.
-//   hierarchical  what NCCL does across nodes (all-reduce over L workers on each of M nodes, the same L
+//   hierarchical  the rail-wise two-level all-reduce (Horovod-style; NCCL itself runs rings or trees across
+//                 nodes; all-reduce over L workers on each of M nodes, the same L
 //                 everywhere): a ring reduce-scatter inside every node (local position p ends up owning
 //                 chunk (p+1) mod L of B/L bytes), then a ring all-reduce of each chunk among its owners on
 //                 all nodes (one ring per rail: local rank p of every node, which uses NIC p), then a ring
 //                 all-gather inside every node. Steps: L-1, 2(M-1), L-1. Per worker 2(L-1)/L B inside the
 //                 node and 2(M-1)/(M L) B across nodes. One node: ring; other exchanges or uneven nodes: ring.
-//                 Pipelined as NCCL does: the buffer in kHierarchicalPieces pieces, piece j's steps shifted
+//                 Pipelined: the buffer in kHierarchicalPieces pieces, piece j's steps shifted
 //                 by j(L-1), so the intra-node phases of one piece overlap the network phase of another.
 //   leader        the previous hierarchical form: step 0 each worker sends B to its node's leader (lowest
 //                 member), a ring all-reduce among leaders, then each leader sends B to its node's others.
