@@ -27,7 +27,8 @@ struct CommArgs {
 
 const char* kRule =
     "payload rule: every worker sends the parameters it trained and receives those it trains next "
-    "(resist: 2 S |shared| + 2 slots |block|; local_sgd: 2 S |model|; data_parallel: 2 S |model| per step)";
+    "(resist: 2 S |shared| + 2 slots |block|; local_sgd: 2 S |model|; data_parallel: 2 S |model| per step; layer_parallel (a reconstruction): per step and "
+    "cut, the AuxNet target and the real activation, B x C x H x W each, between neighbours)";
 
 void run(const CommArgs& a) {
   const Format format = parse_format(a.format);

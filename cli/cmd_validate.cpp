@@ -186,8 +186,12 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   const sim::PlatformDesc desc = sim::platform_for(o);
   auto param = [&](const char* k) { return desc.params.count(k) ? desc.params.at(k) : 0.0; };
   const double share = std::max(1.0, (std::max<double>(local_ranks, cores) + background) / std::max(local_ranks, cores));
-  const double startup_pred = prof.cost(profile_cost::startup, c.batch).forward_s * share + param("group_create_s") +
-                              param("group_create_per_peer_s") * (c.workers - 1);
+  // A profile measured by as many ranks as the run has workers timed their rendezvous too; otherwise the
+  // platform's group creation stands in for it.
+  const bool rendezvous_measured = prof.get("startup_includes_rendezvous") == "1" && prof.ranks_sharing() == c.workers;
+  const double startup_pred =
+      prof.cost(profile_cost::startup, c.batch).forward_s * share +
+      (rendezvous_measured ? 0.0 : param("group_create_s") + param("group_create_per_peer_s") * (c.workers - 1));
   const EvalRows ev = read_evals((fs::path(dir) / "eval.csv").string());
   const double eval_pred = ev.evaluations * static_cast<double>(ev.images) *
                            prof.cost(profile_cost::eval_image, c.batch).forward_s *

@@ -43,11 +43,22 @@ void add_training_options(CLI::App& app, RunConfig& c) {
       ->excludes(rounds);
   app.add_option("--train-size", c.train_size, "Images per epoch (0 = the data set's)")->capture_default_str();
   app.add_option("--dataset", c.dataset, "cifar10, cifar100, svhn, fashion_mnist or synthetic")->capture_default_str();
+  // layer_parallel is a reconstruction from the AuxNet paper's abstract (core/layer_parallel.hpp).
+  app.add_option("--lp-method", c.layer_parallel.method,
+                 "layer_parallel (a reconstruction): local losses by penalty or al (augmented Lagrangian)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, LpMethod>{{"penalty", LpMethod::penalty}, {"al", LpMethod::augmented_lagrangian}}))
+      ->default_str("penalty");
+  app.add_option("--lp-beta", c.layer_parallel.beta, "layer_parallel (a reconstruction): penalty weight beta")
+      ->capture_default_str();
+  app.add_option("--lp-aux-width", c.layer_parallel.aux_width,
+                 "layer_parallel (a reconstruction): channels of the AuxNet's hidden layer")
+      ->capture_default_str();
 }
 
 void add_run_options(CLI::App& app, RunConfig& c, std::string& protocol) {
   add_model_options(app, c.model, c.model_options);
-  app.add_option("--protocol", protocol, "resist, local_sgd, data_parallel or ist")->capture_default_str();
+  app.add_option("--protocol", protocol, "resist, local_sgd, data_parallel, ist or layer_parallel (a reconstruction of AuxNet layer-parallel training)")->capture_default_str();
   app.add_option("--workers,-S", c.workers, "Workers S (one sub-network each)")->capture_default_str();
   app.add_option("--min-depth", c.min_depth, "ResIST minimum partitioned blocks per sub-network")
       ->capture_default_str();

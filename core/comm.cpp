@@ -15,20 +15,21 @@ const char* to_string(Protocol p) {
   case Protocol::local_sgd: return "local_sgd";
   case Protocol::data_parallel: return "data_parallel";
   case Protocol::ist: return "ist";
+  case Protocol::layer_parallel: return "layer_parallel";
   }
   return "?";
 }
 
 const std::vector<Protocol>& all_protocols() {
   static const std::vector<Protocol> all = {Protocol::resist, Protocol::local_sgd, Protocol::data_parallel,
-                                            Protocol::ist};
+                                            Protocol::ist, Protocol::layer_parallel};
   return all;
 }
 
 Protocol parse_protocol(const std::string& name) {
   for (Protocol p : all_protocols())
     if (name == to_string(p)) return p;
-  throw InputError(fmt::format("unknown protocol '{}' (known: resist, local_sgd, data_parallel, ist)", name));
+  throw InputError(fmt::format("unknown protocol '{}' (known: resist, local_sgd, data_parallel, ist, layer_parallel)", name));
 }
 
 std::vector<WorkerBytes> payload_bytes(const CommPlan& plan, int workers) {

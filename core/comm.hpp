@@ -13,6 +13,8 @@
 //   local_sgd     : the full model, all S send, all S receive, once per round.  => 2 S |model|
 //   data_parallel : the full gradient, all S send, all S receive, every step.    => 2 S |model| l
 //   ist           : worker w sends its slice, receives next round's slice; the output bias is averaged.
+//   layer_parallel: per step and cut, the AuxNet's target one way and the real activation the other
+//                   (neighbours only; a reconstruction, see layer_parallel.hpp).
 // How those bytes move on the wire depends on the collective algorithm: see collective.hpp.
 #pragma once
 #include <cstdint>
@@ -25,7 +27,7 @@
 
 namespace resist {
 
-enum class Protocol { resist, local_sgd, data_parallel, ist };
+enum class Protocol { resist, local_sgd, data_parallel, ist, layer_parallel };
 
 const char* to_string(Protocol p);
 /// Throws InputError naming the value and the known protocols.

@@ -20,7 +20,10 @@ CommVolume comm_volume(const RunConfig& config, Algorithm algorithm, int gpus_pe
   const CommPlan first = round_comm_plan(s, model, 0);
   v.slots = round_partition(s, 0).slots();
   v.bytes_per_round = total_bytes(payload_bytes(first, workers));
-  v.wire_bytes_per_round = total_bytes(wire_bytes(first, workers, algorithm, node_of));
+  // layer_parallel sends point to point between neighbours: no collective, the wire carries the payload.
+  v.wire_bytes_per_round = config.protocol == Protocol::layer_parallel
+                               ? v.bytes_per_round
+                               : total_bytes(wire_bytes(first, workers, algorithm, node_of));
   v.rounds = static_cast<int>(s.rounds.size());
   for (const Round& r : s.rounds) v.bytes_per_run += total_bytes(payload_bytes(round_comm_plan(s, model, r.round), workers));
   return v;

@@ -53,13 +53,19 @@ void validate(const RunConfig& c) {
     check_resist_shape(static_cast<int>(partitionable_blocks(model, c.partition).size()), c.workers, c.min_depth);
     break;
   case Protocol::ist: check_ist_shape(model, c.workers); break;
+  case Protocol::layer_parallel:
+    check_layer_parallel_shape(model, c.workers);
+    check_number(c.layer_parallel.beta, "--lp-beta", 0, 1e9);
+    if (!(c.layer_parallel.beta > 0)) throw InputError(fmt::format("--lp-beta {}: must be > 0", c.layer_parallel.beta));
+    check_number(c.layer_parallel.aux_width, "--lp-aux-width", 1, limits::kInChannels);
+    break;
   case Protocol::local_sgd:
   case Protocol::data_parallel: break;
   }
 }
 
 nlohmann::json to_json(const RunConfig& c) {
-  return {
+  nlohmann::json j = {
       {"model", c.model},
       {"in_channels", c.model_options.in_channels},
       {"image_size", c.model_options.image_size},
@@ -81,6 +87,12 @@ nlohmann::json to_json(const RunConfig& c) {
       {"train_size", c.train_size},
       {"dataset", c.dataset},
   };
+  // Only under its protocol, so the other protocols' documents (and schedule hashes) stay as they were.
+  if (c.protocol == Protocol::layer_parallel)
+    j["layer_parallel"] = {{"method", to_string(c.layer_parallel.method)},
+                           {"beta", c.layer_parallel.beta},
+                           {"aux_width", c.layer_parallel.aux_width}};
+  return j;
 }
 
 RunConfig run_config_from_json(const nlohmann::json& j) {
@@ -112,6 +124,14 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
     c.epochs = json_double(j.at("epochs"), "epochs");
     c.train_size = json_int(j, "train_size", 0, limits::kTrainSize);
     c.dataset = j.at("dataset").get<std::string>();
+    if (c.protocol == Protocol::layer_parallel) {
+      const auto& lp = j.at("layer_parallel");
+      c.layer_parallel.method = parse_lp_method(lp.at("method").get<std::string>());
+      c.layer_parallel.beta = json_double(lp.at("beta"), "layer_parallel.beta");
+      c.layer_parallel.aux_width = json_int32(lp, "aux_width", 1, limits::kInChannels);
+    } else if (j.contains("layer_parallel")) {
+      throw InputError(fmt::format("layer_parallel options under protocol {}", to_string(c.protocol)));
+    }
     return c;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("run config: {}", e.what()));

@@ -7,6 +7,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "core/comm.hpp"
+#include "core/layer_parallel.hpp"
 #include "core/model.hpp"
 #include "core/partition.hpp"
 
@@ -31,6 +32,7 @@ struct RunConfig {
   double epochs = 40;                   // epochs per worker (each worker sees the whole train set)
   std::int64_t train_size = 0;          // images per epoch; 0 = the data set's
   std::string dataset = "cifar10";      // cifar10, cifar100, svhn, fashion_mnist, synthetic
+  LayerParallelOptions layer_parallel;  // protocol layer_parallel only (in its JSON only then)
 };
 
 /// Training images of a known data set; throws InputError for an unknown name.

@@ -43,6 +43,10 @@ std::vector<int> residual_blocks(const Model& model) {
 ResistPartition partition_for(const RunConfig& c, const std::vector<int>& partitionable, int round) {
   if (c.protocol == Protocol::resist)
     return resist_partition_for_round(partitionable, c.workers, c.min_depth, c.seed, round);
+  if (c.protocol == Protocol::layer_parallel) {
+    const Model model = make_model(c.model, c.model_options);
+    return layer_parallel_partition(layer_parallel_cut(model, c.workers), partitionable);
+  }
   return full_partition(partitionable, c.workers);
 }
 
@@ -79,10 +83,13 @@ Schedule make_schedule(const RunConfig& config) {
     throw InputError(fmt::format("the run has {} rounds x {} workers: more than the limit of {} schedule entries",
                                  n_rounds, config.workers, limits::kScheduleCells));
 
+  if (config.protocol == Protocol::layer_parallel) s.module_first_block = layer_parallel_cut(model, config.workers).first_block;
   std::vector<std::uint64_t> data_seeds;
-  for (int w = 0; w < config.workers; ++w)
-    data_seeds.push_back(derive_seed(config.seed, Stream::data, static_cast<std::uint64_t>(w)));
+  for (int w = 0; w < config.workers; ++w) // layer_parallel: every module sees the same batch, sample by sample
+    data_seeds.push_back(derive_seed(config.seed, Stream::data,
+                                     config.protocol == Protocol::layer_parallel ? 0 : static_cast<std::uint64_t>(w)));
 
+  const bool lp = config.protocol == Protocol::layer_parallel;
   for (int r = 0; r < n_rounds; ++r) {
     Round round;
     round.round = r;
@@ -92,7 +99,8 @@ Schedule make_schedule(const RunConfig& config) {
       const double lr = lr_for_step(config, round.first_step + k, s.steps_per_epoch, epochs, s.total_steps);
       if (round.lr.empty() || round.lr.back().lr != lr) round.lr.push_back({k, lr});
     }
-    const ResistPartition part = partition_for(config, s.partitionable, r);
+    const ResistPartition part = lp ? layer_parallel_partition(LayerParallelCut{s.module_first_block}, s.partitionable)
+                                    : partition_for(config, s.partitionable, r);
     for (int w = 0; w < config.workers; ++w)
       round.workers.push_back({w, part.worker_blocks[static_cast<std::size_t>(w)], data_seeds[static_cast<std::size_t>(w)]});
     s.rounds.push_back(std::move(round));
@@ -121,6 +129,21 @@ CommPlan round_comm_plan(const Schedule& schedule, const Model& model, int round
   case Protocol::ist:
     return ist_plan(model, ist_partition_for_round(model, c.workers, c.seed, round),
                     ist_partition_for_round(model, c.workers, c.seed, round + 1));
+  case Protocol::layer_parallel: { // bytes follow the images: an epoch's last batch may be short
+    const LayerParallelCut cut{schedule.module_first_block};
+    const std::int64_t first = round < static_cast<int>(schedule.rounds.size())
+                                   ? schedule.rounds[static_cast<std::size_t>(round)].first_step
+                                   : std::int64_t{round} * c.local_steps;
+    const std::int64_t last_batch = schedule.train_size - std::int64_t{schedule.steps_per_epoch - 1} * c.batch;
+    int short_steps = 0;
+    for (std::int64_t k = first; k < first + steps && last_batch < c.batch; ++k)
+      if (k % schedule.steps_per_epoch == schedule.steps_per_epoch - 1) ++short_steps;
+    CommPlan plan = layer_parallel_plan(model, cut, c.batch, steps - short_steps);
+    if (short_steps > 0)
+      for (Exchange& e : layer_parallel_plan(model, cut, static_cast<int>(last_batch), short_steps).exchanges)
+        plan.exchanges.push_back(std::move(e));
+    return plan;
+  }
   }
   throw Error("round_comm_plan: unknown protocol");
 }

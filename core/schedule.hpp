@@ -41,6 +41,7 @@ struct Schedule {
   int steps_per_epoch = 0;
   std::int64_t total_steps = 0;
   double eval_scale = 1.0;        // residual scale of partitioned blocks at evaluation
+  std::vector<int> module_first_block; // layer_parallel: the cut (LayerParallelCut::first_block); else empty
   std::vector<Round> rounds;
 };
 

@@ -62,6 +62,9 @@ void check_workers(const Schedule& s, const Round& r) {
       if (wr.blocks.empty() || static_cast<int>(wr.blocks.size()) < c.min_depth)
         throw InputError(fmt::format("round {}, worker {}: holds {} blocks, fewer than the minimum depth {} (and 1)",
                                      r.round, w, wr.blocks.size(), c.min_depth));
+    } else if (c.protocol == Protocol::layer_parallel) {
+      if (wr.blocks != layer_parallel_partition(LayerParallelCut{s.module_first_block}, s.partitionable).worker_blocks[w])
+        throw InputError(fmt::format("round {}, worker {}: the blocks are not module {} of the cut", r.round, w, w));
     } else if (wr.blocks != s.partitionable) {
       throw InputError(fmt::format("round {}, worker {}: under {} every worker holds every block", r.round, w,
                                    to_string(c.protocol)));
@@ -89,6 +92,11 @@ void check_schedule(const Schedule& s) {
                            : 1.0;
   if (!std::isfinite(s.eval_scale) || std::abs(s.eval_scale - scale) > 1e-9)
     throw InputError(fmt::format("eval_scale {} differs from {} for this config", s.eval_scale, scale));
+  const std::vector<int> cut =
+      c.protocol == Protocol::layer_parallel ? layer_parallel_cut(model, c.workers).first_block : std::vector<int>{};
+  if (s.module_first_block != cut)
+    throw InputError(fmt::format("module cut [{}] differs from the balanced cut [{}] of {} into {} modules",
+                                 fmt::join(s.module_first_block, ","), fmt::join(cut, ","), model.name, c.workers));
   const std::int64_t train_size = c.train_size > 0 ? c.train_size : dataset_train_size(c.dataset);
   if (s.train_size != train_size)
     throw InputError(fmt::format("train_size {} differs from the config's {}", s.train_size, train_size));

@@ -29,7 +29,7 @@ nlohmann::json content_json(const Schedule& s) {
     rounds.push_back({{"round", r.round}, {"first_step", r.first_step}, {"steps", r.steps}, {"lr", lr},
                       {"workers", workers}});
   }
-  return {{"format", kScheduleFormat},
+  nlohmann::json j = {{"format", kScheduleFormat},
           {"config", to_json(s.config)},
           {"model",
            {{"name", s.model},
@@ -40,6 +40,9 @@ nlohmann::json content_json(const Schedule& s) {
           {"steps_per_epoch", s.steps_per_epoch},
           {"total_steps", s.total_steps},
           {"rounds", rounds}};
+  // layer_parallel only (other protocols' hashes stay as they were): the module cut, hashed with the rest.
+  if (s.config.protocol == Protocol::layer_parallel) j["layer_parallel"] = {{"module_first_block", s.module_first_block}};
+  return j;
 }
 
 std::string hash_of(const nlohmann::json& content) {
@@ -85,6 +88,9 @@ Schedule schedule_from_json(const nlohmann::json& j) {
     s.train_size = json_int(j, "train_size", 1, limits::kTrainSize);
     s.steps_per_epoch = json_int32(j, "steps_per_epoch", 1);
     s.total_steps = json_int(j, "total_steps", 1, std::numeric_limits<std::int64_t>::max());
+    if (s.config.protocol == Protocol::layer_parallel)
+      for (const auto& b : j.at("layer_parallel").at("module_first_block"))
+        s.module_first_block.push_back(json_int32(nlohmann::json{{"module_first_block", b}}, "module_first_block"));
     const auto& rounds = j.at("rounds");
     if (!rounds.is_array() || rounds.size() > static_cast<std::size_t>(limits::kRounds))
       throw InputError(fmt::format("rounds: an array of at most {} rounds expected", limits::kRounds));

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "exec/host_allocator.hpp"
 #include "exec/comm.hpp"
 #include "exec/profile.hpp"
 
@@ -59,6 +60,7 @@ std::pair<double, double> fit_line(const std::vector<double>& x, const std::vect
 } // namespace
 
 CommProfile measure_comm(const CommProfileOptions& o) {
+  configure_host_allocator();
   if (o.repeats < 1 || o.repeats > 100) throw InputError(fmt::format("--repeats {}: must be in 1..100", o.repeats));
   std::vector<std::int64_t> sizes = o.sizes_bytes;
   if (sizes.empty())

@@ -100,17 +100,31 @@ PreActNetImpl::PreActNetImpl(const Model& model) : model_(model) {
     throw Error(fmt::format("LibTorch network has {} parameters, core says {}", total, model.params()));
   active_.assign(model.blocks.size(), true);
   scale_.assign(model.blocks.size(), 1.0);
+  residual_of_block_.assign(model.blocks.size(), -1);
+  for (std::size_t i = 0; i < block_of_residual_.size(); ++i)
+    residual_of_block_[static_cast<std::size_t>(block_of_residual_[i])] = static_cast<int>(i);
 }
 
-torch::Tensor PreActNetImpl::forward(const torch::Tensor& x) {
-  torch::Tensor out = stem_(x);
-  for (std::size_t i = 0; i < blocks_.size(); ++i) {
-    const auto b = static_cast<std::size_t>(block_of_residual_[i]);
-    if (active_[b]) out = blocks_[i]->forward(out, scale_[b]); // a skipped block is the identity
+torch::Tensor PreActNetImpl::forward(const torch::Tensor& x) { return forward_range(x, 0, num_blocks()); }
+
+torch::Tensor PreActNetImpl::forward_range(const torch::Tensor& x, int first, int end) {
+  if (first < 0 || first > end || end > num_blocks())
+    throw Error(fmt::format("forward_range: blocks [{}, {}) of {}", first, end, num_blocks()));
+  torch::Tensor out = x;
+  for (int b = first; b < end; ++b) {
+    const auto bi = static_cast<std::size_t>(b);
+    const BlockType type = model_.blocks[bi].type;
+    if (type == BlockType::stem) {
+      out = stem_(out);
+    } else if (type == BlockType::head) {
+      if (head_bn_) out = torch::relu(head_bn_(out));
+      out = torch::adaptive_avg_pool2d(out, {1, 1}).flatten(1); // [B,C]
+      out = fc_(out);                                           // [B,classes]
+    } else if (active_[bi]) { // a skipped block is the identity
+      out = blocks_[static_cast<std::size_t>(residual_of_block_[bi])]->forward(out, scale_[bi]);
+    }
   }
-  if (head_bn_) out = torch::relu(head_bn_(out));
-  out = torch::adaptive_avg_pool2d(out, {1, 1}).flatten(1); // [B,C]
-  return fc_(out);                                           // [B,classes]
+  return out;
 }
 
 void PreActNetImpl::set_active(std::vector<bool> active) {

@@ -31,6 +31,9 @@ public:
   /// [B, C, H, W] -> logits [B, classes]. Blocks with active[b] == false are skipped (identity: no
   /// compute, no gradient); residual branches of block b are multiplied by scale[b].
   torch::Tensor forward(const torch::Tensor& x);
+  /// Core blocks [first, end) applied to x (block 0 is the stem, the last the head): one module of a
+  /// layer-parallel cut. forward(x) is forward_range(x, 0, num_blocks()).
+  torch::Tensor forward_range(const torch::Tensor& x, int first, int end);
 
   /// Which core blocks run (all by default); size = number of core blocks.
   void set_active(std::vector<bool> active);
@@ -50,6 +53,7 @@ private:
   torch::nn::Conv2d stem_{nullptr};
   std::vector<PreActBlock> blocks_;      // residual blocks in forward order
   std::vector<int> block_of_residual_;   // core block index of blocks_[i]
+  std::vector<int> residual_of_block_;   // index into blocks_ of core block b (-1: stem or head)
   torch::nn::BatchNorm2d head_bn_{nullptr};
   torch::nn::Linear fc_{nullptr};
   std::vector<bool> active_;

@@ -15,10 +15,12 @@
 #include "core/progress.hpp"
 #include "core/rng.hpp"
 #include "core/schedule_io.hpp"
+#include "exec/host_allocator.hpp"
 #include "exec/aggregate.hpp"
 #include "exec/checkpoint.hpp"
 #include "exec/comm.hpp"
 #include "exec/data.hpp"
+#include "exec/layer_parallel_step.hpp"
 #include "exec/net.hpp"
 #include "exec/autocast.hpp"
 #include "exec/profile.hpp"
@@ -174,7 +176,8 @@ struct RoundTimes {
   const SyncStats& sync;
   double t0, t1, t2, t3;
   double c0, c1, c2, c3;
-  bool data_parallel;
+  bool data_parallel; // or layer_parallel: communication interleaves with the steps
+  const char* step_comm_label;
 };
 
 RoundRow record_round(Pending& pending, const RoundTimes& m, const WorkerBytes& predicted, std::int64_t c10d_out,
@@ -192,7 +195,7 @@ RoundRow record_round(Pending& pending, const RoundTimes& m, const WorkerBytes& 
   };
   if (m.data_parallel) { // gradient all-reduces interleave with the steps: durations exact, intervals packed
     event(Phase::compute, m.t0, m.t0 + st.compute_s, 0, 0, "local_steps");
-    event(Phase::communication, m.t0 + st.compute_s, m.t1, sync.bytes_sent, sync.bytes_received, "grad_allreduce");
+    event(Phase::communication, m.t0 + st.compute_s, m.t1, sync.bytes_sent, sync.bytes_received, m.step_comm_label);
   } else {
     event(Phase::compute, m.t0, m.t1, 0, 0, "local_steps");
   }
@@ -220,6 +223,7 @@ void gather_rows(Comm& comm, Pending& pending, RunFiles* files, int seq) {
 } // namespace
 
 TrainResult train(const TrainOptions& o) {
+  configure_host_allocator();
   const LaunchInfo launch = resolve_launch(current_environment(), o.launch);
   Setup s = setup(o, launch);
   const Schedule& sched = s.schedule;
@@ -228,30 +232,43 @@ TrainResult train(const TrainOptions& o) {
   if (world != c.workers)
     throw InputError(fmt::format("the job has {} ranks but the schedule has {} workers (--workers): start one rank "
                                  "per worker", world, c.workers));
+  if (c.protocol == Protocol::layer_parallel && (o.resume || o.checkpoint_every > 0 || s.precision != Precision::fp32))
+    throw InputError("layer_parallel trains in fp32 without checkpoints (its AuxNets are not checkpointed): drop "
+                     "--resume, --checkpoint-every and --precision");
   const int rounds = static_cast<int>(sched.rounds.size());
   const double load_avg_start = load_average_1m();
   const std::string dir = o.run_dir.empty() ? "runs/" + s.hash.substr(s.hash.find(':') + 1, 12) : o.run_dir;
 
+  // Where startup goes (seconds since process start at the end of each part): summary.json's startup_parts_s.
+  std::vector<std::pair<std::string, double>> startup_marks{{"libraries_and_setup", process_age_s()}};
   // Data before the rendezvous: a missing data set ends every rank at once with the message.
   const Dataset train_set = load_dataset(data_options(o, s, true), true);
   const Dataset test_set = rank == 0 ? load_dataset(data_options(o, s, false), false) : Dataset{};
 
+  startup_marks.emplace_back("data", process_age_s());
   Comm comm(launch, {parse_backend(o.backend), o.timeout_s});
+  startup_marks.emplace_back("rendezvous", process_age_s());
   const auto hashes = comm.all_gather_strings("schedule_hash", s.hash);
   for (int r = 0; r < world; ++r)
     if (hashes[static_cast<std::size_t>(r)] != s.hash)
       throw InputError(fmt::format("rank {} holds schedule {} but rank {} holds {}: start every rank with the same "
                                    "options (or the same --schedule file)", rank, s.hash, r, hashes[static_cast<std::size_t>(r)]));
 
+  startup_marks.emplace_back("hash_check", process_age_s());
   torch::manual_seed(derive_seed(c.seed, Stream::init)); // identical initial weights on every rank
   PreActNet net(s.model);
   net->to(s.device);
   Aggregator agg(comm, *net, s.model, sched);
   const bool dp = c.protocol == Protocol::data_parallel;
+  // layer_parallel: this rank's module and AuxNet, neighbour transfers inside the steps, no aggregation.
+  const bool lp = c.protocol == Protocol::layer_parallel;
+  std::unique_ptr<LayerParallelWorker> lp_worker;
+  if (lp) lp_worker = std::make_unique<LayerParallelWorker>(comm, *net, s.model, sched, s.device);
   BatchSampler sampler(train_set, c.batch, sched.rounds.front().workers[static_cast<std::size_t>(rank)].data_seed);
   if (sampler.steps_per_epoch() != sched.steps_per_epoch)
     throw Error(fmt::format("{} steps per epoch in the data, {} in the schedule", sampler.steps_per_epoch(), sched.steps_per_epoch));
 
+  startup_marks.emplace_back("network", process_age_s());
   int start = 0;
   if (o.resume) {
     const int r = common_checkpoint_round(comm, dir);
@@ -267,9 +284,11 @@ TrainResult train(const TrainOptions& o) {
     write_file_atomic(dir + "/schedule.json", schedule_to_string(sched));
     files = std::make_unique<RunFiles>(dir, o.resume ? start - 1 : -1);
   }
+  startup_marks.emplace_back("run_files", process_age_s());
   const double offset_s = std::stod(comm.all_gather_strings("clock", files ? fmt::format("{:.9f}", files->time_offset_s()) : "")[0]);
   comm.barrier("start");
   const double startup_s = process_age_s(); // process start to the first step: load, data, rendezvous
+  startup_marks.emplace_back("clock_and_barrier", startup_s);
   const auto t_start = Clock::now();
   auto now_s = [&] { return offset_s + std::chrono::duration<double>(Clock::now() - t_start).count(); };
 
@@ -292,8 +311,10 @@ TrainResult train(const TrainOptions& o) {
     const std::int64_t out0 = comm.handed_out_bytes, in0 = comm.handed_in_bytes;
     const double c0 = process_cpu_s();
     const double t0 = now_s();
-    const StepStats st = train_round(*net, sampler, round, c, active, s.device, dp ? &agg : nullptr,
-                                     r == o.nan_at_round && rank == 0, s.precision);
+    const bool poison = r == o.nan_at_round && rank == 0;
+    const StepStats st = lp ? lp_worker->train_round(sampler, round, poison)
+                            : train_round(*net, sampler, round, c, active, s.device, dp ? &agg : nullptr, poison,
+                                          s.precision);
     const double t1 = now_s();
     const double c1 = process_cpu_s();
     const LossCheck losses = check_losses(comm, st, r, s.device);
@@ -305,13 +326,14 @@ TrainResult train(const TrainOptions& o) {
                               last_checkpoint >= 0 ? fmt::format("The checkpoint of round {} in {} is intact: lower --lr and --resume", last_checkpoint, dir)
                                                    : std::string("No checkpoint was written (--checkpoint-every)")));
     SyncStats sync = st.comm;
-    if (!dp) sync = agg.sync_round(r);
+    if (!dp && !lp) sync = agg.sync_round(r);
     if (s.device.is_cuda()) torch::cuda::synchronize();
     const double t3 = now_s();
     const double c3 = process_cpu_s();
 
     const auto predicted = payload_bytes(round_comm_plan(sched, s.model, r), world)[static_cast<std::size_t>(rank)];
-    const RoundRow row = record_round(pending, {r, rank, st, sync, t0, t1, t2, t3, c0, c1, c2, c3, dp}, predicted,
+    const RoundRow row = record_round(pending, {r, rank, st, sync, t0, t1, t2, t3, c0, c1, c2, c3, dp || lp,
+                                                        lp ? "neighbours" : "grad_allreduce"}, predicted,
                                       comm.handed_out_bytes - out0, comm.handed_in_bytes - in0);
     if (row.bytes_sent != row.predicted_sent || row.bytes_received != row.predicted_received) result.bytes_match = false;
 
@@ -320,7 +342,8 @@ TrainResult train(const TrainOptions& o) {
     const bool ckpt_now = o.checkpoint_every > 0 && ((r + 1) % o.checkpoint_every == 0 || last);
     if (eval_now) { // excluded from the round times, as in the reference
       const auto e0 = Clock::now();
-      agg.gather_for_eval(r);
+      if (lp) lp_worker->gather_for_eval();
+      else agg.gather_for_eval(r);
       if (rank == 0) {
         const EvalResult ev = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device, 100, s.precision);
         last_acc = ev.accuracy;
@@ -362,6 +385,10 @@ TrainResult train(const TrainOptions& o) {
                               {"train_wall_s", std::chrono::duration<double>(Clock::now() - t_start).count()},
                               {"evaluations", files->evals().size()},
                               {"load_avg_start", load_avg_start}, {"load_avg_end", load_average_1m()}};
+    nlohmann::json parts = nlohmann::json::object(); // rank 0's
+    for (std::size_t i = 0; i < startup_marks.size(); ++i)
+      parts[startup_marks[i].first] = startup_marks[i].second - (i ? startup_marks[i - 1].second : 0.0);
+    summary["startup_parts_s"] = parts;
     write_file_atomic(dir + "/summary.json", summary.dump(2) + "\n");
   }
   comm.barrier("finish"); // rank 0 hosts the store: it leaves last
@@ -369,6 +396,7 @@ TrainResult train(const TrainOptions& o) {
 }
 
 BenchResult bench_steps(const TrainOptions& o, int steps, int warmup) {
+  configure_host_allocator();
   const LaunchInfo single;
   Setup s = setup(o, single);
   const RunConfig& c = s.schedule.config;

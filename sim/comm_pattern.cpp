@@ -138,6 +138,9 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
     }
     case Protocol::data_parallel: add(make_op(e, Algorithm::ring, 1, {})); break;
     case Protocol::ist: add(make_op(e, Algorithm::star, 1, {})); break;
+    // One source, one destination: the star is the point-to-point send (layer_parallel replays its own
+    // steps in layer_parallel_replay; this keeps the plan's bytes for any other caller).
+    case Protocol::layer_parallel: add(make_op(e, Algorithm::star, 1, {})); break;
     }
   }
   return ops;

@@ -15,6 +15,7 @@
 
 #include "core/error.hpp"
 #include "core/ist_partition.hpp"
+#include "core/layer_parallel.hpp"
 #include "core/model_zoo.hpp"
 #include "core/progress.hpp"
 #include "sim/ddp_model.hpp"
@@ -28,6 +29,11 @@ namespace {
 std::vector<bool> held_blocks(const RunContext& ctx, int round, int w) {
   const auto& part = ctx.schedule.partitionable;
   std::vector<bool> held(ctx.model.blocks.size(), true);
+  if (ctx.schedule.config.protocol == Protocol::layer_parallel) { // its module: stem and head included
+    const LayerParallelCut cut{ctx.schedule.module_first_block};
+    for (std::size_t b = 0; b < held.size(); ++b) held[b] = cut.module_of(static_cast<int>(b)) == w;
+    return held;
+  }
   if (ctx.schedule.config.protocol != Protocol::resist) return held;
   for (int b : part) held[static_cast<std::size_t>(b)] = false;
   for (int b : ctx.schedule.rounds[static_cast<std::size_t>(round)].workers[static_cast<std::size_t>(w)].blocks)
@@ -113,6 +119,16 @@ template <typename T> void put(std::string& key, const T& v) {
 
 } // namespace
 
+/// Per-round costs outside the steps: the optimizer re-created, and a fresh process's first step in
+/// round 0 (cold pages and allocator). Measured by a profile; none without one.
+double round_fixed_s(const RunContext& ctx, int round, int w, const HeldShare& share) {
+  if (!ctx.profile) return 0;
+  const int batch = ctx.schedule.config.batch;
+  double fixed = ctx.profile->cost(profile_cost::optimizer_create, batch).forward_s * share.params;
+  if (round == 0) fixed += ctx.profile->cost(profile_cost::first_step, batch).forward_s;
+  return fixed / ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
+}
+
 double round_compute_s(const RunContext& ctx, int round, int w, int steps) {
   const auto held = held_blocks(ctx, round, w);
   double step = 0;
@@ -127,13 +143,7 @@ double round_compute_s(const RunContext& ctx, int round, int w, int steps) {
     step *= static_cast<double>(ist_worker_params(ctx.model, part, w) + ist_shared_params(ctx.model)) /
             static_cast<double>(ctx.model.params());
   }
-  double fixed = 0;
-  if (ctx.profile) {
-    const int batch = ctx.schedule.config.batch;
-    fixed = ctx.profile->cost(profile_cost::optimizer_create, batch).forward_s * share.params;
-    if (round == 0) fixed += ctx.profile->cost(profile_cost::first_step, batch).forward_s; // a fresh process's first step
-  }
-  return steps * step + fixed / speed;
+  return steps * step + round_fixed_s(ctx, round, w, share);
 }
 
 RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
@@ -170,6 +180,7 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
         else st.backward_tail_s = backward;
       }
       in.step.push_back(st);
+      in.fixed_s.push_back(round_fixed_s(ctx, round, w, held_share(ctx, held_blocks(ctx, round, w))));
     }
   } else {
     for (int w = 0; w < in.workers; ++w) {
@@ -177,6 +188,38 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
       in.compute_s.push_back(c + input_wait_s(c, static_cast<double>(steps) * sched.config.batch, node_workers(ctx, w),
                                               ctx.params.input_img_per_s));
     }
+  }
+  return in;
+}
+
+LpRoundInput build_layer_parallel_round(const RunContext& ctx, int round) {
+  const Schedule& sched = ctx.schedule;
+  LpRoundInput in;
+  in.round = round;
+  in.steps = sched.rounds[static_cast<std::size_t>(round)].steps;
+  in.threads = ctx.threads;
+  in.barrier_at_end = parse_collective(ctx.options.collective).c10d;
+  const LayerParallelCut cut{sched.module_first_block};
+  in.cut_bytes.assign(static_cast<std::size_t>(cut.modules()), 0);
+  for (int c = 1; c < cut.modules(); ++c)
+    in.cut_bytes[static_cast<std::size_t>(c)] = cut_shape(ctx.model, cut, c).bytes();
+  const Round& rd = sched.rounds[static_cast<std::size_t>(round)];
+  for (std::int64_t k = rd.first_step; k < rd.first_step + in.steps; ++k) // an epoch's last batch may be short
+    in.images.push_back(static_cast<int>(std::min<std::int64_t>(
+        sched.config.batch, sched.train_size - (k % sched.steps_per_epoch) * sched.config.batch)));
+  for (int w = 0; w < sched.config.workers; ++w) {
+    // round_compute_s is steps x step + the round's fixed costs: both from two calls.
+    const double fixed = round_compute_s(ctx, round, w, 0);
+    const double step = round_compute_s(ctx, round, w, 1) - fixed;
+    const double speed = ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
+    LpStepCosts c;
+    if (ctx.profile) c.data_s = ctx.profile->cost(profile_cost::batch, sched.config.batch).forward_s / speed;
+    c.module_s = step - c.data_s;
+    const StepTime& aux = ctx.aux_times[static_cast<std::size_t>(w)];
+    c.aux_gen_s = aux.forward_s;
+    c.refit_s = aux.total_s();
+    in.step.push_back(c);
+    in.fixed_s.push_back(fixed);
   }
   return in;
 }
@@ -195,6 +238,7 @@ std::string round_key(const RoundInput& in, const RunContext& ctx) {
     put(key, st.backward_tail_s);
     put(key, st.update_s);
   }
+  for (double f : in.fixed_s) put(key, f);
   for (const SyncOp& op : in.ops) {
     put(key, op.transfers.size());
     for (const Transfer& t : op.transfers) {
@@ -221,7 +265,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
 
   const RunConfig& cfg = schedule.config;
   const Model model = make_model(cfg.model, cfg.model_options);
-  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, 1, {}};
+  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, 1, {}, {}};
   ctx.hosts = load_platform(engine, platform_for(options), cfg.workers, options.params, ctx.params);
   for (const auto& [w, f] : options.speed_factors) {
     if (w < 0 || w >= cfg.workers) throw InputError(fmt::format("speed factor for worker {}: no such worker", w));
@@ -267,6 +311,18 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
       t.update_s /= h.speed_factor;
     }
     ctx.block_times.push_back(std::move(times));
+    StepTime aux; // layer_parallel: the AuxNet of this worker's module input, on the roofline (no profile rows)
+    const int w = static_cast<int>(ctx.block_times.size()) - 1;
+    if (cfg.protocol == Protocol::layer_parallel && w > 0) {
+      const LayerParallelCut cut{schedule.module_first_block};
+      for (const Layer& l : auxnet_layers(model, cut_shape(model, cut, w), cfg.layer_parallel.aux_width, w)) {
+        const StepTime t = roofline_layer_time(l, kind, math, cfg.batch);
+        aux.forward_s += t.forward_s / h.speed_factor;
+        aux.backward_s += t.backward_s / h.speed_factor;
+        aux.update_s += t.update_s / h.speed_factor;
+      }
+    }
+    ctx.aux_times.push_back(aux);
     ctx.node_of_worker.push_back(h.node);
     result.worker_names.push_back(fmt::format("{} ({} x{})", h.host->get_name(), h.gpu, h.speed_factor));
   }
@@ -310,18 +366,23 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
       const int steps = schedule.rounds[static_cast<std::size_t>(r)].steps;
       const bool dp = cfg.protocol == Protocol::data_parallel;
       const int simulated_steps = dp && options.reuse ? 1 : steps;
-      const RoundInput in = build_round(ctx, r, simulated_steps);
-      std::string key = options.reuse ? round_key(in, ctx) : std::string();
+      const bool lp = cfg.protocol == Protocol::layer_parallel; // its own replay: steps with neighbour transfers
+      const RoundInput in = lp ? RoundInput{} : build_round(ctx, r, simulated_steps);
+      const LpRoundInput lp_in = lp ? build_layer_parallel_round(ctx, r) : LpRoundInput{};
+      std::string key = options.reuse ? (lp ? layer_parallel_round_key(lp_in) : round_key(in, ctx)) : std::string();
       auto it = options.reuse ? cache.find(key) : cache.end();
       if (it == cache.end()) {
-        RoundOutcome out = replay_round(in, ctx.hosts, ctx.params, mailboxes);
+        RoundOutcome out = lp ? replay_layer_parallel_round(lp_in, ctx.hosts, ctx.params)
+                              : replay_round(in, ctx.hosts, ctx.params, mailboxes);
         ++result.simulated_rounds;
         if (dp && simulated_steps != steps) { // identical steps: one simulated, the others the same
-          const double k = static_cast<double>(steps) / simulated_steps;
-          out.duration_s *= k;
+          // Scaled from when the steps begin; the round's fixed costs before them stay as simulated.
+          const double k = static_cast<double>(steps) / simulated_steps, p = out.steps_start_s;
+          auto scale = [&](double t_s) { return t_s >= p ? p + (t_s - p) * k : t_s; };
+          out.duration_s = scale(out.duration_s);
           for (auto& e : out.events) {
-            e.start_s *= k;
-            e.end_s *= k;
+            e.start_s = scale(e.start_s);
+            e.end_s = scale(e.end_s);
             e.bytes_sent = e.bytes_sent * steps / simulated_steps;
             e.bytes_received = e.bytes_received * steps / simulated_steps;
           }

@@ -8,6 +8,7 @@
 #include "core/model.hpp"
 #include "core/schedule.hpp"
 #include "sim/gpu_model.hpp"
+#include "sim/layer_parallel_replay.hpp"
 #include "sim/platform.hpp"
 #include "sim/round_replay.hpp"
 #include "sim/simulate.hpp"
@@ -31,6 +32,7 @@ struct RunContext {
   bool nvls_capable = false;                      // every GPU and node can run NVLink SHARP (nccl choice)
   int rails = 1;                                  // NICs per node (fewest over the workers): ring channels
   std::vector<double> mem_Bps;                    // per worker: achieved memory bandwidth (DDP bucket copies)
+  std::vector<StepTime> aux_times;                // layer_parallel: per worker, its AuxNet (none on worker 0)
 };
 
 /// Compute seconds of worker w in round r: `steps` local steps on the blocks it holds, with the measured
@@ -40,6 +42,9 @@ double round_compute_s(const RunContext& ctx, int round, int w, int steps);
 
 /// The input of round r (data parallel: `overlap_steps` steps simulated).
 RoundInput build_round(const RunContext& ctx, int round, int overlap_steps);
+
+/// The input of layer_parallel round r (sim/layer_parallel_replay.hpp).
+LpRoundInput build_layer_parallel_round(const RunContext& ctx, int round);
 
 /// Byte string identifying a round input exactly (the reuse cache key).
 std::string round_key(const RoundInput& in, const RunContext& ctx);

@@ -31,19 +31,13 @@ struct Shared {
   std::vector<double> end_s;
   sg4::BarrierPtr barrier; // before the first exchange (RoundInput::barrier_before_sync)
   std::vector<int> comm_busy; // per worker: its communication actor is moving a bucket (overlap)
+  sg4::BarrierPtr steps_barrier; // overlap with fixed costs: the steps start together
+  double steps_start_s = 0;
 };
 
 /// `seconds` of compute of worker w: on its own device, or on the cores it time-shares with others.
 void run_compute(const Shared& s, int w, double seconds) {
-  sg4::Host* cpu = s.hosts[static_cast<std::size_t>(w)].compute_host;
-  if (!cpu) {
-    sg4::this_actor::sleep_for(seconds);
-    return;
-  }
-  // `seconds` were measured with `threads` threads and the cores to themselves: each thread runs
-  // `seconds` of one core (SimGrid's amount is per thread), sharing the host with whatever else runs.
-  const int threads = std::max(1, std::min(s.in.threads, cpu->get_core_count()));
-  sg4::this_actor::thread_execute(cpu, seconds * cpu->get_speed(), threads);
+  run_worker_compute(s.hosts[static_cast<std::size_t>(w)], s.in.threads, seconds);
 }
 
 double now(const Shared& s) { return sg4::Engine::get_clock() - s.t0; }
@@ -97,6 +91,16 @@ void run_overlap_compute(Shared& s, int w, sg4::SemaphorePtr ready, sg4::Semapho
     run_compute(s, w, d); // longer than d when the worker time-shares its cores
     compute += now(s) - start;
   };
+  const double fixed = w < static_cast<int>(s.in.fixed_s.size()) ? s.in.fixed_s[static_cast<std::size_t>(w)] : 0;
+  if (fixed > 0) {
+    run_compute(s, w, fixed);
+    add_event(s, w, Phase::compute, 0, now(s), {}, "round_start");
+  }
+  if (s.steps_barrier) { // so the steps, all alike, can be scaled from one simulated step (replay.cpp)
+    s.steps_barrier->wait();
+    s.steps_start_s = now(s);
+  }
+  const double steps_start = now(s);
   for (int k = 0; k < s.in.overlap_steps; ++k) {
     segment(st.forward_s);
     for (double b : st.backward_before_bucket_s) {
@@ -108,10 +112,11 @@ void run_overlap_compute(Shared& s, int w, sg4::SemaphorePtr ready, sg4::Semapho
     segment(st.update_s);
   }
   const double end = now(s);
-  add_event(s, w, Phase::compute, 0, compute, {}, "local_steps");
+  add_event(s, w, Phase::compute, steps_start, steps_start + compute, {}, "local_steps");
   const WorkerBytes& b = s.bytes[static_cast<std::size_t>(w)];
-  if (end > compute || b.sent + b.received > 0)
-    add_event(s, w, Phase::communication, compute, std::max(end, compute), b, "exposed all-reduce");
+  if (end > steps_start + compute || b.sent + b.received > 0)
+    add_event(s, w, Phase::communication, steps_start + compute, std::max(end, steps_start + compute), b,
+              "exposed all-reduce");
   s.end_s[static_cast<std::size_t>(w)] = end;
 }
 
@@ -138,13 +143,27 @@ void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphoreP
 
 } // namespace
 
+void run_worker_compute(const WorkerHost& host, int threads, double seconds) {
+  sg4::Host* cpu = host.compute_host;
+  if (!cpu) {
+    sg4::this_actor::sleep_for(seconds);
+    return;
+  }
+  // `seconds` were measured with `threads` threads and the cores to themselves: each thread runs
+  // `seconds` of one core (SimGrid's amount is per thread), sharing the host with whatever else runs.
+  const int n = std::max(1, std::min(threads, cpu->get_core_count()));
+  sg4::this_actor::thread_execute(cpu, seconds * cpu->get_speed(), n);
+}
+
 RoundOutcome replay_round(const RoundInput& in, const std::vector<WorkerHost>& hosts, const PlatformParams& params,
                           MailboxTable& mailboxes) {
   const auto n = static_cast<std::size_t>(in.workers);
   Shared s{in, hosts, params, mailboxes, sg4::Engine::get_clock(), std::vector<std::vector<TimelineEvent>>(n),
            std::vector<WorkerBytes>(n), std::vector<double>(n, 0.0),
            in.barrier_before_sync && !in.overlap ? sg4::Barrier::create(static_cast<unsigned>(in.workers)) : nullptr,
-           std::vector<int>(n, 0)};
+           std::vector<int>(n, 0), nullptr};
+  if (in.overlap && std::any_of(in.fixed_s.begin(), in.fixed_s.end(), [](double f) { return f > 0; }))
+    s.steps_barrier = sg4::Barrier::create(static_cast<unsigned>(in.workers));
   std::vector<sg4::ActorPtr> actors;
   for (int w = 0; w < in.workers; ++w) {
     sg4::Host* host = hosts[static_cast<std::size_t>(w)].host;
@@ -162,6 +181,7 @@ RoundOutcome replay_round(const RoundInput& in, const std::vector<WorkerHost>& h
   out.duration_s = *std::max_element(s.end_s.begin(), s.end_s.end());
   for (auto& ev : s.events) out.events.insert(out.events.end(), ev.begin(), ev.end());
   out.bytes = std::move(s.bytes);
+  out.steps_start_s = s.steps_start_s;
   return out;
 }
 

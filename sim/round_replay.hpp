@@ -35,13 +35,21 @@ struct RoundInput {
   bool overlap = false;               // data parallel
   int overlap_steps = 0;              // steps simulated with overlap
   std::vector<OverlapStep> step;      // per worker (overlap)
+  // Per worker (overlap): compute once before the first step (optimizer creation; a fresh process's first
+  // step). When any is non-zero, the workers then start their steps together, at RoundOutcome::steps_start_s.
+  std::vector<double> fixed_s;
 };
 
 struct RoundOutcome {
   double duration_s = 0;
   std::vector<TimelineEvent> events;  // times relative to the round's start
   std::vector<WorkerBytes> bytes;     // per worker: bytes handed to SimGrid / received
+  double steps_start_s = 0;           // overlap: when the steps begin (after RoundInput::fixed_s)
 };
+
+/// `seconds` of compute of a worker (call from its actor): a sleep on its own device, or `threads` threads
+/// on the compute host whose cores it time-shares with others.
+void run_worker_compute(const WorkerHost& host, int threads, double seconds);
 
 /// Simulates one round; call from inside a SimGrid actor (it starts the worker actors and joins them).
 RoundOutcome replay_round(const RoundInput& in, const std::vector<WorkerHost>& hosts, const PlatformParams& params,

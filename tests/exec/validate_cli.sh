@@ -16,6 +16,18 @@ M=(--model preact_resnet_small --image-size 8 --dataset synthetic --train-size 2
   > "$D/profile.out" 2> "$D/profile.err" || fail "profile"
 grep -q '^# resist profile v1' "$D/run/profile.csv" || fail "profile header"
 grep -q '^layer3.1.conv2,16,' "$D/run/profile.csv" || fail "profile rows use core's layer names"
+grep -q 'startup_includes_rendezvous=0' "$D/run/profile.csv" || fail "a 1-rank profile has no rendezvous"
+# As many profiling ranks as the run has: they meet as the trainer's ranks do, and @startup says so.
+"$RESIST" profile "${M[@]}" --threads 1 --ranks 2 --repeats 2 --warmup 1 --test-size 64 -q --out "$D/p2.csv" \
+  > "$D/p2.out" 2> "$D/p2.err" || fail "profile --ranks 2"
+grep -q 'startup_includes_rendezvous=1' "$D/p2.csv" || fail "a 2-rank profile times the rendezvous"
+python3 - "$D/run/summary.json" <<'PY' || fail "summary.json startup parts"
+import json, sys
+s = json.load(open(sys.argv[1]))
+parts = s["startup_parts_s"]
+assert {"data", "rendezvous", "network", "run_files"} <= set(parts), parts
+assert abs(sum(parts.values()) - s["startup_s"]) < 0.05, (parts, s["startup_s"])
+PY
 "$RESIST" profile --comm --nproc 2 --sizes 4K,64K --repeats 2 -q --out "$D/run/platform.toml" \
   > "$D/comm.out" 2> "$D/comm.err" || fail "profile --comm"
 grep -q '^cores_per_node = ' "$D/run/platform.toml" || fail "platform has cores_per_node"

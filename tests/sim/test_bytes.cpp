@@ -43,6 +43,7 @@ std::vector<WorkerBytes> reference_wire_bytes(const Schedule& s, const Model& mo
     }
     case Protocol::data_parallel: add(out, wire_bytes({{e}}, n, Algorithm::ring)); break;
     case Protocol::ist: add(out, wire_bytes({{e}}, n, Algorithm::star)); break;
+    case Protocol::layer_parallel: add(out, payload_bytes(CommPlan{{e}}, n)); break; // point to point
     }
   }
   return out;
@@ -63,8 +64,10 @@ void check_bytes(Protocol p, const std::string& collective, bool reuse, int rail
   for (const Round& round : s.rounds) {
     const CommPlan plan = round_comm_plan(s, model, round.round);
     payload += total_bytes(payload_bytes(plan, 4));
-    add(wire, collective == "reference" ? reference_wire_bytes(s, model, plan)
-                                         : wire_bytes(plan, 4, parse_algorithm(collective), kNodeOf, rails));
+    // layer_parallel sends point to point between neighbours whatever the collective: wire = payload.
+    add(wire, p == Protocol::layer_parallel ? payload_bytes(plan, 4)
+              : collective == "reference"   ? reference_wire_bytes(s, model, plan)
+                                            : wire_bytes(plan, 4, parse_algorithm(collective), kNodeOf, rails));
   }
   INFO(to_string(p) << " / " << collective << (reuse ? " (reuse)" : " (full)"));
   REQUIRE(r.worker_bytes.size() == 4);
@@ -88,7 +91,8 @@ TEST_CASE("simulated bytes per worker equal core's accounting for every protocol
 }
 
 TEST_CASE("bytes are the same with and without reuse of identical rounds and steps", "[sim][bytes]") {
-  for (Protocol p : {Protocol::local_sgd, Protocol::data_parallel}) check_bytes(p, "ring", false);
+  for (Protocol p : {Protocol::local_sgd, Protocol::data_parallel, Protocol::layer_parallel})
+    check_bytes(p, "ring", false);
 }
 
 TEST_CASE("with a NIC per GPU the ring across nodes runs a channel per NIC, bytes as core counts them", "[sim][bytes]") {

@@ -151,3 +151,31 @@ TEST_CASE("background threads of other programs take their share of the cores", 
   CHECK_THROWS_AS(simulate(s, o), InputError);
   std::remove(profile.c_str());
 }
+
+TEST_CASE("data parallel: a round's fixed costs are paid once, before its steps, also when steps are reused",
+          "[sim][reuse]") {
+  auto [profile, step_s] = write_profile("dp_fixed_profile.csv", 1e-3);
+  const double first_step_s = 0.05, create_s = 0.01;
+  {
+    std::ofstream out(profile, std::ios::app);
+    out << "@first_step,32," << first_step_s << ",0," << first_step_s << ",0\n"
+        << "@optimizer_create,32," << create_s << ",0," << create_s << ",0\n";
+  }
+  const Schedule s = test::small_schedule(Protocol::data_parallel, 2, "preact_resnet_small", 0, 3, 4);
+  SimOptions o;
+  o.platform = "parametric:nodes=1,gpus_per_node=2,gpu=cpu,intra_bw_GBps=1";
+  o.profile = profile;
+  o.collective = "c10d";
+  o.threads = 1;
+  o.timeline = true;
+  const SimResult reused = simulate(s, o);
+  o.reuse = false;
+  const SimResult full = simulate(s, o);
+  CHECK(reused.total_s == Approx(full.total_s).epsilon(1e-9));
+  CHECK(reused.compute_s == Approx(full.compute_s).epsilon(1e-9));
+  // Round 0 pays the first step on top of what round 1 pays; every round re-creates the optimizer.
+  CHECK(compute_of(reused, 0, 0) - compute_of(reused, 0, 1) == Approx(first_step_s).epsilon(1e-6));
+  CHECK(compute_of(full, 0, 1) == Approx(compute_of(reused, 0, 1)).epsilon(1e-9));
+  CHECK(compute_of(reused, 0, 1) >= 4 * step_s + create_s - 1e-9);
+  std::remove(profile.c_str());
+}
