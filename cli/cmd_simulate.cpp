@@ -44,7 +44,8 @@ void add_model_args(CLI::App& sub, ModelArgs& m) {
                  "Collectives: reference (the ResIST code's per-tensor calls and per-block groups), c10d (what "
                  "`resist train` does: one flat all-reduce per holder set, cached groups, point-to-point "
                  "delivery), or one flattened call with no group creation: nccl (NCCL's choice per exchange), "
-                 "ring, star, hierarchical (NCCL's intra-node reduce-scatter, per-rail ring, all-gather), leader "
+                 "ring (across nodes one channel per NIC), star, hierarchical (intra-node reduce-scatter, per-rail "
+                 "ring, all-gather), leader "
                  "(reduce to a node leader), nvls")
       ->capture_default_str();
   sub.add_option("--gpu", m.gpu, "GPU kind for every worker instead of the platform's (platforms/gpus.csv)");

@@ -87,7 +87,7 @@ std::map<int, std::vector<int>> by_node(const std::vector<int>& workers, const s
   return members;
 }
 
-/// NCCL across nodes: reduce-scatter in the node, one ring per rail across nodes, all-gather in the node.
+/// Two levels: reduce-scatter in the node, one ring per rail across nodes, all-gather in the node.
 /// Returns false (nothing added) when the nodes hold different numbers of workers.
 bool nccl_hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, std::vector<Transfer>& out) {
   const auto members = by_node(e.contributors, node_of);
@@ -95,7 +95,7 @@ bool nccl_hierarchical_exchange(const Exchange& e, const std::vector<int>& node_
   for (const auto& [node, ws] : members)
     if (ws.size() != local) return false;
   const int l = static_cast<int>(local), m = static_cast<int>(members.size());
-  // NCCL pipelines: the buffer goes in kHierarchicalPieces pieces, piece j starting one intra-node phase
+  // Pipelined: the buffer goes in kHierarchicalPieces pieces, piece j starting one intra-node phase
   // (L-1 steps) after piece j-1, so the NVLink phases of one piece overlap the network phase of another.
   for (int p0 = 0; p0 < kHierarchicalPieces; ++p0) {
     const int j = p0 * (l - 1); // first step of this piece
@@ -110,6 +110,48 @@ bool nccl_hierarchical_exchange(const Exchange& e, const std::vector<int>& node_
     const int after = j + l - 1 + (m > 1 ? 2 * (m - 1) : 0);
     for (const auto& [node, ws] : members) ring_all_gather(ws, bytes, after, out);
   }
+  return true;
+}
+
+/// NCCL's ring across nodes on a rail-optimized fabric (see the header): `rails` channels of B/rails
+/// bytes, each a ring over all workers. Channel c enters every node at local position s_c = c L / rails
+/// and leaves it from position s_c - 1 through that GPU's NIC, so the channels cross between nodes on
+/// different NICs. In every channel a worker's successor is local position p + 1 (on the next node where
+/// p is the channel's exit), so one step of all channels is two transfers per worker: the channels that
+/// stay in the node, merged, and the one that leaves it. Returns false (nothing added) when the nodes hold
+/// different numbers of workers.
+bool railed_ring_exchange(const Exchange& e, const std::vector<int>& node_of, int rails, std::vector<Transfer>& out) {
+  const auto members = by_node(e.contributors, node_of);
+  std::vector<std::vector<int>> nodes;
+  for (const auto& [node, ws] : members) nodes.push_back(ws);
+  const int l = static_cast<int>(nodes.front().size()), m = static_cast<int>(nodes.size()), n = l * m;
+  for (const auto& ws : nodes)
+    if (static_cast<int>(ws.size()) != l) return false;
+  const int c_count = std::min(rails, l);
+  std::vector<int> start(static_cast<std::size_t>(c_count)), exit_of(static_cast<std::size_t>(l), -1);
+  std::vector<std::int64_t> channel_bytes(static_cast<std::size_t>(c_count));
+  for (int c = 0; c < c_count; ++c) {
+    start[c] = c * l / c_count;
+    exit_of[static_cast<std::size_t>(mod(start[c] - 1, l))] = c;
+    channel_bytes[c] = chunk_bytes(e.bytes, c_count, c);
+  }
+  // Chunk that position p sends at ring step k (reduce-scatter, then all-gather), as in ring_allreduce.
+  auto chunk = [&](int c, int p, int k) {
+    const int index = k < n - 1 ? mod(p - k, n) : mod(p + 1 - (k - (n - 1)), n);
+    return chunk_bytes(channel_bytes[c], n, index);
+  };
+  for (int k = 0; k < 2 * (n - 1); ++k)
+    for (int node = 0; node < m; ++node)
+      for (int j = 0; j < l; ++j) {
+        std::int64_t inside = 0, leaving = 0;
+        for (int c = 0; c < c_count; ++c) {
+          const std::int64_t b = chunk(c, node * l + mod(j - start[c], l), k);
+          (exit_of[static_cast<std::size_t>(j)] == c ? leaving : inside) += b;
+        }
+        const int src = nodes[node][j], next = (j + 1) % l;
+        if (inside > 0) out.push_back({src, nodes[node][next], inside, k});
+        if (leaving > 0) out.push_back({src, nodes[(node + 1) % m][next], leaving, k});
+      }
   return true;
 }
 
@@ -141,7 +183,8 @@ void hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, s
 
 } // namespace
 
-std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm, const std::vector<int>& node_of_worker) {
+std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm, const std::vector<int>& node_of_worker,
+                                      int rails) {
   std::vector<Transfer> out;
   if (e.bytes == 0) return out;
   if (e.receivers.empty()) { // an upload nobody else trains (IST's gather): to the server, worker 0
@@ -171,16 +214,22 @@ std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm, co
     }
     ring_exchange(e, out);
     break;
-  case Algorithm::ring: ring_exchange(e, out); break;
+  case Algorithm::ring:
+    if (rails > 1 && e.contributors == e.receivers && e.contributors.size() > 1 && !node_of_worker.empty() &&
+        by_node(e.contributors, node_of_worker).size() > 1 &&
+        railed_ring_exchange(e, node_of_worker, rails, out))
+      break;
+    ring_exchange(e, out);
+    break;
   }
   return out;
 }
 
 std::vector<WorkerBytes> wire_bytes(const CommPlan& plan, int workers, Algorithm algorithm,
-                                    const std::vector<int>& node_of_worker) {
+                                    const std::vector<int>& node_of_worker, int rails) {
   std::vector<WorkerBytes> out(static_cast<std::size_t>(workers));
   for (const Exchange& e : plan.exchanges)
-    for (const Transfer& t : expand_exchange(e, algorithm, node_of_worker)) {
+    for (const Transfer& t : expand_exchange(e, algorithm, node_of_worker, rails)) {
       out.at(static_cast<std::size_t>(t.src)).sent += t.bytes * e.repeat;
       out.at(static_cast<std::size_t>(t.dst)).received += t.bytes * e.repeat;
     }

@@ -7,16 +7,24 @@
 //                 the ring of contributors in ascending order, 2(N-1) steps; rank p sends 2B minus the
 //                 two chunks it never forwards. Otherwise: ring all-reduce among the contributors, then
 //                 each new receiver gets B from one contributor (round robin).
+//                 Across nodes with `rails` > 1 NICs per node (and the same L workers on every node): what
+//                 NCCL's ring does on a rail-optimized fabric, min(rails, L) channels of B/channels bytes,
+//                 each a ring over all N workers that enters every node at local position c L / channels
+//                 and leaves it from the position before, so every channel crosses between nodes on its own
+//                 NIC and the node's NICs carry the 2(N-1)/N B together (one channel would be capped at one
+//                 NIC). Same 2(N-1) steps, same bytes per worker; a worker's transfers of one step to the
+//                 same destination are merged (two per worker and step: in the node, and to the next node).
 //   star          the reference's reduce-then-broadcast through a root (the lowest contributor, or
 //                 worker 0 when there is none): step 0 every other contributor sends B to the root,
 //                 step 1 the root sends B to every other receiver.
-//   hierarchical  what NCCL does across nodes (all-reduce over L workers on each of M nodes, the same L
+//   hierarchical  the rail-wise two-level all-reduce (Horovod-style; NCCL itself runs rings or trees across
+//                 nodes; all-reduce over L workers on each of M nodes, the same L
 //                 everywhere): a ring reduce-scatter inside every node (local position p ends up owning
 //                 chunk (p+1) mod L of B/L bytes), then a ring all-reduce of each chunk among its owners on
 //                 all nodes (one ring per rail: local rank p of every node, which uses NIC p), then a ring
 //                 all-gather inside every node. Steps: L-1, 2(M-1), L-1. Per worker 2(L-1)/L B inside the
 //                 node and 2(M-1)/(M L) B across nodes. One node: ring; other exchanges or uneven nodes: ring.
-//                 Pipelined as NCCL does: the buffer in kHierarchicalPieces pieces, piece j's steps shifted
+//                 Pipelined: the buffer in kHierarchicalPieces pieces, piece j's steps shifted
 //                 by j(L-1), so the intra-node phases of one piece overlap the network phase of another.
 //   leader        the previous hierarchical form: step 0 each worker sends B to its node's leader (lowest
 //                 member), a ring all-reduce among leaders, then each leader sends B to its node's others.
@@ -50,15 +58,16 @@ struct Transfer {
   int step = 0;
 };
 
-/// Transfers of one exchange (one repetition). node_of_worker is needed for hierarchical only
-/// (empty: every worker on its own node). An exchange without receivers (IST's upload of a slice) goes
-/// to worker 0, IST's parameter server; one without contributors (IST's download) comes from it.
+/// Transfers of one exchange (one repetition). node_of_worker is needed for hierarchical, leader and the
+/// railed ring (empty: every worker on its own node); `rails`: NICs per node (ring across nodes). An
+/// exchange without receivers (IST's upload of a slice) goes to worker 0, IST's parameter server; one
+/// without contributors (IST's download) comes from it.
 std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm,
-                                      const std::vector<int>& node_of_worker = {});
+                                      const std::vector<int>& node_of_worker = {}, int rails = 1);
 
 /// Wire bytes per worker of a whole plan, repeats included. Size = workers.
 std::vector<WorkerBytes> wire_bytes(const CommPlan& plan, int workers, Algorithm algorithm,
-                                    const std::vector<int>& node_of_worker = {});
+                                    const std::vector<int>& node_of_worker = {}, int rails = 1);
 
 /// Closed form of a ring all-reduce of `bytes` over n workers, per worker sent (exact integer form).
 std::int64_t ring_allreduce_sent_bytes(std::int64_t bytes, int n, int position);

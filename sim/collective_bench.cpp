@@ -5,6 +5,7 @@
 #include <simgrid/s4u/Engine.hpp>
 #include <xbt/log.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -31,7 +32,9 @@ std::string run_bench(const CollectiveBenchOptions& o) {
   const auto hosts = load_platform(engine, resolve_platform(o.platform), o.workers, o.params, params);
   std::vector<int> node_of, all;
   bool nvls_capable = true;
+  int rails = hosts.front().nics;
   for (std::size_t w = 0; w < hosts.size(); ++w) {
+    rails = std::min(rails, hosts[w].nics);
     node_of.push_back(hosts[w].node);
     all.push_back(static_cast<int>(w));
     nvls_capable = nvls_capable && hosts[w].nvswitch && GpuTable::builtin().at(hosts[w].gpu).nvls;
@@ -43,7 +46,7 @@ std::string run_bench(const CollectiveBenchOptions& o) {
     MailboxTable mailboxes;
     for (std::size_t i = 0; i < o.sizes_bytes.size(); ++i) {
       const Exchange e{"allreduce", o.sizes_bytes[i], all, all, 1};
-      const auto ops = make_sync_ops(CommPlan{{e}}, Model{}, Protocol::data_parallel, {}, choice, node_of, nvls_capable);
+      const auto ops = make_sync_ops(CommPlan{{e}}, Model{}, Protocol::data_parallel, {}, choice, node_of, nvls_capable, rails);
       const SyncOp& op = ops.front();
       const TransferIndex index = index_transfers(op.transfers, o.workers);
       const double t0 = sg4::Engine::get_clock();

@@ -32,7 +32,10 @@ Algorithm choose_nccl_algorithm(const Exchange& e, const std::vector<int>& node_
   if (e.contributors != e.receivers || e.contributors.size() < 2) return Algorithm::ring;
   std::set<int> nodes;
   for (int w : e.contributors) nodes.insert(w < static_cast<int>(node_of.size()) ? node_of[w] : w);
-  if (nodes.size() > 1) return nodes.size() < e.contributors.size() ? Algorithm::hierarchical : Algorithm::ring;
+  // Across nodes NCCL runs rings at large sizes (one channel per NIC: core's railed ring), whose busbw is
+  // the node's NIC bandwidth at any node count (sjeaugey, NVIDIA/nccl-tests#160). Its tree, which it
+  // takes on 2 nodes and at mid sizes, is not modelled.
+  if (nodes.size() > 1) return Algorithm::ring;
   // One node: bandwidth terms per byte, ring 2(N-1)/N, NVLS (1 + 1/N) / efficiency; latency terms
   // 2(N-1) steps against 2, so NVLS takes the tie.
   const double n = static_cast<double>(e.contributors.size());
@@ -49,12 +52,12 @@ int block_tensors(const Block& block) {
 
 namespace {
 
-SyncOp make_op(const Exchange& e, Algorithm algorithm, int tensors, const std::vector<int>& node_of) {
+SyncOp make_op(const Exchange& e, Algorithm algorithm, int tensors, const std::vector<int>& node_of, int rails = 1) {
   SyncOp op;
   op.exchange = e;
   op.algorithm = algorithm;
   op.tensors = tensors;
-  op.transfers = expand_exchange(e, algorithm, node_of);
+  op.transfers = expand_exchange(e, algorithm, node_of, rails);
   if (algorithm == Algorithm::nvls) // the switch's reduce and multicast run below port rate
     for (Transfer& t : op.transfers) t.bytes = static_cast<std::int64_t>(static_cast<double>(t.bytes) / kNvlsEfficiency);
   return op;
@@ -94,7 +97,7 @@ SyncOp reference_block_op(const Exchange& e, int tensors) {
 
 std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Protocol protocol,
                                   const std::vector<int>& partitionable, const CollectiveChoice& choice,
-                                  const std::vector<int>& node_of, bool nvls_capable) {
+                                  const std::vector<int>& node_of, bool nvls_capable, int rails) {
   std::vector<SyncOp> ops;
   auto add = [&](SyncOp op) {
     finish(op);
@@ -103,7 +106,7 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
   if (!choice.reference || choice.c10d) { // c10d: data parallel only here (make_c10d_ops does the rest)
     for (const Exchange& e : plan.exchanges)
       add(make_op(e, choice.c10d ? Algorithm::ring : choice.nccl ? choose_nccl_algorithm(e, node_of, nvls_capable)
-                                                                 : choice.algorithm, 1, node_of));
+                                                                 : choice.algorithm, 1, node_of, rails));
     return ops;
   }
   int shared_tensors = 0;

@@ -11,10 +11,11 @@
 // the tensors flattened into one buffer (one call) and no group creation: an efficient implementation.
 // `nccl` chooses per exchange as NCCL's tuner does, by the smaller alpha-beta time of its candidates
 // (choose_nccl_algorithm): an all-reduce on one node is NVLS where the GPUs and the node support it
-// (Hopper GPUs on an NVSwitch) and it beats the ring, else a ring; across nodes the hierarchical
-// algorithm (intra-node reduce-scatter, one ring per rail, intra-node all-gather); other exchanges ring.
-// NCCL's tree and NVLS-tree across nodes are not modelled (NCCL prefers them for small and mid sizes
-// at scale; at large sizes on few nodes it uses rings, which is what this models).
+// (Hopper GPUs on an NVSwitch) and it beats the ring, else a ring; across nodes NCCL's ring (one channel
+// per NIC, core's railed ring: busbw = the node's NIC bandwidth at any node count, as measured); other
+// exchanges ring. NCCL's tree and NVLS-tree across nodes are not modelled: NCCL takes them on 2 nodes,
+// where they can exceed the NIC bandwidth (NVIDIA/nccl-tests#196, NVIDIA/nccl#837), and for small and
+// mid sizes at scale; there this is a lower bound on NCCL's bandwidth.
 // `c10d` is what our own trainer does (exec/aggregate.cpp), so that `resist validate` simulates the
 // pattern that was measured: blocks grouped by holder set, one flat ring all-reduce per set of two or
 // more (a process group created the first time a set other than the world appears, then cached), then
@@ -69,10 +70,11 @@ struct SyncOp {
 int block_tensors(const Block& block);
 
 /// The round's plan as the simulator replays it. `partitionable` are the blocks the reference treats
-/// one by one (local SGD's "model" exchange is split into the shared part and those blocks).
+/// one by one (local SGD's "model" exchange is split into the shared part and those blocks). `rails`:
+/// NICs per node, the channels of a ring across nodes (efficient algorithms and nccl).
 std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Protocol protocol,
                                   const std::vector<int>& partitionable, const CollectiveChoice& choice,
-                                  const std::vector<int>& node_of_worker, bool nvls_capable = false);
+                                  const std::vector<int>& node_of_worker, bool nvls_capable = false, int rails = 1);
 
 /// The trainer's pattern for one round (see above). `created` holds the process groups that exist
 /// already (member lists); the groups this round creates are added to it.

@@ -32,11 +32,17 @@ namespace resist::sim {
 const std::vector<std::string>& param_names() {
   static const std::vector<std::string> names = {"collective_latency_s", "group_create_s", "group_create_per_peer_s",
                                                  "group_init_s", "group_init_exponent", "comm_compute_slowdown",
-                                                 "ddp_step_cv"};
+                                                 "ddp_step_cv", "input_img_per_s"};
   return names;
 }
 
 void set_param(PlatformParams& p, const std::string& name, double value) {
+  if (name == "input_img_per_s") { // a rate, not a duration
+    if (!(value >= 0) || !(value <= 1e9))
+      throw InputError(fmt::format("platform parameter input_img_per_s = {}: must be in [0, 1e9] images/s", value));
+    p.input_img_per_s = value;
+    return;
+  }
   // Above a day per operation, SimGrid's clock arithmetic overflows (abort), and no network is that slow.
   if (!(value >= 0) || !(value <= 86400))
     throw InputError(fmt::format("platform parameter {} = {}: must be in [0, 86400] seconds", name, value));
@@ -343,6 +349,8 @@ std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const Platfo
     w.host = h;
     w.gpu = h->get_property("gpu");
     if (const char* v = h->get_property("nvswitch")) w.nvswitch = std::string(v) == "1";
+    if (const char* v = h->get_property("nics")) w.nics = parse_count("nics", v, desc.origin, 1024);
+    if (w.nics < 1) throw InputError(fmt::format("{}: host {} has nics 0; must be >= 1", desc.origin, h->get_name()));
     if (const char* f = h->get_property("speed_factor")) w.speed_factor = parse_number("speed_factor", f, desc.origin);
     if (!(w.speed_factor > 0))
       throw InputError(fmt::format("{}: host {} has speed_factor {}; must be > 0", desc.origin, h->get_name(),

@@ -6,7 +6,8 @@
 // Worker host properties (XML): gpu (a kind of platforms/gpus.csv), speed_factor (1 = nominal; 0.5 =
 // a straggler at half speed), node (index for the hierarchical algorithm; default: the host's zone),
 // compute_host (a host whose cores the worker's compute runs on, shared with every worker naming it:
-// time-sharing; SimGrid divides its cores among the executions running at once).
+// time-sharing; SimGrid divides its cores among the executions running at once), nics (NICs of its
+// node, default 1: a ring across nodes runs one channel per NIC).
 #pragma once
 #include <map>
 #include <string>
@@ -36,6 +37,9 @@ struct PlatformParams {
   // strong scaling 7.76 (NVIDIA DeepLearningExamples RN50; experiments/sim_calibration/fit_ddp.py).
   double comm_compute_slowdown = 0.10; // backward runs this much longer beside an all-reduce
   double ddp_step_cv = 0.0192;         // coefficient of variation of a worker's step time (barrier)
+  // Host input pipeline per node, images/s (sim/input_pipeline.hpp); 0 = unbounded. Dataset- and
+  // host-specific, so no platform sets it.
+  double input_img_per_s = 0;
 };
 /// The parameter names, as written in files and on the CLI.
 const std::vector<std::string>& param_names();
@@ -54,7 +58,7 @@ struct ParametricSpec {
   bool nvswitch = true;           // the GPU ports meet at an NVSwitch (NVLink SHARP where the GPU has it)
   double nic_bw_GBps = 12.5;      // per NIC, per direction, line rate
   double nic_efficiency = 1;      // fraction of nic_bw that NCCL achieves
-  int nics_per_node = 1;          // the node's flows share all its NICs (one link of their summed rate)
+  int nics_per_node = 1;          // one link each; GPU g of the node uses NIC g nics_per_node / gpus_per_node
   double inter_latency_us = 5;    // per node uplink (a route between nodes crosses two)
   std::string topology = "star";  // star or fat-tree
   int nodes_per_leaf = 4;         // fat-tree: nodes under one leaf switch
@@ -88,6 +92,7 @@ struct WorkerHost {
   double speed_factor = 1;
   int node = 0;
   bool nvswitch = false; // host property nvswitch=1: its node's GPUs meet at an NVSwitch
+  int nics = 1;          // host property nics: NICs of its node (channels of a ring across nodes)
 };
 
 /// Builds the platform inside a fresh engine and returns `workers` worker hosts in order, with the

@@ -21,22 +21,35 @@ namespace {
 
 using Direction = sg4::LinkInRoute::Direction;
 
-/// One node: a star zone whose centre is the NVSwitch (or NVLink fabric), one port per GPU, and a
-/// router standing for the node's NICs (one shared link of their summed rate) as the gateway to other
-/// nodes. With NCCL's balanced rails (the hierarchical algorithm: one ring per rail) that equals one link
-/// per NIC; a single flow, though, is not capped at one NIC's rate (a FATPIPE cap was tried: SimGrid 3.32
-/// does not bound a flow by it on these routes). Link rates are line rate x the achieved protocol
-/// efficiency (intra_efficiency, nic_efficiency).
+/// One node: a zone of GPU ports (the NVSwitch or NVLink fabric) and a router standing for the node's
+/// NICs as the gateway to other nodes. Every NIC is a link of its own rate and GPU g reaches the
+/// gateway through NIC g nics_per_node / gpus_per_node (rail-optimized: the GPU's PCIe switch holds its
+/// NIC), so one flow gets at most one NIC's rate and the node's NICs add up only over several flows
+/// (NCCL's channels, core's railed ring). Routes leaving the node do not cross the GPU's NVLink port:
+/// GPUDirect RDMA goes GPU -> PCIe switch -> NIC, so the port carries a ring's in-node bytes and the NIC
+/// the rest (8 x H100 with 8 NDR NICs reach ~396 GB/s ring busbw across nodes, above the 370 an NVLink
+/// port gives: NVIDIA/nccl-tests#319). A full zone, since a star zone gives every member one route to
+/// all others. Link rates are line rate x the achieved protocol efficiency (intra_efficiency,
+/// nic_efficiency).
 struct Zone {
   sg4::NetZone* zone;
   simgrid::kernel::routing::NetPoint* gateway;
 };
 
 Zone build_node(const ParametricSpec& s, int node, sg4::NetZone* parent, int first_worker) {
-  auto* zone = sg4::create_star_zone(fmt::format("node{}", node));
+  auto* zone = sg4::create_full_zone(fmt::format("node{}", node));
   zone->set_parent(parent);
   if (s.cores_per_node > 0) // the cores the node's workers time-share; 1 Gflop/s per core
     zone->create_host(fmt::format("node{}-cpu", node), 1e9)->set_core_count(s.cores_per_node)->seal();
+  auto* gateway = zone->create_router(fmt::format("node{}-nic", node));
+  std::vector<sg4::Link*> nics;
+  for (int k = 0; k < s.nics_per_node; ++k)
+    nics.push_back(zone->create_split_duplex_link(fmt::format("node{}-nic{}", node, k),
+                                                  s.nic_bw_GBps * s.nic_efficiency * 1e9)
+                       ->set_latency(s.inter_latency_us * 1e-6)
+                       ->seal());
+  std::vector<sg4::Host*> gpus;
+  std::vector<sg4::Link*> ports;
   for (int g = 0; g < s.gpus_per_node; ++g) {
     const int worker = first_worker + g;
     auto* host = zone->create_host(fmt::format("node{}-gpu{}", node, g), 1e12);
@@ -45,21 +58,24 @@ Zone build_node(const ParametricSpec& s, int node, sg4::NetZone* parent, int fir
     host->set_property("speed_factor", fmt::format("{}", slow ? s.slow_factor : 1.0));
     if (s.cores_per_node > 0) host->set_property("compute_host", fmt::format("node{}-cpu", node));
     host->set_property("nvswitch", s.nvswitch ? "1" : "0");
+    host->set_property("nics", fmt::format("{}", s.nics_per_node));
     host->seal();
-    auto* port = zone->create_split_duplex_link(fmt::format("node{}-gpu{}-port", node, g),
-                                                s.intra_bw_GBps * s.intra_efficiency * 1e9)
-                     ->set_latency(s.intra_latency_us * 1e-6)
-                     ->seal();
-    zone->add_route(host->get_netpoint(), nullptr, nullptr, nullptr, {{port, Direction::UP}}, true);
+    gpus.push_back(host);
+    ports.push_back(zone->create_split_duplex_link(fmt::format("node{}-gpu{}-port", node, g),
+                                                   s.intra_bw_GBps * s.intra_efficiency * 1e9)
+                        ->set_latency(s.intra_latency_us * 1e-6)
+                        ->seal());
   }
-  auto* nic = zone->create_router(fmt::format("node{}-nic", node));
-  const double nic_Bps = s.nic_bw_GBps * s.nic_efficiency * 1e9;
-  auto* nic_link = zone->create_split_duplex_link(fmt::format("node{}-nic", node), nic_Bps * s.nics_per_node)
-                       ->set_latency(s.inter_latency_us * 1e-6)
-                       ->seal();
-  zone->add_route(nic, nullptr, nullptr, nullptr, {{nic_link, Direction::UP}}, true);
+  for (int a = 0; a < s.gpus_per_node; ++a) {
+    for (int b = a + 1; b < s.gpus_per_node; ++b)
+      zone->add_route(gpus[a]->get_netpoint(), gpus[b]->get_netpoint(), nullptr, nullptr,
+                      {{ports[a], Direction::UP}, {ports[b], Direction::DOWN}}, true);
+    const auto nic = static_cast<std::size_t>(static_cast<long>(a) * s.nics_per_node / s.gpus_per_node);
+    zone->add_route(gpus[a]->get_netpoint(), gateway, nullptr, nullptr,
+                    {{nics[nic], Direction::UP}}, true);
+  }
   zone->seal();
-  return {zone, nic};
+  return {zone, gateway};
 }
 
 /// Connects a child zone to the centre of a star zone through `links` (may be empty).

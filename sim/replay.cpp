@@ -19,6 +19,7 @@
 #include "core/model_zoo.hpp"
 #include "core/progress.hpp"
 #include "sim/ddp_model.hpp"
+#include "sim/input_pipeline.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -77,6 +78,12 @@ std::pair<double, double> step_costs_s(const RunContext& ctx, const HeldShare& s
 /// DDP: backward runs from the last block to the first; a bucket is ready once its block is done and its
 /// gradients are copied in; the averaged bucket is copied back after its all-reduce. With several workers
 /// every compute phase is stretched by the step barrier's factor (ddp_model.hpp).
+/// Workers on worker w's node.
+int node_workers(const RunContext& ctx, int w) {
+  const int node = ctx.node_of_worker[static_cast<std::size_t>(w)];
+  return static_cast<int>(std::count(ctx.node_of_worker.begin(), ctx.node_of_worker.end(), node));
+}
+
 OverlapStep overlap_step(const RunContext& ctx, int w) {
   const auto& t = ctx.block_times[static_cast<std::size_t>(w)];
   const int workers = ctx.schedule.config.workers;
@@ -100,6 +107,9 @@ OverlapStep overlap_step(const RunContext& ctx, int w) {
     st.bucket_copy_out_s.push_back(copy_s);
   }
   for (; next >= 0; --next) st.backward_tail_s += t[static_cast<std::size_t>(next)].backward_s * barrier;
+  // The step's batch not decoded yet: the GPU waits before forward.
+  st.forward_s += input_wait_s(st.compute_s(), ctx.schedule.config.batch, node_workers(ctx, w),
+                               ctx.params.input_img_per_s);
   return st;
 }
 
@@ -148,7 +158,7 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
     in.ops = make_c10d_ops(plan, in.workers, ctx.created_groups);
   } else {
     in.ops = make_sync_ops(plan, ctx.model, protocol, ctx.reference_blocks, choice, ctx.node_of_worker,
-                           ctx.nvls_capable);
+                           ctx.nvls_capable, ctx.rails);
   }
   in.barrier_before_sync = choice.c10d; // the trainer's loss check: a tiny all-reduce over everyone
   for (const SyncOp& op : in.ops) in.index.push_back(index_transfers(op.transfers, in.workers));
@@ -172,8 +182,11 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
       in.fixed_s.push_back(round_fixed_s(ctx, round, w, held_share(ctx, held_blocks(ctx, round, w))));
     }
   } else {
-    for (int w = 0; w < in.workers; ++w)
-      in.compute_s.push_back(round_compute_s(ctx, round, w, steps));
+    for (int w = 0; w < in.workers; ++w) {
+      const double c = round_compute_s(ctx, round, w, steps);
+      in.compute_s.push_back(c + input_wait_s(c, static_cast<double>(steps) * sched.config.batch, node_workers(ctx, w),
+                                              ctx.params.input_img_per_s));
+    }
   }
   return in;
 }
@@ -251,7 +264,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
 
   const RunConfig& cfg = schedule.config;
   const Model model = make_model(cfg.model, cfg.model_options);
-  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, {}, {}, {}};
+  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, 1, {}, {}, {}};
   ctx.hosts = load_platform(engine, platform_for(options), cfg.workers, options.params, ctx.params);
   for (const auto& [w, f] : options.speed_factors) {
     if (w < 0 || w >= cfg.workers) throw InputError(fmt::format("speed factor for worker {}: no such worker", w));
@@ -282,7 +295,9 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   }
   SimResult result;
   ctx.nvls_capable = true;
+  ctx.rails = ctx.hosts.empty() ? 1 : ctx.hosts.front().nics;
   for (auto& h : ctx.hosts) {
+    ctx.rails = std::min(ctx.rails, h.nics);
     if (!options.gpu.empty()) h.gpu = options.gpu;
     GpuKind kind = table.at(h.gpu);
     ctx.nvls_capable = ctx.nvls_capable && kind.nvls && h.nvswitch;

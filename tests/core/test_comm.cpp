@@ -140,3 +140,36 @@ TEST_CASE("IST's slices go up to worker 0 and come down from it under every algo
     }
   }
 }
+
+TEST_CASE("railed ring across nodes: one channel per NIC, same bytes per worker, spread over the NICs", "[core]") {
+  // 2 nodes x 4 workers, B = 800 in 4 channels of 200; every channel is a ring over N = 8 in chunks of 25.
+  const Exchange e{"x", 800, {0, 1, 2, 3, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7}, 1};
+  const std::vector<int> node_of{0, 0, 0, 0, 1, 1, 1, 1};
+  const auto railed = expand_exchange(e, Algorithm::ring, node_of, 4);
+  // Per worker and channel 2 x 200 - 25 - 25 = 350; 4 channels: 1400 = 2(N-1)/N B, as one ring.
+  for (const auto& w : wire_bytes(CommPlan{{e}}, 8, Algorithm::ring, node_of, 4)) {
+    CHECK(w.sent == 1400);
+    CHECK(w.received == 1400);
+  }
+  // Two transfers per worker and step (in the node, to the next node), 2(N-1) = 14 steps.
+  CHECK(railed.size() == 2 * 8 * 14);
+  // Node 0 -> node 1: each of its 4 GPUs (hence NICs) carries one channel's 14 chunks of 25 = 350.
+  std::vector<std::int64_t> across(8, 0);
+  for (const Transfer& t : railed)
+    if (node_of[static_cast<std::size_t>(t.src)] != node_of[static_cast<std::size_t>(t.dst)]) {
+      CHECK((t.dst % 4) == (t.src + 1) % 4); // local position p + 1 on the next node
+      across[static_cast<std::size_t>(t.src)] += t.bytes;
+    }
+  for (int w = 0; w < 8; ++w) CHECK(across[static_cast<std::size_t>(w)] == 350);
+  // One rail: the plain ring, whose one crossing per node (worker 3 -> 4) carries all 1400.
+  CHECK(expand_exchange(e, Algorithm::ring, node_of, 1).size() == expand_exchange(e, Algorithm::ring).size());
+  std::int64_t from3 = 0;
+  for (const Transfer& t : expand_exchange(e, Algorithm::ring, node_of, 1)) from3 += t.src == 3 && t.dst == 4 ? t.bytes : 0;
+  CHECK(from3 == 1400);
+  // Two rails on 4 workers per node: channels enter at local 0 and 2, leave from 3 and 1.
+  std::vector<std::int64_t> across2(8, 0);
+  for (const Transfer& t : expand_exchange(e, Algorithm::ring, node_of, 2))
+    if (node_of[static_cast<std::size_t>(t.src)] != node_of[static_cast<std::size_t>(t.dst)])
+      across2[static_cast<std::size_t>(t.src)] += t.bytes;
+  CHECK(across2 == std::vector<std::int64_t>{0, 700, 0, 700, 0, 700, 0, 700});
+}

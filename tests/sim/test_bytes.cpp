@@ -49,12 +49,12 @@ std::vector<WorkerBytes> reference_wire_bytes(const Schedule& s, const Model& mo
   return out;
 }
 
-void check_bytes(Protocol p, const std::string& collective, bool reuse) {
+void check_bytes(Protocol p, const std::string& collective, bool reuse, int rails = 1) {
   const std::string model_name = p == Protocol::ist ? "mlp_fmnist" : "preact_resnet_small";
   const Schedule s = test::small_schedule(p, 4, model_name, 2);
   const Model model = make_model(model_name);
   SimOptions o;
-  o.platform = kPlatform;
+  o.platform = rails == 1 ? std::string(kPlatform) : std::string(kPlatform) + ",nics_per_node=" + std::to_string(rails);
   o.collective = collective;
   o.reuse = reuse;
   const SimResult r = simulate(s, o);
@@ -67,7 +67,7 @@ void check_bytes(Protocol p, const std::string& collective, bool reuse) {
     // layer_parallel sends point to point between neighbours whatever the collective: wire = payload.
     add(wire, p == Protocol::layer_parallel ? payload_bytes(plan, 4)
               : collective == "reference"   ? reference_wire_bytes(s, model, plan)
-                                            : wire_bytes(plan, 4, parse_algorithm(collective), kNodeOf));
+                                            : wire_bytes(plan, 4, parse_algorithm(collective), kNodeOf, rails));
   }
   INFO(to_string(p) << " / " << collective << (reuse ? " (reuse)" : " (full)"));
   REQUIRE(r.worker_bytes.size() == 4);
@@ -93,4 +93,8 @@ TEST_CASE("simulated bytes per worker equal core's accounting for every protocol
 TEST_CASE("bytes are the same with and without reuse of identical rounds and steps", "[sim][bytes]") {
   for (Protocol p : {Protocol::local_sgd, Protocol::data_parallel, Protocol::layer_parallel})
     check_bytes(p, "ring", false);
+}
+
+TEST_CASE("with a NIC per GPU the ring across nodes runs a channel per NIC, bytes as core counts them", "[sim][bytes]") {
+  for (Protocol p : {Protocol::local_sgd, Protocol::data_parallel}) check_bytes(p, "ring", true, 2);
 }
