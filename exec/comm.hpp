@@ -17,6 +17,9 @@
 
 namespace resist::exec {
 
+/// Bytes a tensor hands to c10d (what the byte counters and the round rows count).
+inline std::int64_t bytes_of(const torch::Tensor& t) { return static_cast<std::int64_t>(t.nbytes()); }
+
 enum class Backend { gloo, nccl };
 /// "gloo" or "nccl"; throws InputError for another name or for nccl in a build without it.
 Backend parse_backend(const std::string& name);

@@ -12,7 +12,6 @@ constexpr int kGatherTag = 11;
 constexpr int kScatterTag = 12;
 constexpr int kBeginTag = 13;
 
-std::int64_t bytes_of(const torch::Tensor& t) { return t.numel() * static_cast<std::int64_t>(t.element_size()); }
 
 /// Rows and columns worker w holds of layer i's weight (d_{i+1}, d_i): its neurons of hidden layer i
 /// (every row of the output layer) by its neurons of hidden layer i-1 (every column of the input layer).

@@ -18,7 +18,6 @@ constexpr int kTargetTag = 11;
 constexpr int kActivationTag = 12;
 constexpr int kEvalTag = 13;
 
-std::int64_t bytes_of(const torch::Tensor& t) { return t.numel() * static_cast<std::int64_t>(t.element_size()); }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

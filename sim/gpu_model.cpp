@@ -180,27 +180,7 @@ StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode ma
 
 std::vector<StepTime> block_step_times(const Model& model, const GpuKind& gpu, MathMode math, int batch,
                                        const Profile* profile) {
-  std::vector<StepTime> out;
-  for (const Block& b : model.blocks) {
-    StepTime sum;
-    for (const Layer& l : b.layers) {
-      StepTime t = roofline_layer_time(l, gpu, math, batch);
-      if (profile) {
-        auto it = profile->layers.find(l.name);
-        if (it != profile->layers.end()) {
-          const double scale = static_cast<double>(batch) / it->second.batch;
-          t.forward_s = it->second.forward_s * scale;
-          t.backward_s = it->second.backward_s * scale;
-          if (profile->complete()) t.update_s = 0; // measured as the profile's @optimizer_step
-        }
-      }
-      sum.forward_s += t.forward_s;
-      sum.backward_s += t.backward_s;
-      sum.update_s += t.update_s;
-    }
-    out.push_back(sum);
-  }
-  return out;
+  return sub_block_step_times(model, model, gpu, math, batch, profile);
 }
 
 std::vector<StepTime> sub_block_step_times(const Model& full, const Model& sub, const GpuKind& gpu, MathMode math,
@@ -219,8 +199,10 @@ std::vector<StepTime> sub_block_step_times(const Model& full, const Model& sub, 
       if (profile)
         if (const auto it = profile->layers.find(whole.name); it != profile->layers.end()) measured = &it->second;
       if (measured) {
-        const double share = whole.forward_macs > 0 ? static_cast<double>(l.forward_macs) / whole.forward_macs
-                                                    : static_cast<double>(l.output_bytes) / whole.output_bytes;
+        // A sub-network's layer: the measured seconds of the whole layer by its share of the work.
+        const double share = &l == &whole             ? 1.0
+                             : whole.forward_macs > 0 ? static_cast<double>(l.forward_macs) / whole.forward_macs
+                                                      : static_cast<double>(l.output_bytes) / whole.output_bytes;
         const double scale = share * batch / measured->batch;
         t.forward_s = measured->forward_s * scale;
         t.backward_s = measured->backward_s * scale;
