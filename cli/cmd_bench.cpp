@@ -23,6 +23,7 @@ struct AllreduceArgs {
   double factor = 2;
   std::optional<double> collective_latency_s;
   std::string format = "table";
+  std::string replay = "spans";
 };
 
 void run_allreduce(const AllreduceArgs& a) {
@@ -30,6 +31,9 @@ void run_allreduce(const AllreduceArgs& a) {
   sim::CollectiveBenchOptions o = a.bench;
   o.sizes_bytes = sim::size_range(a.min_bytes, a.max_bytes, a.factor);
   if (a.collective_latency_s) o.params["collective_latency_s"] = *a.collective_latency_s;
+  if (a.replay != "spans" && a.replay != "steps")
+    throw InputError(fmt::format("--replay '{}': expected spans or steps", a.replay));
+  o.step_replay = a.replay == "steps";
   Table t({"size", "count", "type", "algorithm", "time_us", "algbw_GBps", "busbw_GBps"});
   for (const auto& r : sim::bench_allreduce(o))
     t.add_row({r.bytes, r.bytes / 4, std::string("float"), r.algorithm, r.time_s * 1e6, r.algbw_GBps, r.busbw_GBps});
@@ -87,6 +91,8 @@ void add_bench_commands(CLI::App& app) {
   ar->add_option("--maxbytes,-e", a->max_bytes, "Largest size in bytes (nccl-tests -e)")->capture_default_str();
   ar->add_option("--stepfactor,-f", a->factor, "Size multiplier (nccl-tests -f)")->capture_default_str();
   ar->add_option("--collective-latency-s", a->collective_latency_s, "Override: seconds per collective call");
+  ar->add_option("--replay", a->replay, "Rings as spans (fast) or step by step (as `resist simulate --replay`)")
+      ->capture_default_str();
   add_format_option(*ar, a->format);
   ar->callback([a] { run_allreduce(*a); });
 

@@ -37,6 +37,7 @@ struct ModelArgs {
   std::vector<std::string> slow_workers; // "W=FACTOR"
   std::vector<std::string> platform_params; // "NAME=VALUE"
   bool no_reuse = false;
+  std::string replay = "spans";
 };
 
 void add_model_args(CLI::App& sub, ModelArgs& m) {
@@ -79,6 +80,11 @@ void add_model_args(CLI::App& sub, ModelArgs& m) {
                  "group_create_s, group_create_per_peer_s, comm_compute_slowdown, ddp_step_cv, ...)");
   sub.add_option("--slow-worker", m.slow_workers, "Straggler W=FACTOR (e.g. 3=0.5: worker 3 at half speed)");
   sub.add_flag("--no-reuse", m.no_reuse, "Simulate every round and step, even identical ones");
+  sub.add_option("--replay", m.replay,
+                 "How finely rings go to SimGrid: spans (a ring phase's steps between two workers as one "
+                 "streaming transfer, N per ring: fast at scale) or steps (every ring step a transfer, 2(N-1)N "
+                 "per ring: the reference it is checked against; core/collective.hpp)")
+      ->capture_default_str();
 }
 
 sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
@@ -113,6 +119,9 @@ sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
     o.speed_factors[static_cast<int>(worker)] = parse_double(s.substr(eq + 1), "--slow-worker factor", 1e-6, 1e6);
   }
   o.reuse = !m.no_reuse;
+  if (m.replay != "spans" && m.replay != "steps")
+    throw InputError(fmt::format("--replay '{}': expected spans or steps", m.replay));
+  o.step_replay = m.replay == "steps";
   o.progress = ::isatty(STDERR_FILENO) != 0;
   return o;
 }

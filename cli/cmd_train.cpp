@@ -91,8 +91,8 @@ namespace {
 /// What every rank would check first, checked once by the launcher before it starts them.
 void check_before_spawn(const TrainArgs& a) {
   const exec::TrainOptions& o = a.train;
-  if (a.nproc > limits::kWorkers)
-    throw InputError(fmt::format("--nproc {}: more than the limit of {} ranks", a.nproc, limits::kWorkers));
+  if (a.nproc > limits::kLocalRanks)
+    throw InputError(fmt::format("--nproc {}: more than the limit of {} ranks", a.nproc, limits::kLocalRanks));
   if (o.schedule_path.empty()) {
     validate(o.config);
   } else {
@@ -114,7 +114,7 @@ void run(TrainArgs& a) {
   if (a.rank >= 0) o.launch.rank = a.rank;
   if (a.world_size >= 0) o.launch.world_size = a.world_size;
   o.progress = !a.quiet;
-  check_number(a.nproc, "--nproc", 0, limits::kWorkers);
+  check_number(a.nproc, "--nproc", 0, limits::kLocalRanks);
   if (a.bench > 0) {
     const exec::BenchResult b = exec::bench_steps(o, a.bench);
     std::cout << nlohmann::json{{"median_step_s", b.median_step_s}, {"mean_step_s", b.mean_step_s},

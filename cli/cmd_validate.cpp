@@ -127,7 +127,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   const int local_ranks = std::max(1, measured.value("local_world_size", c.workers));
   check_number(threads, "config.json train.threads", 1, 4096);
   check_number(cores, "config.json measured.cores", 1, 4096);
-  check_number(local_ranks, "config.json measured.local_world_size", 1, limits::kWorkers);
+  check_number(local_ranks, "config.json measured.local_world_size", 1, limits::kLocalRanks);
   const std::string collective = measured.value("collective", std::string("c10d"));
 
   // The profile and the platform: given, the run's own, or measured now.

@@ -37,31 +37,51 @@ int mod(int a, int n) { return ((a % n) + n) % n; }
 
 /// Ring reduce-scatter among `ranks`, steps first_step .. first_step + n - 2: position p sends chunk
 /// (p - k) at step k and ends up owning the reduced chunk (p + 1) mod n.
-void ring_reduce_scatter(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out) {
+void ring_reduce_scatter(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out,
+                         bool spans) {
   const int n = static_cast<int>(ranks.size());
+  if (spans) { // position p sends every chunk but (p + 1) mod n
+    if (n > 1)
+      for (int p = 0; p < n; ++p)
+        out.push_back({ranks[p], ranks[mod(p + 1, n)], bytes - chunk_bytes(bytes, n, mod(p + 1, n)), first_step, n - 1});
+    return;
+  }
   for (int k = 0; k < n - 1; ++k)
     for (int p = 0; p < n; ++p)
       out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p - k, n)), first_step + k});
 }
 
 /// Ring all-gather among `ranks` from the reduce-scatter's ownership: position p sends chunk (p + 1 - k).
-void ring_all_gather(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out) {
+void ring_all_gather(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out,
+                     bool spans) {
   const int n = static_cast<int>(ranks.size());
+  if (spans) { // position p sends every chunk but (p + 2) mod n
+    if (n > 1)
+      for (int p = 0; p < n; ++p)
+        out.push_back({ranks[p], ranks[mod(p + 1, n)], bytes - chunk_bytes(bytes, n, mod(p + 2, n)), first_step, n - 1});
+    return;
+  }
   for (int k = 0; k < n - 1; ++k)
     for (int p = 0; p < n; ++p)
       out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p + 1 - k, n)), first_step + k});
 }
 
 /// Ring all-reduce among `ranks` (ascending), steps first_step .. first_step + 2(n-1) - 1.
-void ring_allreduce(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out) {
+void ring_allreduce(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out,
+                    bool spans) {
   const int n = static_cast<int>(ranks.size());
   if (n < 2) return;
-  ring_reduce_scatter(ranks, bytes, first_step, out);
-  ring_all_gather(ranks, bytes, first_step + n - 1, out);
+  if (spans) { // both phases go between the same pairs: one span of 2(n-1) steps each
+    for (int p = 0; p < n; ++p)
+      out.push_back({ranks[p], ranks[mod(p + 1, n)], ring_allreduce_sent_bytes(bytes, n, p), first_step, 2 * (n - 1)});
+    return;
+  }
+  ring_reduce_scatter(ranks, bytes, first_step, out, false);
+  ring_all_gather(ranks, bytes, first_step + n - 1, out, false);
 }
 
-void ring_exchange(const Exchange& e, std::vector<Transfer>& out) {
-  ring_allreduce(e.contributors, e.bytes, 0, out);
+void ring_exchange(const Exchange& e, std::vector<Transfer>& out, bool spans) {
+  ring_allreduce(e.contributors, e.bytes, 0, out, spans);
   const int after = e.contributors.size() > 1 ? 2 * (static_cast<int>(e.contributors.size()) - 1) : 0;
   std::vector<int> fresh;
   for (int r : e.receivers)
@@ -89,7 +109,8 @@ std::map<int, std::vector<int>> by_node(const std::vector<int>& workers, const s
 
 /// Two levels: reduce-scatter in the node, one ring per rail across nodes, all-gather in the node.
 /// Returns false (nothing added) when the nodes hold different numbers of workers.
-bool nccl_hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, std::vector<Transfer>& out) {
+bool nccl_hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, std::vector<Transfer>& out,
+                                bool spans) {
   const auto members = by_node(e.contributors, node_of);
   const std::size_t local = members.begin()->second.size();
   for (const auto& [node, ws] : members)
@@ -101,14 +122,14 @@ bool nccl_hierarchical_exchange(const Exchange& e, const std::vector<int>& node_
     const int j = p0 * (l - 1); // first step of this piece
     const std::int64_t bytes = chunk_bytes(e.bytes, kHierarchicalPieces, p0);
     if (bytes == 0) continue;
-    for (const auto& [node, ws] : members) ring_reduce_scatter(ws, bytes, j, out);
+    for (const auto& [node, ws] : members) ring_reduce_scatter(ws, bytes, j, out, spans);
     for (int p = 0; p < l; ++p) { // rail p: position p owns chunk (p + 1) mod l on every node
       std::vector<int> rail;
       for (const auto& [node, ws] : members) rail.push_back(ws[static_cast<std::size_t>(p)]);
-      ring_allreduce(rail, chunk_bytes(bytes, l, mod(p + 1, l)), j + l - 1, out);
+      ring_allreduce(rail, chunk_bytes(bytes, l, mod(p + 1, l)), j + l - 1, out, spans);
     }
     const int after = j + l - 1 + (m > 1 ? 2 * (m - 1) : 0);
-    for (const auto& [node, ws] : members) ring_all_gather(ws, bytes, after, out);
+    for (const auto& [node, ws] : members) ring_all_gather(ws, bytes, after, out, spans);
   }
   return true;
 }
@@ -120,7 +141,8 @@ bool nccl_hierarchical_exchange(const Exchange& e, const std::vector<int>& node_
 /// p is the channel's exit), so one step of all channels is two transfers per worker: the channels that
 /// stay in the node, merged, and the one that leaves it. Returns false (nothing added) when the nodes hold
 /// different numbers of workers.
-bool railed_ring_exchange(const Exchange& e, const std::vector<int>& node_of, int rails, std::vector<Transfer>& out) {
+bool railed_ring_exchange(const Exchange& e, const std::vector<int>& node_of, int rails, std::vector<Transfer>& out,
+                          bool spans) {
   const auto members = by_node(e.contributors, node_of);
   std::vector<std::vector<int>> nodes;
   for (const auto& [node, ws] : members) nodes.push_back(ws);
@@ -140,6 +162,19 @@ bool railed_ring_exchange(const Exchange& e, const std::vector<int>& node_of, in
     const int index = k < n - 1 ? mod(p - k, n) : mod(p + 1 - (k - (n - 1)), n);
     return chunk_bytes(channel_bytes[c], n, index);
   };
+  if (spans) { // a channel's position q sends ring_allreduce_sent_bytes over all its steps
+    for (int node = 0; node < m; ++node)
+      for (int j = 0; j < l; ++j) {
+        std::int64_t inside = 0, leaving = 0;
+        for (int c = 0; c < c_count; ++c)
+          (exit_of[static_cast<std::size_t>(j)] == c ? leaving : inside) +=
+              ring_allreduce_sent_bytes(channel_bytes[c], n, node * l + mod(j - start[c], l));
+        const int src = nodes[node][j], next = (j + 1) % l;
+        if (inside > 0) out.push_back({src, nodes[node][next], inside, 0, 2 * (n - 1)});
+        if (leaving > 0) out.push_back({src, nodes[(node + 1) % m][next], leaving, 0, 2 * (n - 1)});
+      }
+    return true;
+  }
   for (int k = 0; k < 2 * (n - 1); ++k)
     for (int node = 0; node < m; ++node)
       for (int j = 0; j < l; ++j) {
@@ -167,7 +202,7 @@ void nvls_exchange(const Exchange& e, std::vector<Transfer>& out) {
         if (src != dst) out.push_back({src, dst, each, step});
 }
 
-void hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, std::vector<Transfer>& out) {
+void hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, std::vector<Transfer>& out, bool spans) {
   std::map<int, std::vector<int>> members; // node -> workers (ascending)
   for (int w : e.contributors) members[w < static_cast<int>(node_of.size()) ? node_of[w] : w].push_back(w);
   std::vector<int> leaders;
@@ -175,7 +210,7 @@ void hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, s
   std::sort(leaders.begin(), leaders.end());
   for (const auto& [node, ws] : members)
     for (std::size_t i = 1; i < ws.size(); ++i) out.push_back({ws[i], ws.front(), e.bytes, 0});
-  ring_allreduce(leaders, e.bytes, 1, out);
+  ring_allreduce(leaders, e.bytes, 1, out, spans);
   const int last = 1 + (leaders.size() > 1 ? 2 * (static_cast<int>(leaders.size()) - 1) : 0);
   for (const auto& [node, ws] : members)
     for (std::size_t i = 1; i < ws.size(); ++i) out.push_back({ws.front(), ws[i], e.bytes, last});
@@ -184,7 +219,8 @@ void hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, s
 } // namespace
 
 std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm, const std::vector<int>& node_of_worker,
-                                      int rails) {
+                                      int rails, Granularity granularity) {
+  const bool spans = granularity == Granularity::spans;
   std::vector<Transfer> out;
   if (e.bytes == 0) return out;
   if (e.receivers.empty()) { // an upload nobody else trains (IST's gather): to the server, worker 0
@@ -196,30 +232,30 @@ std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm, co
   case Algorithm::star: star_exchange(e, out); break;
   case Algorithm::leader:
     if (e.contributors == e.receivers && !node_of_worker.empty()) {
-      hierarchical_exchange(e, node_of_worker, out);
+      hierarchical_exchange(e, node_of_worker, out, spans);
       break;
     }
-    ring_exchange(e, out);
+    ring_exchange(e, out, spans);
     break;
   case Algorithm::hierarchical:
     if (e.contributors == e.receivers && e.contributors.size() > 1 && !node_of_worker.empty() &&
-        by_node(e.contributors, node_of_worker).size() > 1 && nccl_hierarchical_exchange(e, node_of_worker, out))
+        by_node(e.contributors, node_of_worker).size() > 1 && nccl_hierarchical_exchange(e, node_of_worker, out, spans))
       break;
-    ring_exchange(e, out);
+    ring_exchange(e, out, spans);
     break;
   case Algorithm::nvls:
     if (e.contributors == e.receivers && (node_of_worker.empty() || by_node(e.contributors, node_of_worker).size() == 1)) {
       nvls_exchange(e, out);
       break;
     }
-    ring_exchange(e, out);
+    ring_exchange(e, out, spans);
     break;
   case Algorithm::ring:
     if (rails > 1 && e.contributors == e.receivers && e.contributors.size() > 1 && !node_of_worker.empty() &&
         by_node(e.contributors, node_of_worker).size() > 1 &&
-        railed_ring_exchange(e, node_of_worker, rails, out))
+        railed_ring_exchange(e, node_of_worker, rails, out, spans))
       break;
-    ring_exchange(e, out);
+    ring_exchange(e, out, spans);
     break;
   }
   return out;
@@ -229,7 +265,7 @@ std::vector<WorkerBytes> wire_bytes(const CommPlan& plan, int workers, Algorithm
                                     const std::vector<int>& node_of_worker, int rails) {
   std::vector<WorkerBytes> out(static_cast<std::size_t>(workers));
   for (const Exchange& e : plan.exchanges)
-    for (const Transfer& t : expand_exchange(e, algorithm, node_of_worker, rails)) {
+    for (const Transfer& t : expand_exchange(e, algorithm, node_of_worker, rails, Granularity::spans)) {
       out.at(static_cast<std::size_t>(t.src)).sent += t.bytes * e.repeat;
       out.at(static_cast<std::size_t>(t.dst)).received += t.bytes * e.repeat;
     }

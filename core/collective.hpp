@@ -56,14 +56,26 @@ struct Transfer {
   int dst = 0;
   std::int64_t bytes = 0;
   int step = 0;
+  int steps = 1; // a span (Granularity::spans): the ring steps step .. step + steps - 1 of this pair as one
+  int last_step() const { return step + steps - 1; }
 };
+
+/// How finely an exchange is expanded. `steps`: every ring step a transfer of its own (2(N-1) N
+/// transfers for a ring of N). `spans`: a ring phase's consecutive steps between the same two workers
+/// as one transfer (a span) carrying their bytes; the rule becomes: a transfer leaves its source once every
+/// transfer into that source whose last step is smaller than its first has arrived, so a ring is N
+/// transfers that stream as one pipeline (NCCL's chunks do). Equal bytes on the wire; the replay pays a
+/// span's steps - 1 further hop latencies on arrival (sim/collective_replay.hpp). Phases that differ in
+/// their pairs (the hierarchical all-reduce's pieces, the leader pattern's steps) keep their order.
+enum class Granularity { steps, spans };
 
 /// Transfers of one exchange (one repetition). node_of_worker is needed for hierarchical, leader and the
 /// railed ring (empty: every worker on its own node); `rails`: NICs per node (ring across nodes). An
 /// exchange without receivers (IST's upload of a slice) goes to worker 0, IST's parameter server; one
 /// without contributors (IST's download) comes from it.
 std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm,
-                                      const std::vector<int>& node_of_worker = {}, int rails = 1);
+                                      const std::vector<int>& node_of_worker = {}, int rails = 1,
+                                      Granularity granularity = Granularity::steps);
 
 /// Wire bytes per worker of a whole plan, repeats included. Size = workers.
 std::vector<WorkerBytes> wire_bytes(const CommPlan& plan, int workers, Algorithm algorithm,

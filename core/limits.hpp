@@ -6,7 +6,8 @@
 
 namespace resist::limits {
 
-constexpr int kWorkers = 1024;                 // S
+constexpr int kWorkers = 16'384;               // S: simulated workers (clusters)
+constexpr int kLocalRanks = 1024;              // ranks `resist train` starts on one machine
 constexpr int kLocalSteps = 1'000'000;         // l
 constexpr int kBatch = 65'536;                 // images per worker per step
 constexpr int kRounds = 100'000;               // rounds of a run

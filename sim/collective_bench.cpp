@@ -28,6 +28,7 @@ std::string run_bench(const CollectiveBenchOptions& o) {
   sg4::Engine::set_config("network/model:CM02");
   sg4::Engine::set_config("network/crosstraffic:0");
   sg4::Engine::set_config("network/TCP-gamma:1e18");
+  sg4::Engine::set_config("contexts/stack-size:256"); // KiB per actor (replay.cpp)
   PlatformParams params;
   const auto hosts = load_platform(engine, resolve_platform(o.platform), o.workers, o.params, params);
   std::vector<int> node_of, all;
@@ -41,6 +42,7 @@ std::string run_bench(const CollectiveBenchOptions& o) {
   }
   CollectiveChoice choice = parse_collective(o.collective);
   if (choice.reference) choice = {false, Algorithm::ring, false}; // DDP's all-reduce in the reference
+  choice.granularity = o.step_replay ? Granularity::steps : Granularity::spans;
   std::ostringstream out;
   sg4::Actor::create("controller", hosts.front().host, [&] {
     MailboxTable mailboxes;
@@ -48,7 +50,9 @@ std::string run_bench(const CollectiveBenchOptions& o) {
       const Exchange e{"allreduce", o.sizes_bytes[i], all, all, 1};
       const auto ops = make_sync_ops(CommPlan{{e}}, Model{}, Protocol::data_parallel, {}, choice, node_of, nvls_capable, rails);
       const SyncOp& op = ops.front();
-      const TransferIndex index = index_transfers(op.transfers, o.workers);
+      const TransferIndex index = index_transfers(op.transfers, o.workers, [&hosts](int src, int dst) {
+        return route_between(hosts[static_cast<std::size_t>(src)], hosts[static_cast<std::size_t>(dst)]);
+      });
       const double t0 = sg4::Engine::get_clock();
       std::vector<sg4::ActorPtr> actors;
       for (int w = 0; w < o.workers; ++w)

@@ -16,6 +16,7 @@ struct CollectiveBenchOptions {
   std::string collective = "nccl";           // nccl or an algorithm (comm_pattern.hpp); reference = ring
   std::vector<std::int64_t> sizes_bytes;     // all-reduce sizes
   std::map<std::string, double> params;      // fixed-cost overrides (platform.hpp)
+  bool step_replay = false;                  // every ring step a transfer (else spans, core/collective.hpp)
 };
 
 struct CollectiveBenchRow {

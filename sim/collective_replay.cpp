@@ -2,20 +2,45 @@
 
 #include <fmt/format.h>
 #include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Actor.hpp>
 #include <simgrid/s4u/Mailbox.hpp>
+#include <simgrid/s4u/Barrier.hpp>
 #include <simgrid/s4u/Semaphore.hpp>
 
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <memory>
 
 namespace sg4 = simgrid::s4u;
 
 namespace resist::sim {
 
-TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers) {
+TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers, const RouteOf& route) {
   TransferIndex idx;
+  // Ring phases of spans: (first step, steps) -> phase number.
+  std::map<std::pair<int, int>, int> phase_of;
+  for (const Transfer& t : transfers)
+    if (t.steps > 1) phase_of.emplace(std::make_pair(t.step, t.steps), static_cast<int>(phase_of.size()));
+  idx.phase.assign(transfers.size(), -1);
+  for (std::size_t i = 0; i < transfers.size(); ++i)
+    if (transfers[i].steps > 1) idx.phase[i] = phase_of.at({transfers[i].step, transfers[i].steps});
+  idx.chain_s.assign(phase_of.size(), 0.0);
+  idx.phase_posted_s = std::make_shared<std::vector<double>>(phase_of.size(), 0.0);
+  if (route && !phase_of.empty()) {
+    std::vector<int> hops(phase_of.size(), 0);
+    for (std::size_t i = 0; i < transfers.size(); ++i)
+      if (idx.phase[i] >= 0) {
+        const Transfer& t = transfers[i];
+        const RouteInfo r = route(t.src, t.dst);
+        const double step_bytes = static_cast<double>(t.bytes) / t.steps;
+        idx.chain_s[static_cast<std::size_t>(idx.phase[i])] +=
+            t.steps * (r.latency_s + (r.bandwidth_Bps > 0 ? step_bytes / r.bandwidth_Bps : 0.0));
+        ++hops[static_cast<std::size_t>(idx.phase[i])];
+      }
+    for (std::size_t p = 0; p < hops.size(); ++p) idx.chain_s[p] /= hops[p]; // steps x the mean hop
+  }
   idx.incoming.resize(static_cast<std::size_t>(workers));
   idx.outgoing.resize(static_cast<std::size_t>(workers));
   for (std::size_t i = 0; i < transfers.size(); ++i) {
@@ -26,6 +51,30 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
   auto by_step = [&](int a, int b) { return transfers[a].step < transfers[b].step; };
   for (auto& in : idx.incoming) std::stable_sort(in.begin(), in.end(), by_step);
   for (auto& out : idx.outgoing) std::stable_sort(out.begin(), out.end(), by_step);
+  idx.arrival_order.resize(static_cast<std::size_t>(workers));
+  idx.barrier_after.resize(static_cast<std::size_t>(workers));
+  std::vector<unsigned> receivers(phase_of.size(), 0); // per phase: workers receiving a span of it
+  for (std::size_t w = 0; w < idx.incoming.size(); ++w) {
+    const auto& in = idx.incoming[w];
+    auto& order = idx.arrival_order[w];
+    order.resize(in.size());
+    for (std::size_t i = 0; i < in.size(); ++i) order[i] = static_cast<int>(i);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return transfers[static_cast<std::size_t>(in[static_cast<std::size_t>(a)])].last_step() <
+             transfers[static_cast<std::size_t>(in[static_cast<std::size_t>(b)])].last_step();
+    });
+    auto& after = idx.barrier_after[w];
+    after.assign(in.size(), -1);
+    std::vector<char> seen(phase_of.size(), 0);
+    for (std::size_t k = in.size(); k-- > 0;) { // the worker's last span of each phase
+      const int p = idx.phase[static_cast<std::size_t>(in[static_cast<std::size_t>(order[k])])];
+      if (p < 0 || seen[static_cast<std::size_t>(p)]) continue;
+      seen[static_cast<std::size_t>(p)] = 1;
+      after[k] = p;
+      ++receivers[static_cast<std::size_t>(p)];
+    }
+  }
+  for (unsigned n : receivers) idx.barriers.push_back(sg4::Barrier::create(n));
   return idx;
 }
 
@@ -84,7 +133,7 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
       sh->receives[i] = mailboxes.get(slot, t.src, worker, lane)->get_async<Transfer>(&sh->landed[i]);
     }
   };
-  auto post_step = [sh, &transfers, &out, &mailboxes, slot, worker] {
+  auto post_step = [sh, &transfers, &out, &index, &mailboxes, slot, worker] {
     const int step = transfers[static_cast<std::size_t>(out[sh->next_out])].step;
     for (; sh->next_out < out.size() && transfers[static_cast<std::size_t>(out[sh->next_out])].step == step;
          ++sh->next_out) {
@@ -93,6 +142,10 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
       // The payload is the transfer itself (SimGrid refuses a null payload); its size is what moves.
       sh->sends.push_back(mailboxes.get(slot, worker, t.dst, lane)
                               ->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
+      if (const int p = index.phase[static_cast<std::size_t>(out[sh->next_out])]; p >= 0) {
+        double& posted = (*index.phase_posted_s)[static_cast<std::size_t>(p)];
+        posted = std::max(posted, sg4::Engine::get_clock());
+      }
     }
   };
   const bool helper = in.size() + out.size() > kPostedByWorkerMax;
@@ -114,13 +167,24 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
     post_receives();
   }
 
-  std::size_t waited = 0; // receives [0, waited) have arrived
+  const auto& order = index.arrival_order[static_cast<std::size_t>(worker)];
+  std::size_t waited = 0; // receives order[0, waited) have arrived
   auto wait_before = [&](int step) {
-    for (; waited < in.size() && transfers[static_cast<std::size_t>(in[waited])].step < step; ++waited) {
-      sh->receives[waited]->wait();
-      sh->receives[waited] = nullptr; // done: let SimGrid free it
-      bytes.received += transfers[static_cast<std::size_t>(in[waited])].bytes;
+    double ready_s = 0; // when the spans waited for have passed their further hops
+    for (; waited < order.size(); ++waited) {
+      const auto i = static_cast<std::size_t>(order[waited]);
+      const auto t = static_cast<std::size_t>(in[i]);
+      if (transfers[t].last_step() >= step) break;
+      sh->receives[i]->wait();
+      sh->receives[i] = nullptr; // done: let SimGrid free it
+      bytes.received += transfers[t].bytes;
+      if (const int p = index.barrier_after[static_cast<std::size_t>(worker)][waited]; p >= 0) {
+        const auto q = static_cast<std::size_t>(p);
+        index.barriers[q]->wait(); // the phase's last span has arrived
+        ready_s = std::max(ready_s, (*index.phase_posted_s)[q] + index.chain_s[q]);
+      }
     }
+    if (ready_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(ready_s);
   };
   while (sh->next_out < out.size()) {
     wait_before(transfers[static_cast<std::size_t>(out[sh->next_out])].step);

@@ -1,16 +1,32 @@
 // Point-to-point transfers of one exchange, replayed as SimGrid communications between worker actors.
 // The rule (core/collective.hpp): a transfer of step k leaves its source once every transfer into that
-// source with a smaller step has arrived. Every receive is posted up front, so transfers that are free
-// to go overlap, and SimGrid shares the links they cross.
+// source whose last step is smaller than k has arrived. Every receive is posted up front, so transfers
+// that are free to go overlap, and SimGrid shares the links they cross.
+//
+// Spans (a ring phase's steps between two workers as one transfer) stream: each moves its bytes as one
+// SimGrid communication, as NCCL's chunks go through one connection in order. A ring forwards what it
+// receives, so no member is done before the slowest hop has delivered: a ring phase's spans count as
+// arrived together, when the last of them has (a barrier of their receivers), and not before the ring's
+// chain of steps allows: steps x the mean over its hops of (latency + step bytes / bandwidth) after the
+// last span started (a step waits for the previous one from upstream). On a ring of equal hops that is
+// the step replay's time exactly. On unequal hops the step replay is slower than the bottleneck hop
+// allows (SimGrid shares a link among a ring's queued steps instead of sending them in order, so later
+// steps delay earlier ones, and making the other hops faster makes it slower still), and spans give the
+// bottleneck's time (tests/sim/test_replay.cpp).
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "core/collective.hpp"
 #include "core/comm.hpp"
+#include "sim/platform.hpp"
+
+#include <simgrid/forward.h>
 
 namespace simgrid::s4u {
 class Mailbox;
@@ -22,8 +38,20 @@ namespace resist::sim {
 struct TransferIndex {
   std::vector<std::vector<int>> incoming; // per worker: indices into the transfers, ascending step
   std::vector<std::vector<int>> outgoing; // per worker: indices, ascending step
+  std::vector<std::vector<int>> arrival_order; // per worker: positions in incoming, ascending last step
+  // Spans, per phase (a ring phase: same first step and steps): its chain time, the barrier of its
+  // receivers, and when its last span was posted (this repetition). Per worker and arrival position:
+  // the phase to wait for after that receive (the worker's last span of the phase), or -1.
+  std::vector<int> phase;                  // per transfer, -1 for a plain transfer
+  std::vector<double> chain_s;             // per phase
+  std::vector<simgrid::s4u::BarrierPtr> barriers;
+  std::shared_ptr<std::vector<double>> phase_posted_s;
+  std::vector<std::vector<int>> barrier_after;
 };
-TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers);
+using RouteOf = std::function<RouteInfo(int src, int dst)>;
+/// Call from an actor when the transfers hold spans (it creates their phases' barriers); `route` is
+/// needed for their chain time (none: the chain is not waited for).
+TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers, const RouteOf& route = {});
 
 /// Lanes per (source, destination) pair: the k-th transfer of a pair goes through lane k mod kMailboxLanes
 /// (first in, first matched within a lane keeps the pair's order). SimGrid 3.32 scans a mailbox's queue

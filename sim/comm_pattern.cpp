@@ -52,12 +52,13 @@ int block_tensors(const Block& block) {
 
 namespace {
 
-SyncOp make_op(const Exchange& e, Algorithm algorithm, int tensors, const std::vector<int>& node_of, int rails = 1) {
+SyncOp make_op(const Exchange& e, Algorithm algorithm, int tensors, const std::vector<int>& node_of, int rails,
+               Granularity granularity) {
   SyncOp op;
   op.exchange = e;
   op.algorithm = algorithm;
   op.tensors = tensors;
-  op.transfers = expand_exchange(e, algorithm, node_of, rails);
+  op.transfers = expand_exchange(e, algorithm, node_of, rails, granularity);
   if (algorithm == Algorithm::nvls) // the switch's reduce and multicast run below port rate
     for (Transfer& t : op.transfers) t.bytes = static_cast<std::int64_t>(static_cast<double>(t.bytes) / kNvlsEfficiency);
   return op;
@@ -84,7 +85,7 @@ void finish(SyncOp& op) {
 /// Reference pattern for one partitioned block: new group + reduce to the lowest holder, new group of
 /// the next holders and that owner + broadcast.
 SyncOp reference_block_op(const Exchange& e, int tensors) {
-  SyncOp op = make_op(e, Algorithm::star, tensors, {});
+  SyncOp op = make_op(e, Algorithm::star, tensors, {}, 1, Granularity::steps);
   const int root = e.contributors.empty() ? 0 : e.contributors.front();
   if (!e.contributors.empty()) op.groups.push_back(e.contributors);
   std::vector<int> bcast = e.receivers;
@@ -106,7 +107,8 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
   if (!choice.reference || choice.c10d) { // c10d: data parallel only here (make_c10d_ops does the rest)
     for (const Exchange& e : plan.exchanges)
       add(make_op(e, choice.c10d ? Algorithm::ring : choice.nccl ? choose_nccl_algorithm(e, node_of, nvls_capable)
-                                                                 : choice.algorithm, 1, node_of, rails));
+                                                                 : choice.algorithm, 1, node_of, rails,
+                    choice.granularity));
     return ops;
   }
   int shared_tensors = 0;
@@ -117,7 +119,7 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
     switch (protocol) {
     case Protocol::resist:
       if (e.label == "shared") {
-        add(make_op(e, Algorithm::ring, shared_tensors, {}));
+        add(make_op(e, Algorithm::ring, shared_tensors, {}, 1, choice.granularity));
       } else {
         add(reference_block_op(e, block_tensors(model.blocks[static_cast<std::size_t>(model.block_by_name(e.label))])));
       }
@@ -126,7 +128,7 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
       Exchange shared = e;
       shared.label = "shared";
       shared.bytes = shared_param_bytes(model, partitionable);
-      add(make_op(shared, Algorithm::ring, shared_tensors, {}));
+      add(make_op(shared, Algorithm::ring, shared_tensors, {}, 1, choice.granularity));
       for (int b : partitionable) {
         const Block& block = model.blocks[static_cast<std::size_t>(b)];
         Exchange one = e;
@@ -136,17 +138,18 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
       }
       break;
     }
-    case Protocol::data_parallel: add(make_op(e, Algorithm::ring, 1, {})); break;
-    case Protocol::ist: add(make_op(e, Algorithm::star, 1, {})); break;
+    case Protocol::data_parallel: add(make_op(e, Algorithm::ring, 1, {}, 1, choice.granularity)); break;
+    case Protocol::ist: add(make_op(e, Algorithm::star, 1, {}, 1, Granularity::steps)); break;
     // One source, one destination: the star is the point-to-point send (layer_parallel replays its own
     // steps in layer_parallel_replay; this keeps the plan's bytes for any other caller).
-    case Protocol::layer_parallel: add(make_op(e, Algorithm::star, 1, {})); break;
+    case Protocol::layer_parallel: add(make_op(e, Algorithm::star, 1, {}, 1, Granularity::steps)); break;
     }
   }
   return ops;
 }
 
-std::vector<SyncOp> make_c10d_ops(const CommPlan& plan, int workers, std::vector<std::vector<int>>& created) {
+std::vector<SyncOp> make_c10d_ops(const CommPlan& plan, int workers, std::vector<std::vector<int>>& created,
+                                  Granularity granularity) {
   std::vector<SyncOp> ops;
   // 1-2. One flat all-reduce per holder set, in the order of the sets (std::map, as the trainer walks them).
   std::map<std::vector<int>, std::int64_t> by_set;
@@ -163,7 +166,7 @@ std::vector<SyncOp> make_c10d_ops(const CommPlan& plan, int workers, std::vector
   for (const auto& [set, bytes] : by_set) {
     if (set.size() < 2) continue;
     Exchange e{fmt::format("allreduce {{{}}}", fmt::join(set, ",")), bytes, set, set, 1};
-    SyncOp op = make_op(e, Algorithm::ring, 1, {});
+    SyncOp op = make_op(e, Algorithm::ring, 1, {}, 1, granularity);
     finish(op);
     ops.push_back(std::move(op));
   }

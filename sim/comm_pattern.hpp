@@ -40,6 +40,7 @@ struct CollectiveChoice {
   Algorithm algorithm = Algorithm::ring; // when not reference (and not nccl)
   bool nccl = false;                     // choose per exchange like NCCL
   bool c10d = false;                     // the trainer's pattern (exec/aggregate.cpp)
+  Granularity granularity = Granularity::spans; // rings as spans, or step by step (core/collective.hpp)
   std::string name() const;
 };
 /// "reference", "c10d", "nccl", or an algorithm of core/collective.hpp; throws InputError naming the value.
@@ -78,7 +79,8 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
 
 /// The trainer's pattern for one round (see above). `created` holds the process groups that exist
 /// already (member lists); the groups this round creates are added to it.
-std::vector<SyncOp> make_c10d_ops(const CommPlan& plan, int workers, std::vector<std::vector<int>>& created);
+std::vector<SyncOp> make_c10d_ops(const CommPlan& plan, int workers, std::vector<std::vector<int>>& created,
+                                  Granularity granularity = Granularity::spans);
 
 /// Seconds each member pays to create a process group of `members` and set up its communicator:
 /// group_create_s + group_create_per_peer_s (members - 1) + group_init_s (members / 2)^group_init_exponent

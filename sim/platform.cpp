@@ -372,4 +372,13 @@ std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const Platfo
   return out;
 }
 
+RouteInfo route_between(const WorkerHost& from, const WorkerHost& to) {
+  std::vector<simgrid::s4u::Link*> links;
+  RouteInfo r; // route_to adds to the latency
+  from.host->route_to(to.host, links, &r.latency_s);
+  for (const auto* l : links)
+    if (r.bandwidth_Bps == 0 || l->get_bandwidth() < r.bandwidth_Bps) r.bandwidth_Bps = l->get_bandwidth();
+  return r;
+}
+
 } // namespace resist::sim

@@ -95,6 +95,14 @@ struct WorkerHost {
   int nics = 1;          // host property nics: NICs of its node (channels of a ring across nodes)
 };
 
+/// A route between two workers' hosts: its latency (the sum over its links) and its narrowest link's
+/// bandwidth.
+struct RouteInfo {
+  double latency_s = 0;
+  double bandwidth_Bps = 0;
+};
+RouteInfo route_between(const WorkerHost& from, const WorkerHost& to);
+
 /// Builds the platform inside a fresh engine and returns `workers` worker hosts in order, with the
 /// platform's fixed costs (the description's, then `overrides`). Throws InputError for a malformed
 /// description, a platform with fewer GPU hosts than workers, or a bad property.

@@ -36,20 +36,37 @@ struct Zone {
   simgrid::kernel::routing::NetPoint* gateway;
 };
 
-Zone build_node(const ParametricSpec& s, int node, sg4::NetZone* parent, int first_worker) {
+/// A node's links: its NICs and its GPUs' NVLink ports. Created in the root zone before any node zone
+/// exists: SimGrid 3.32 checks a new link's name against every zone (a recursive search), so links made
+/// inside 1,024 node zones cost a quadratic search (a third of an 8,192-worker simulation).
+struct NodeLinks {
+  std::vector<sg4::Link*> nics, ports;
+};
+
+NodeLinks make_node_links(const ParametricSpec& s, int node, sg4::NetZone* root) {
+  NodeLinks out;
+  for (int k = 0; k < s.nics_per_node; ++k)
+    out.nics.push_back(root->create_split_duplex_link(fmt::format("node{}-nic{}", node, k),
+                                                      s.nic_bw_GBps * s.nic_efficiency * 1e9)
+                           ->set_latency(s.inter_latency_us * 1e-6)
+                           ->seal());
+  for (int g = 0; g < s.gpus_per_node; ++g)
+    out.ports.push_back(root->create_split_duplex_link(fmt::format("node{}-gpu{}-port", node, g),
+                                                       s.intra_bw_GBps * s.intra_efficiency * 1e9)
+                            ->set_latency(s.intra_latency_us * 1e-6)
+                            ->seal());
+  return out;
+}
+
+Zone build_node(const ParametricSpec& s, int node, sg4::NetZone* parent, int first_worker, const NodeLinks& links) {
   auto* zone = sg4::create_full_zone(fmt::format("node{}", node));
   zone->set_parent(parent);
   if (s.cores_per_node > 0) // the cores the node's workers time-share; 1 Gflop/s per core
     zone->create_host(fmt::format("node{}-cpu", node), 1e9)->set_core_count(s.cores_per_node)->seal();
   auto* gateway = zone->create_router(fmt::format("node{}-nic", node));
-  std::vector<sg4::Link*> nics;
-  for (int k = 0; k < s.nics_per_node; ++k)
-    nics.push_back(zone->create_split_duplex_link(fmt::format("node{}-nic{}", node, k),
-                                                  s.nic_bw_GBps * s.nic_efficiency * 1e9)
-                       ->set_latency(s.inter_latency_us * 1e-6)
-                       ->seal());
+  const auto& nics = links.nics;
+  const auto& ports = links.ports;
   std::vector<sg4::Host*> gpus;
-  std::vector<sg4::Link*> ports;
   for (int g = 0; g < s.gpus_per_node; ++g) {
     const int worker = first_worker + g;
     auto* host = zone->create_host(fmt::format("node{}-gpu{}", node, g), 1e12);
@@ -61,10 +78,6 @@ Zone build_node(const ParametricSpec& s, int node, sg4::NetZone* parent, int fir
     host->set_property("nics", fmt::format("{}", s.nics_per_node));
     host->seal();
     gpus.push_back(host);
-    ports.push_back(zone->create_split_duplex_link(fmt::format("node{}-gpu{}-port", node, g),
-                                                   s.intra_bw_GBps * s.intra_efficiency * 1e9)
-                        ->set_latency(s.intra_latency_us * 1e-6)
-                        ->seal());
   }
   for (int a = 0; a < s.gpus_per_node; ++a) {
     for (int b = a + 1; b < s.gpus_per_node; ++b)
@@ -90,37 +103,49 @@ sg4::Link* hop(sg4::NetZone* z, const std::string& name, double bw_Bps) {
 
 /// Two-level fat-tree: leaf switches of nodes_per_leaf nodes below a spine; a leaf's uplink carries its
 /// nodes' NIC capacity divided by the oversubscription. Nodes of one leaf meet at the leaf switch; others
-/// cross both leaves' uplinks. The fabric is a full zone with a route per pair of nodes (SimGrid 3.32's
-/// star zones fail to route star zones nested two deep).
+/// cross both leaves' uplinks. Each leaf is a full zone of its nodes; the fabric a full zone with a route
+/// per pair of leaves, so routes grow with the leaves squared, not the nodes (1,024 nodes: 32,640 routes
+/// instead of 523,776, which took most of the time and memory of an 8,192-worker simulation). A leaf's
+/// gateway is its first node's NIC router: a route between leaves enters and leaves a leaf through the
+/// nodes' zero-latency, unbounded leaf ports, so only the NICs and uplinks limit it, as before.
 void build_fat_tree(const ParametricSpec& s, int nodes, int used, sg4::NetZone* root) {
-  const int leaves = (std::min(nodes, used) + s.nodes_per_leaf - 1) / s.nodes_per_leaf;
-  std::vector<sg4::Link*> uplinks;
+  // Only the nodes that hold workers are built (a 2,000-node tree for 4 workers costs 1 node's routes);
+  // the leaves' uplink bandwidth still follows the whole tree's size.
+  const int built = std::min(nodes, used);
+  const int leaves = (built + s.nodes_per_leaf - 1) / s.nodes_per_leaf;
+  // Every link first, while the root is the only zone (NodeLinks).
+  std::vector<sg4::Link*> uplinks, leaf_ports;
+  std::vector<NodeLinks> node_links;
   for (int l = 0; l < leaves; ++l) {
     const int members = std::min(nodes, (l + 1) * s.nodes_per_leaf) - l * s.nodes_per_leaf;
     uplinks.push_back(hop(root, fmt::format("leaf{}-spine", l),
                           members * s.nics_per_node * s.nic_bw_GBps * s.nic_efficiency * 1e9 / s.oversubscription));
   }
-  std::vector<Zone> zones;
-  std::vector<sg4::Link*> ports;
-  // Only the nodes that hold workers are built (a 2,000-node tree for 4 workers costs 1 node's routes);
-  // the leaves' uplink bandwidth above still follows the whole tree's size.
-  nodes = std::min(nodes, used);
-  for (int n = 0; n < nodes; ++n) {
-    zones.push_back(build_node(s, n, root, n * s.gpus_per_node));
-    ports.push_back(hop(root, fmt::format("node{}-leaf", n), 1e15));
+  for (int n = 0; n < built; ++n) {
+    node_links.push_back(make_node_links(s, n, root));
+    leaf_ports.push_back(hop(root, fmt::format("node{}-leaf", n), 1e15));
   }
-  for (int a = 0; a < nodes; ++a)
-    for (int b = a + 1; b < nodes; ++b) {
-      const int la = a / s.nodes_per_leaf, lb = b / s.nodes_per_leaf;
-      std::vector<sg4::LinkInRoute> links{{ports[a], Direction::UP}};
-      if (la != lb) {
-        links.emplace_back(uplinks[la], Direction::UP);
-        links.emplace_back(uplinks[lb], Direction::DOWN);
-      }
-      links.emplace_back(ports[b], Direction::DOWN);
-      root->add_route(zones[a].zone->get_netpoint(), zones[b].zone->get_netpoint(), zones[a].gateway,
-                      zones[b].gateway, links, true);
+  std::vector<Zone> leaf_zones;
+  for (int l = 0; l < leaves; ++l) {
+    auto* leaf = sg4::create_full_zone(fmt::format("leaf{}", l));
+    leaf->set_parent(root);
+    std::vector<Zone> in_leaf;
+    std::vector<sg4::Link*> ports;
+    for (int n = l * s.nodes_per_leaf; n < std::min(built, (l + 1) * s.nodes_per_leaf); ++n) {
+      in_leaf.push_back(build_node(s, n, leaf, n * s.gpus_per_node, node_links[static_cast<std::size_t>(n)]));
+      ports.push_back(leaf_ports[static_cast<std::size_t>(n)]);
     }
+    for (std::size_t a = 0; a < in_leaf.size(); ++a)
+      for (std::size_t b = a + 1; b < in_leaf.size(); ++b)
+        leaf->add_route(in_leaf[a].zone->get_netpoint(), in_leaf[b].zone->get_netpoint(), in_leaf[a].gateway,
+                        in_leaf[b].gateway, {{ports[a], Direction::UP}, {ports[b], Direction::DOWN}}, true);
+    leaf->seal();
+    leaf_zones.push_back({leaf, in_leaf.front().gateway});
+  }
+  for (int a = 0; a < leaves; ++a)
+    for (int b = a + 1; b < leaves; ++b)
+      root->add_route(leaf_zones[a].zone->get_netpoint(), leaf_zones[b].zone->get_netpoint(), leaf_zones[a].gateway,
+                      leaf_zones[b].gateway, {{uplinks[a], Direction::UP}, {uplinks[b], Direction::DOWN}}, true);
 }
 
 } // namespace
@@ -131,9 +156,15 @@ void build_parametric_platform(const ParametricSpec& s, int workers, const std::
   const int used = std::min(nodes, (workers + s.gpus_per_node - 1) / s.gpus_per_node); // nodes holding workers
   auto* root = s.topology == "star" ? sg4::create_star_zone("fabric") : sg4::create_full_zone("fabric");
   if (s.topology == "star") {
+    std::vector<NodeLinks> links;
+    std::vector<sg4::Link*> switch_ports;
+    for (int n = 0; n < used; ++n) { // every link first (NodeLinks)
+      links.push_back(make_node_links(s, n, root));
+      switch_ports.push_back(hop(root, fmt::format("node{}-switch", n), 1e15));
+    }
     for (int n = 0; n < used; ++n) {
-      const Zone node = build_node(s, n, root, n * s.gpus_per_node);
-      attach(root, node, {{hop(root, fmt::format("node{}-switch", n), 1e15), Direction::UP}});
+      const Zone node = build_node(s, n, root, n * s.gpus_per_node, links[static_cast<std::size_t>(n)]);
+      attach(root, node, {{switch_ports[static_cast<std::size_t>(n)], Direction::UP}});
     }
   } else {
     build_fat_tree(s, nodes, used, root);

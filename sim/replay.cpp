@@ -153,15 +153,24 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
   in.workers = sched.config.workers;
   in.threads = ctx.threads;
   const CommPlan plan = round_comm_plan(sched, ctx.model, round);
-  const CollectiveChoice choice = parse_collective(ctx.options.collective);
+  CollectiveChoice choice = parse_collective(ctx.options.collective);
+  choice.granularity = ctx.options.step_replay ? Granularity::steps : Granularity::spans;
   if (choice.c10d && protocol != Protocol::data_parallel) {
-    in.ops = make_c10d_ops(plan, in.workers, ctx.created_groups);
+    in.ops = make_c10d_ops(plan, in.workers, ctx.created_groups, choice.granularity);
   } else {
     in.ops = make_sync_ops(plan, ctx.model, protocol, ctx.reference_blocks, choice, ctx.node_of_worker,
                            ctx.nvls_capable, ctx.rails);
   }
   in.barrier_before_sync = choice.c10d; // the trainer's loss check: a tiny all-reduce over everyone
-  for (const SyncOp& op : in.ops) in.index.push_back(index_transfers(op.transfers, in.workers));
+  const RouteOf route = [&ctx](int src, int dst) {
+    const std::int64_t key = static_cast<std::int64_t>(src) << 32 | static_cast<std::uint32_t>(dst);
+    auto it = ctx.routes.find(key);
+    if (it == ctx.routes.end())
+      it = ctx.routes.emplace(key, route_between(ctx.hosts[static_cast<std::size_t>(src)], ctx.hosts[static_cast<std::size_t>(dst)]))
+               .first;
+    return it->second;
+  };
+  for (const SyncOp& op : in.ops) in.index.push_back(index_transfers(op.transfers, in.workers, route));
   const int steps = sched.rounds[static_cast<std::size_t>(round)].steps;
   if (protocol == Protocol::data_parallel) {
     in.overlap = true;
@@ -245,6 +254,7 @@ std::string round_key(const RoundInput& in, const RunContext& ctx) {
       put(key, t.dst);
       put(key, t.bytes);
       put(key, t.step);
+      put(key, t.steps);
     }
     for (int w : op.participants) {
       put(key, w);
@@ -261,10 +271,13 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   sg4::Engine::set_config("network/model:CM02");         // no latency / bandwidth correction factors
   sg4::Engine::set_config("network/crosstraffic:0");     // no 5% reverse-path charge (ACKs)
   sg4::Engine::set_config("network/TCP-gamma:1e18");     // no TCP window bound on long-latency routes
+  // An actor per worker (and per communication stream): SimGrid's default 8 MiB stacks cost an mmap,
+  // page faults and a munmap each, a quarter of a 8,192-worker round; ours need far less.
+  sg4::Engine::set_config("contexts/stack-size:256");
 
   const RunConfig& cfg = schedule.config;
   const Model model = make_model(cfg.model, cfg.model_options);
-  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, 1, {}, {}, {}};
+  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, 1, {}, {}, {}, {}};
   ctx.hosts = load_platform(engine, platform_for(options), cfg.workers, options.params, ctx.params);
   for (const auto& [w, f] : options.speed_factors) {
     if (w < 0 || w >= cfg.workers) throw InputError(fmt::format("speed factor for worker {}: no such worker", w));

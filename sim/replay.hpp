@@ -3,6 +3,8 @@
 // replays it. A round identical to one already simulated (same compute per worker, same transfers, same
 // fixed costs) is reused instead of simulated again; so are the identical steps of a data-parallel round.
 #pragma once
+#include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "core/model.hpp"
@@ -36,6 +38,7 @@ struct RunContext {
   // IST, per worker: its sub-network's share of the parameters and of the layer seconds (block_times then
   // hold the sub-network's own layers). Empty for the other protocols.
   std::vector<std::pair<double, double>> ist_share;
+  mutable std::unordered_map<std::int64_t, RouteInfo> routes; // (src, dst) -> route, as asked for
 };
 
 /// Compute seconds of worker w in round r: `steps` local steps on the blocks it holds, with the measured

@@ -32,6 +32,7 @@ struct SimOptions {
                                            // what time-sharing a platform's cores divides
   double nic_bw_GBps = 0;                  // parametric platforms: NIC bandwidth instead of theirs (0 = theirs)
   bool reuse = true;                       // simulate identical rounds and data-parallel steps once
+  bool step_replay = false;                // every ring step a SimGrid transfer (else spans: collective.hpp)
   bool timeline = true;                    // keep every worker's events
   bool progress = false;                   // progress bar on stderr (when it is a terminal)
 };

@@ -1,6 +1,8 @@
 // Communication accounting: the paper's Table 1, closed forms per protocol and per wire algorithm.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "core/collective.hpp"
 #include "core/comm.hpp"
 #include "core/model_zoo.hpp"
@@ -172,4 +174,48 @@ TEST_CASE("railed ring across nodes: one channel per NIC, same bytes per worker,
     if (node_of[static_cast<std::size_t>(t.src)] != node_of[static_cast<std::size_t>(t.dst)])
       across2[static_cast<std::size_t>(t.src)] += t.bytes;
   CHECK(across2 == std::vector<std::int64_t>{0, 700, 0, 700, 0, 700, 0, 700});
+}
+
+TEST_CASE("spans: a ring phase's steps between two workers as one transfer, the same bytes on every pair", "[core]") {
+  // Per (source, destination) pair, spans must carry exactly what the steps carry, for every algorithm
+  // whose rings they shorten; a flat ring of N becomes N transfers of 2(N-1) steps.
+  auto pair_bytes = [](const std::vector<Transfer>& ts) {
+    std::map<std::pair<int, int>, std::int64_t> out;
+    for (const Transfer& t : ts) out[{t.src, t.dst}] += t.bytes;
+    return out;
+  };
+  const std::vector<int> all{0, 1, 2, 3, 4, 5, 6, 7};
+  const std::vector<int> node_of{0, 0, 0, 0, 1, 1, 1, 1};
+  const Exchange e{"x", 1003, all, all, 1}; // not a multiple of anything: uneven chunks
+  for (Algorithm a : {Algorithm::ring, Algorithm::hierarchical, Algorithm::leader, Algorithm::star})
+    for (int rails : {1, 2, 4}) {
+      INFO(to_string(a) << ", rails " << rails);
+      const auto steps = expand_exchange(e, a, node_of, rails, Granularity::steps);
+      const auto spans = expand_exchange(e, a, node_of, rails, Granularity::spans);
+      CHECK(pair_bytes(spans) == pair_bytes(steps));
+      CHECK(spans.size() <= steps.size());
+      for (const Transfer& t : spans) CHECK(t.steps >= 1);
+    }
+  const auto flat = expand_exchange(e, Algorithm::ring, {}, 1, Granularity::spans);
+  REQUIRE(flat.size() == 8);
+  for (const Transfer& t : flat) {
+    CHECK(t.step == 0);
+    CHECK(t.steps == 14);
+    CHECK(t.dst == (t.src + 1) % 8);
+    CHECK(t.bytes == ring_allreduce_sent_bytes(1003, 8, t.src));
+  }
+  // The hierarchical form keeps its pipeline: per piece, reduce-scatter spans of L-1 steps, then the rail
+  // rings' spans of 2(M-1), then all-gather spans of L-1, each starting where the previous one ended.
+  for (const Transfer& t : expand_exchange(e, Algorithm::hierarchical, node_of, 1, Granularity::spans)) {
+    const bool across = node_of[static_cast<std::size_t>(t.src)] != node_of[static_cast<std::size_t>(t.dst)];
+    CHECK(t.steps == (across ? 2 : 3));
+    // Pieces start L - 1 = 3 steps apart: reduce-scatter at 3j, rail ring at 3j + 3, all-gather at 3j + 5.
+    CHECK((t.step % 3) == (across ? 0 : t.step % 3 == 2 ? 2 : 0));
+  }
+  // Receivers of a ring phase wait for every span of smaller last step: the all-gather of piece 0
+  // (first step 3 + 2 = 5) follows its rail ring (steps 3..4), not the later pieces' rails.
+  const auto hier = expand_exchange(e, Algorithm::hierarchical, node_of, 1, Granularity::spans);
+  for (const Transfer& t : hier)
+    if (node_of[static_cast<std::size_t>(t.src)] != node_of[static_cast<std::size_t>(t.dst)] && t.step == 3)
+      CHECK(t.last_step() == 4);
 }

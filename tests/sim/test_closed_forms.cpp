@@ -1,11 +1,13 @@
 // The simulator against closed forms: one transfer, a ring all-reduce (alpha-beta: 2(N-1)/N B/bw +
-// 2(N-1) latency, within 1%), and one compute (roofline by hand).
+// 2(N-1) latency, within 1%, replayed as spans and as steps), a ring across unequal hops (its bottleneck),
+// and one compute (roofline by hand).
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "core/layer.hpp"
 #include "core/model_zoo.hpp"
+#include "sim/collective_bench.hpp"
 #include "sim/gpu_model.hpp"
 #include "sim_test_util.hpp"
 
@@ -40,6 +42,8 @@ TEST_CASE("one transfer there and back takes 2 (latency + B / bw)", "[sim][close
 TEST_CASE("ring all-reduce lands within 1% of 2(N-1)/N B/bw + 2(N-1) latency", "[sim][closed-form]") {
   // 24 workers: 46 transfers per ring neighbour pair, more than the mailbox lanes (collective_replay.hpp),
   // so every lane carries several and must keep them in step order.
+  // Both replays: spans (a ring as N streaming transfers) and steps (every step a transfer).
+  for (const bool step_replay : {false, true})
   for (int n : {2, 4, 8, 24}) {
     const Schedule s = test::small_schedule(Protocol::local_sgd, n, "preact_resnet_small", 0, 1, 1);
     const double bytes = static_cast<double>(make_model(s.config.model).param_bytes());
@@ -47,6 +51,8 @@ TEST_CASE("ring all-reduce lands within 1% of 2(N-1)/N B/bw + 2(N-1) latency", "
     SimOptions o;
     o.platform = uniform_platform(12.5, 1);
     o.collective = "ring";
+    o.step_replay = step_replay;
+    INFO((step_replay ? "steps" : "spans"));
     const SimResult r = simulate(s, o);
     const double expected = 2.0 * (n - 1) / n * bytes / bw + 2.0 * (n - 1) * latency;
     for (int w = 0; w < n; ++w) {
@@ -55,6 +61,51 @@ TEST_CASE("ring all-reduce lands within 1% of 2(N-1)/N B/bw + 2(N-1) latency", "
       INFO("workers " << n << ", worker " << w);
       CHECK(comm[0].duration_s() == Approx(expected).epsilon(0.01));
     }
+  }
+}
+
+TEST_CASE("spans replay rings of equal hops as the step replay does, to rounding", "[sim][closed-form]") {
+  // Rings of equal hops: one node's NVSwitch (every hop two NVLink ports), one GPU per node (every hop two
+  // NICs). The whole run, each protocol's exchanges. (Unequal hops: the next test.)
+  for (const char* platform : {"parametric:nodes=1,gpus_per_node=8", "parametric:gpus_per_node=1"})
+    for (Protocol p : {Protocol::local_sgd, Protocol::data_parallel}) {
+      const int workers = 8;
+      const Schedule s = test::small_schedule(p, workers, "preact_resnet_small", 0, 2, 2);
+      SimOptions o;
+      o.platform = platform;
+      o.collective = "ring";
+      const SimResult spans = simulate(s, o);
+      o.step_replay = true;
+      const SimResult steps = simulate(s, o);
+      INFO(platform << ", " << to_string(p));
+      CHECK(spans.total_s == Approx(steps.total_s).epsilon(1e-9));
+      CHECK(spans.comm_s == Approx(steps.comm_s).epsilon(1e-9));
+      CHECK(spans.wire_bytes == steps.wire_bytes);
+    }
+}
+
+TEST_CASE("a ring across unequal hops runs at its bottleneck hop", "[sim][closed-form]") {
+  // 12 GPUs on nodes of 8: a flat ring (the nodes differ) with 10 NVLink hops and 2 NIC hops. NCCL's
+  // pipelined ring moves 2(N-1)/N B through every hop, so the NIC decides: 2(N-1)/N B / NIC rate, and
+  // NVLink a hundred times faster changes nothing (the step replay gets slower instead: SimGrid shares
+  // a link among queued steps; collective_replay.hpp).
+  const std::int64_t bytes = std::int64_t{1} << 30;
+  double previous_s = 0;
+  for (double intra_GBps : {300.0, 30000.0}) {
+    CollectiveBenchOptions o;
+    o.platform = fmt::format("parametric:gpus_per_node=8,nics_per_node=8,intra_bw_GBps={},nic_bw_GBps=25,"
+                             "inter_latency_us=2.5,intra_latency_us=1,topology=star,collective_latency_s=0",
+                             intra_GBps);
+    o.workers = 12;
+    o.collective = "ring";
+    o.sizes_bytes = {bytes};
+    const auto rows = bench_allreduce(o);
+    REQUIRE(rows.size() == 1);
+    const double bound_s = 2.0 * 11 / 12 * static_cast<double>(bytes) / 25e9;
+    INFO("NVLink " << intra_GBps << " GB/s");
+    CHECK(rows[0].time_s == Approx(bound_s).epsilon(0.002));
+    if (previous_s > 0) CHECK(rows[0].time_s == Approx(previous_s).epsilon(1e-9));
+    previous_s = rows[0].time_s;
   }
 }
 
