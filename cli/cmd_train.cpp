@@ -35,22 +35,6 @@ struct TrainArgs {
 
 } // namespace
 
-std::vector<std::string> own_argv() {
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::string> argv;
-  std::string cur;
-  for (char ch : all) {
-    if (ch == '\0') {
-      argv.push_back(cur);
-      cur.clear();
-    } else {
-      cur += ch;
-    }
-  }
-  return argv;
-}
-
 namespace {
 
 /// Ranges of the trainer's own options (the run's are RunConfig's validate()).

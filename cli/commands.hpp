@@ -26,6 +26,11 @@ void add_bench_commands(CLI::App& app);    // resist bench allreduce, resist ben
 void add_train_commands(CLI::App& app);    // resist train (exec/)
 void add_profile_command(CLI::App& app);   // resist profile (exec/)
 void add_validate_command(CLI::App& app);  // resist validate (sim/; measures with exec/ when built)
+/// resist train and resist profile handed to resist-torch, the sibling binary with LibTorch (delegate.cpp).
+void add_torch_stand_ins(CLI::App& app);
+/// Whether this command line's subcommand is one of those; then run_in_torch_binary() execs it there.
+bool for_torch_binary(int argc, char** argv);
+[[noreturn]] void run_in_torch_binary();
 
 /// This process's own command line (a local launcher re-executes it for every rank).
 std::vector<std::string> own_argv();

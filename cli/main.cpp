@@ -38,6 +38,16 @@ void report(const std::string& line) {
 } // namespace
 
 int main(int argc, char** argv) {
+#if defined(RESIST_HAVE_EXEC) && !defined(RESIST_TORCH_BINARY)
+  if (resist::cli::for_torch_binary(argc, argv)) {
+    try {
+      resist::cli::run_in_torch_binary();
+    } catch (const std::exception& e) {
+      std::cerr << "resist: failed: " << first_line(e.what()) << "\n";
+      return 1;
+    }
+  }
+#endif
   CLI::App app{"resist: ResIST (layer-wise independent subnet training of ResNets) toolkit.\n"
                "Models and costs, partitions, communication accounting, schedules"
 #ifdef RESIST_HAVE_SIM
@@ -50,17 +60,21 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
   resist::cli::add_config_option(app);
+#ifdef RESIST_TORCH_BINARY // resist-torch: only what needs LibTorch (delegate.cpp)
+  resist::cli::add_train_commands(app);
+  resist::cli::add_profile_command(app);
+#else
   resist::cli::add_core_commands(app);
 #ifdef RESIST_HAVE_SIM
   resist::cli::add_simulate_commands(app);
   resist::cli::add_bench_commands(app);
 #endif
 #ifdef RESIST_HAVE_EXEC
-  resist::cli::add_train_commands(app);
-  resist::cli::add_profile_command(app);
+  resist::cli::add_torch_stand_ins(app);
 #endif
 #ifdef RESIST_HAVE_SIM
   resist::cli::add_validate_command(app);
+#endif
 #endif
   resist::cli::add_number_checks(app);
   // CLI11 says "The following arguments were not expected" for a misspelt subcommand; name it instead.

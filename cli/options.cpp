@@ -2,7 +2,9 @@
 
 #include "cli/config_file.hpp"
 
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
@@ -122,6 +124,22 @@ void print_table(const Table& table, Format format) {
   case Format::csv: std::cout << table.to_csv(); break;
   case Format::json: std::cout << table.to_json().dump(2) << "\n"; break;
   }
+}
+
+std::vector<std::string> own_argv() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  const std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::vector<std::string> argv;
+  std::string cur;
+  for (char ch : all) {
+    if (ch == '\0') {
+      argv.push_back(cur);
+      cur.clear();
+    } else {
+      cur += ch;
+    }
+  }
+  return argv;
 }
 
 } // namespace resist::cli

@@ -73,9 +73,10 @@ std::string fnv1a_hex(const std::string& s) {
 
 /// What decides a point's result: its schedule (by hash) and every simulation option.
 std::string point_id(const Schedule& s, const SimOptions& o) {
-  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", schedule_hash(s), o.platform, o.nic_bw_GBps,
-                                o.collective, o.gpu, o.gpu_table, o.profile, o.profile_basis, o.math, o.efficiency,
-                                o.background_threads, o.threads, o.reuse);
+  std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", schedule_hash(s), o.platform,
+                                o.nic_bw_GBps, o.collective, o.gpu, o.gpu_table, o.profile, o.profile_basis, o.math,
+                                o.efficiency, o.background_threads, o.threads, o.reuse,
+                                o.step_replay ? "steps" : "spans");
   for (const auto& [k, v] : o.params) key += fmt::format("|{}={}", k, v);
   for (const auto& [w, f] : o.speed_factors) key += fmt::format("|w{}={}", w, f);
   return fnv1a_hex(key);
