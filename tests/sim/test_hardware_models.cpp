@@ -1,6 +1,6 @@
 // The hardware models of issue 8 against hand-computed cases: DDP's barrier and copies, NCCL's choice,
-// NVLS and the hierarchical all-reduce through the nccl-tests-style benchmark, one link per NIC, group
-// creation, the host input pipeline.
+// NVLS, the hierarchical all-reduce, tree and NVLS-tree through the nccl-tests-style benchmark, one link per
+// NIC, group creation, the host input pipeline.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
