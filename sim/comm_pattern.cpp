@@ -52,7 +52,8 @@ NcclHardware nccl_hardware(const std::vector<WorkerHost>& hosts, const GpuTable&
     hw.nvls_capable = hw.nvls_capable && h.nvswitch && gpus.at(h.gpu).nvls;
     const WorkerHost& next = hosts[(w + 1) % hosts.size()];
     if (&next == &h) continue;
-    (next.node == h.node ? intra : nic) = std::min(next.node == h.node ? intra : nic, narrowest_Bps(h, next));
+    double& rate = next.node == h.node ? intra : nic;
+    rate = std::min(rate, narrowest_Bps(h, next));
   }
   hw.intra_Bps = std::isfinite(intra) ? intra : 0;
   hw.nic_Bps = std::isfinite(nic) ? nic : 0;
@@ -111,7 +112,8 @@ double nccl_estimate_s(const Exchange& e, Algorithm a, const std::vector<int>& n
   case Algorithm::ring: {
     const int inter_steps = s.m > 1 ? 2 * (s.m - 1) : 0;
     const double lat_s = (8.4 + (2 * (s.n - 1) - inter_steps) * 3.4 + inter_steps * 14.0) * us;
-    const double bw = s.m > 1 && s.l > 0 ? std::min(port, nics) : port;
+    // Across nodes every channel crosses a port and a NIC (one GPU per node: the NIC alone).
+    const double bw = s.m == 1 ? port : s.l == 1 ? nics : std::min(port, nics);
     return lat_s + 2 * (n - 1) / n * bytes / bw;
   }
   case Algorithm::nvls:
@@ -120,10 +122,11 @@ double nccl_estimate_s(const Exchange& e, Algorithm a, const std::vector<int>& n
   case Algorithm::tree: {
     if (s.m < 2 || s.l == 0) return inf;
     const double lat_s = (8.4 + 2 * ((l - 1) * 4.0 + log2_floor(s.m) * 14.0)) * us;
-    return lat_s + std::max(tree_chain_port_bytes(s.l, channels) / port, tree_net) * bytes / kNcclTreeBwFactor;
+    const double chain = s.l > 1 ? tree_chain_port_bytes(s.l, channels) / port : 0;
+    return lat_s + std::max(chain, tree_net) * bytes / kNcclTreeBwFactor;
   }
   case Algorithm::nvls_tree: {
-    if (s.m < 2 || s.l == 0 || !hw.nvls_capable) return inf;
+    if (s.m < 2 || s.l < 2 || !hw.nvls_capable) return inf; // NVLS needs GPUs on a switch
     const double lat_s = (25 + 2 * log2_floor(s.m) * 20.9) * us;
     return lat_s + std::max((1 + 1 / l) / (port * kNvlsEfficiency), tree_net) * bytes;
   }
@@ -133,10 +136,11 @@ double nccl_estimate_s(const Exchange& e, Algorithm a, const std::vector<int>& n
 
 Algorithm choose_nccl_algorithm(const Exchange& e, const std::vector<int>& node_of, const NcclHardware& hw) {
   if (e.contributors != e.receivers || e.contributors.size() < 2) return Algorithm::ring;
-  if (!(hw.intra_Bps > 0) || (shape_of(e, node_of).m > 1 && !(hw.nic_Bps > 0))) {
+  const Shape s = shape_of(e, node_of);
+  if ((s.l != 1 && !(hw.intra_Bps > 0)) || (s.m > 1 && !(hw.nic_Bps > 0))) {
     // Rates unknown: the bandwidth terms alone where they need none (one node: NVLS against the ring).
     const double n = static_cast<double>(e.contributors.size());
-    const bool one_node = shape_of(e, node_of).m == 1;
+    const bool one_node = s.m == 1;
     return one_node && hw.nvls_capable && (1 + 1 / n) / kNvlsEfficiency <= 2 * (n - 1) / n ? Algorithm::nvls
                                                                                            : Algorithm::ring;
   }

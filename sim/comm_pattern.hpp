@@ -59,7 +59,7 @@ constexpr double kNvlsEfficiency = 0.834;
 struct NcclHardware {
   bool nvls_capable = false; // every GPU and node supports NVLink SHARP (Hopper and later on an NVSwitch)
   int rails = 1;             // NICs per node: channels of a ring or tree across nodes
-  double intra_Bps = 0;      // a GPU's port inside the node, per direction, as achieved (0: unknown)
+  double intra_Bps = 0;      // a GPU's port inside the node, per direction, as achieved (0: unknown or none)
   double nic_Bps = 0;        // one NIC, per direction, as achieved (0: unknown)
 };
 
@@ -87,7 +87,8 @@ double nccl_estimate_s(const Exchange& e, Algorithm a, const std::vector<int>& n
 
 /// NCCL's choice for an exchange: the candidate of smallest nccl_estimate_s, ties to the earlier in NCCL's
 /// order (tree, ring, nvls, nvls_tree); ring for anything but an all-reduce. Unknown rates: ring, or on one
-/// node NVLS where its bytes per port are no more than the ring's.
+/// node NVLS where its bytes per port are no more than the ring's. (intra_Bps is not needed with one GPU per
+/// node, nic_Bps not on one node.)
 Algorithm choose_nccl_algorithm(const Exchange& e, const std::vector<int>& node_of_worker, const NcclHardware& hw);
 
 /// One exchange as the simulator replays it.

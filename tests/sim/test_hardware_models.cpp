@@ -72,6 +72,13 @@ TEST_CASE("NCCL's choice: ring / NVLS on one node, tree / NVLS-tree on 2 nodes, 
         Approx((8.4 + 2 * (7 * 4.0 + 3 * 14)) * 1e-6 + 2.0 * small / 192e9 / 0.92));
   // 3 nodes, large: ring (the tree's 2B per node across).
   CHECK(choose_nccl_algorithm(all(24, large), nodes_of(3, 8), a100) == Algorithm::ring);
+  // One GPU per node (no port rate needed), 8 nodes: the tree's 8.4 + 2 x 3 x 14 us beat the ring's
+  // 8.4 + 14 x 14 at 1 MiB; at 8 GiB the ring's 1.75 B per NIC beats the tree's 2 B / 0.92.
+  const NcclHardware single{false, 1, 0, 24e9};
+  CHECK(choose_nccl_algorithm(all(8, small), nodes_of(8, 1), single) == Algorithm::tree);
+  CHECK(choose_nccl_algorithm(all(8, large), nodes_of(8, 1), single) == Algorithm::ring);
+  CHECK(nccl_estimate_s(all(8, large), Algorithm::ring, nodes_of(8, 1), single) ==
+        Approx((8.4 + 14 * 14) * 1e-6 + 1.75 * b / 24e9));
   // Not an all-reduce, or rates unknown across nodes: ring.
   const Exchange move{"b", 100, {1}, {0, 3}, 1};
   CHECK(choose_nccl_algorithm(move, one_node, h100) == Algorithm::ring);
