@@ -159,6 +159,17 @@ bool railed_ring_exchange(const Exchange& e, const std::vector<int>& node_of, in
   return true;
 }
 
+/// One NVLS phase (reduce or broadcast) of `bytes` among `ranks` at `step`: every GPU to every other,
+/// B (N+1) / (2N(N-1)) bytes rounded up, which puts B (N+1) / (2N) on each port each way.
+void nvls_phase(const std::vector<int>& ranks, std::int64_t bytes, int step, std::vector<Transfer>& out) {
+  const std::int64_t n = static_cast<std::int64_t>(ranks.size());
+  if (n < 2) return;
+  const std::int64_t each = (bytes * (n + 1) + 2 * n * (n - 1) - 1) / (2 * n * (n - 1));
+  for (int src : ranks)
+    for (int dst : ranks)
+      if (src != dst) out.push_back({src, dst, each, step});
+}
+
 /// Parent in NCCL's binary tree rooted at 0 (see nccl_tree_parent): r's lowest set bit b; the parent is r
 /// with b cleared and 2b set, or with b cleared alone where that is out of range.
 int btree_parent(int ranks, int rank) {
@@ -193,10 +204,7 @@ bool tree_exchange(const Exchange& e, const std::vector<int>& node_of, int rails
     for (const auto& ws : nodes) {
       if (l < 2) break;
       if (nvls) {
-        const std::int64_t each = (piece * (l + 1) + 2 * l * (l - 1) - 1) / (2 * l * (l - 1));
-        for (int src : ws)
-          for (int dst : ws)
-            if (src != dst) out.push_back({src, dst, each, j});
+        nvls_phase(ws, piece, j, out);
         continue;
       }
       for (int p = 0; p < l; ++p) { // p sends towards p - 1 in every channel it does not head
@@ -225,10 +233,7 @@ bool tree_exchange(const Exchange& e, const std::vector<int>& node_of, int rails
     for (const auto& ws : nodes) {
       if (l < 2) break;
       if (nvls) {
-        const std::int64_t each = (piece * (l + 1) + 2 * l * (l - 1) - 1) / (2 * l * (l - 1));
-        for (int src : ws)
-          for (int dst : ws)
-            if (src != dst) out.push_back({src, dst, each, down});
+        nvls_phase(ws, piece, down, out);
         continue;
       }
       for (int p = 0; p < l; ++p) { // p sends towards p + 1 in every channel where p + 1 is not the head
@@ -244,14 +249,7 @@ bool tree_exchange(const Exchange& e, const std::vector<int>& node_of, int rails
 
 /// NVLink SHARP on one node: two direct phases carrying B (1 + 1/N) per GPU port each way.
 void nvls_exchange(const Exchange& e, std::vector<Transfer>& out) {
-  const auto& ranks = e.contributors;
-  const std::int64_t n = static_cast<std::int64_t>(ranks.size());
-  if (n < 2) return;
-  const std::int64_t each = (e.bytes * (n + 1) + 2 * n * (n - 1) - 1) / (2 * n * (n - 1)); // rounded up
-  for (int step = 0; step < 2; ++step)
-    for (int src : ranks)
-      for (int dst : ranks)
-        if (src != dst) out.push_back({src, dst, each, step});
+  for (int step = 0; step < 2; ++step) nvls_phase(e.contributors, e.bytes, step, out);
 }
 
 void hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, std::vector<Transfer>& out) {
