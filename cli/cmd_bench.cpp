@@ -85,7 +85,8 @@ void add_bench_commands(CLI::App& app) {
   ar->add_option("--platform", a->bench.platform, "Built-in name, XML/TOML file, or parametric:k=v,...")
       ->capture_default_str();
   ar->add_option("--workers,-n", a->bench.workers, "Ranks (GPUs)")->capture_default_str();
-  ar->add_option("--algorithm", a->bench.collective, "nccl (NCCL's choice), ring, hierarchical, leader, nvls, star")
+  ar->add_option("--algorithm", a->bench.collective,
+                 "nccl (NCCL's choice), ring, tree, nvls, nvlstree, hierarchical, leader, star")
       ->capture_default_str();
   ar->add_option("--minbytes,-b", a->min_bytes, "Smallest size in bytes (nccl-tests -b)")->capture_default_str();
   ar->add_option("--maxbytes,-e", a->max_bytes, "Largest size in bytes (nccl-tests -e)")->capture_default_str();

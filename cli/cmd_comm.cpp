@@ -83,9 +83,10 @@ void add_comm_command(CLI::App& app) {
   sub->add_option("--workers,-S", a->workers, "Comma-separated worker counts")->delimiter(',')->capture_default_str();
   sub->add_option("--min-depth", a->min_depths, "Comma-separated ResIST minimum depths")->delimiter(',')->capture_default_str();
   sub->add_flag("--zip", a->zip, "Pair --workers and --min-depth element by element instead of a grid");
-  sub->add_option("--algorithm", a->algorithm, "Wire collective: ring, star (reduce-then-broadcast) or hierarchical")
+  sub->add_option("--algorithm", a->algorithm,
+                  "Wire collective: ring, star (reduce-then-broadcast), hierarchical, leader, nvls, tree or nvlstree")
       ->capture_default_str();
-  sub->add_option("--gpus-per-node", a->gpus_per_node, "Workers per node for the hierarchical algorithm");
+  sub->add_option("--gpus-per-node", a->gpus_per_node, "Workers per node (hierarchical, leader, tree, nvlstree)");
   add_training_options(*sub, a->config);
   add_format_option(*sub, a->format);
   sub->callback([a] { run(*a); });

@@ -45,9 +45,10 @@ void add_model_args(CLI::App& sub, ModelArgs& m) {
                  "Collectives: reference (the ResIST code's per-tensor calls and per-block groups), c10d (what "
                  "`resist train` does: one flat all-reduce per holder set, cached groups, point-to-point "
                  "delivery), or one flattened call with no group creation: nccl (NCCL's choice per exchange), "
-                 "ring (across nodes one channel per NIC), star, hierarchical (intra-node reduce-scatter, per-rail "
-                 "ring, all-gather), leader "
-                 "(reduce to a node leader), nvls")
+                 "ring (across nodes one channel per NIC), tree (NCCL's: chains in the node, double binary tree "
+                 "across nodes), nvls (NVLink SHARP, one node), nvlstree (NVLS in the node, tree across), star, "
+                 "hierarchical (intra-node reduce-scatter, per-rail ring, all-gather), leader (reduce to a node "
+                 "leader)")
       ->capture_default_str();
   sub.add_option("--gpu", m.gpu, "GPU kind for every worker instead of the platform's (platforms/gpus.csv)");
   sub.add_option("--gpu-table", m.gpu_table, "GPU table CSV instead of the built-in platforms/gpus.csv");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <map>
 
 #include "core/error.hpp"
@@ -16,15 +17,18 @@ const char* to_string(Algorithm a) {
   case Algorithm::hierarchical: return "hierarchical";
   case Algorithm::leader: return "leader";
   case Algorithm::nvls: return "nvls";
+  case Algorithm::tree: return "tree";
+  case Algorithm::nvls_tree: return "nvlstree";
   }
   return "?";
 }
 
 Algorithm parse_algorithm(const std::string& name) {
-  for (Algorithm a : {Algorithm::ring, Algorithm::star, Algorithm::hierarchical, Algorithm::leader, Algorithm::nvls})
+  for (Algorithm a : {Algorithm::ring, Algorithm::star, Algorithm::hierarchical, Algorithm::leader, Algorithm::nvls,
+                      Algorithm::tree, Algorithm::nvls_tree})
     if (name == to_string(a)) return a;
-  throw InputError(
-      fmt::format("unknown collective algorithm '{}' (known: ring, star, hierarchical, leader, nvls)", name));
+  throw InputError(fmt::format(
+      "unknown collective algorithm '{}' (known: ring, star, hierarchical, leader, nvls, tree, nvlstree)", name));
 }
 
 namespace {
@@ -190,16 +194,97 @@ bool railed_ring_exchange(const Exchange& e, const std::vector<int>& node_of, in
   return true;
 }
 
-/// NVLink SHARP on one node: two direct phases carrying B (1 + 1/N) per GPU port each way.
-void nvls_exchange(const Exchange& e, std::vector<Transfer>& out) {
-  const auto& ranks = e.contributors;
+/// One NVLS phase (reduce or broadcast) of `bytes` among `ranks` at `step`: every GPU to every other,
+/// B (N+1) / (2N(N-1)) bytes rounded up, which puts B (N+1) / (2N) on each port each way.
+void nvls_phase(const std::vector<int>& ranks, std::int64_t bytes, int step, std::vector<Transfer>& out) {
   const std::int64_t n = static_cast<std::int64_t>(ranks.size());
   if (n < 2) return;
-  const std::int64_t each = (e.bytes * (n + 1) + 2 * n * (n - 1) - 1) / (2 * n * (n - 1)); // rounded up
-  for (int step = 0; step < 2; ++step)
-    for (int src : ranks)
-      for (int dst : ranks)
-        if (src != dst) out.push_back({src, dst, each, step});
+  const std::int64_t each = (bytes * (n + 1) + 2 * n * (n - 1) - 1) / (2 * n * (n - 1));
+  for (int src : ranks)
+    for (int dst : ranks)
+      if (src != dst) out.push_back({src, dst, each, step});
+}
+
+/// Parent in NCCL's binary tree rooted at 0 (see nccl_tree_parent): r's lowest set bit b; the parent is r
+/// with b cleared and 2b set, or with b cleared alone where that is out of range.
+int btree_parent(int ranks, int rank) {
+  if (rank == 0) return -1;
+  const int bit = rank & -rank;
+  const int up = (rank ^ bit) | (bit << 1);
+  return up < ranks ? up : rank ^ bit;
+}
+
+/// NCCL's tree or NVLS-tree across nodes (see the header). Returns false (nothing added) when the nodes hold
+/// different numbers of workers.
+bool tree_exchange(const Exchange& e, const std::vector<int>& node_of, int rails, bool nvls,
+                   std::vector<Transfer>& out) {
+  std::vector<std::vector<int>> nodes;
+  for (const auto& [node, ws] : by_node(e.contributors, node_of)) nodes.push_back(ws);
+  const int l = static_cast<int>(nodes.front().size()), m = static_cast<int>(nodes.size());
+  for (const auto& ws : nodes)
+    if (static_cast<int>(ws.size()) != l) return false;
+  // Heads: the GPUs that talk across nodes, each with the share of the buffer it carries. Tree: channel c's
+  // chain head, c L / channels. NVLS-tree: every GPU, for the chunk the NVLS reduce left it.
+  const int heads = nvls ? l : std::min(rails, l);
+  std::vector<int> head_pos(static_cast<std::size_t>(heads));
+  for (int c = 0; c < heads; ++c) head_pos[c] = nvls ? c : c * l / heads;
+  for (int j = 0; j < kTreePieces; ++j) {
+    const std::int64_t piece = chunk_bytes(e.bytes, kTreePieces, j);
+    if (piece == 0) continue;
+    // bytes[c][t]: head c's share of this piece in tree t
+    std::vector<std::array<std::int64_t, 2>> bytes(static_cast<std::size_t>(heads));
+    for (int c = 0; c < heads; ++c)
+      for (int t = 0; t < 2; ++t) bytes[c][t] = chunk_bytes(chunk_bytes(piece, heads, c), 2, t);
+    // Up inside the node (step j): the chain towards each channel's head, or the NVLS reduce.
+    for (const auto& ws : nodes) {
+      if (l < 2) break;
+      if (nvls) {
+        nvls_phase(ws, piece, j, out);
+        continue;
+      }
+      for (int p = 0; p < l; ++p) { // p sends towards p - 1 in every channel it does not head
+        std::int64_t b = 0;
+        for (int c = 0; c < heads; ++c)
+          if (head_pos[c] != p) b += bytes[c][0] + bytes[c][1];
+        if (b > 0) out.push_back({ws[p], ws[mod(p - 1, l)], b, j});
+      }
+    }
+    // Across nodes, each tree, every head on its own rail: up (step j + 1), the result down (j + 2), all
+    // levels at once (NCCL streams a piece through them in small chunks).
+    for (int t = 0; t < 2; ++t)
+      for (int r = 0; r < m; ++r) {
+        const int up = nccl_tree_parent(m, t, r);
+        if (up < 0) continue;
+        for (int c = 0; c < heads; ++c) {
+          const auto pos = static_cast<std::size_t>(head_pos[c]);
+          if (bytes[c][t] == 0) continue;
+          out.push_back({nodes[r][pos], nodes[up][pos], bytes[c][t], j + 1});
+          out.push_back({nodes[up][pos], nodes[r][pos], bytes[c][t], j + 2});
+        }
+      }
+    // Down inside the node once every head has its results: the chain away from each channel's head, or
+    // the NVLS broadcast.
+    const int down = m > 1 ? j + 3 : j + 1;
+    for (const auto& ws : nodes) {
+      if (l < 2) break;
+      if (nvls) {
+        nvls_phase(ws, piece, down, out);
+        continue;
+      }
+      for (int p = 0; p < l; ++p) { // p sends towards p + 1 in every channel where p + 1 is not the head
+        std::int64_t b = 0;
+        for (int c = 0; c < heads; ++c)
+          if (head_pos[c] != mod(p + 1, l)) b += bytes[c][0] + bytes[c][1];
+        if (b > 0) out.push_back({ws[p], ws[mod(p + 1, l)], b, down});
+      }
+    }
+  }
+  return true;
+}
+
+/// NVLink SHARP on one node: two direct phases carrying B (1 + 1/N) per GPU port each way.
+void nvls_exchange(const Exchange& e, std::vector<Transfer>& out) {
+  for (int step = 0; step < 2; ++step) nvls_phase(e.contributors, e.bytes, step, out);
 }
 
 void hierarchical_exchange(const Exchange& e, const std::vector<int>& node_of, std::vector<Transfer>& out, bool spans) {
@@ -250,6 +335,19 @@ std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm, co
     }
     ring_exchange(e, out, spans);
     break;
+  case Algorithm::tree:
+  case Algorithm::nvls_tree: {
+    const bool all_reduce = e.contributors == e.receivers && e.contributors.size() > 1;
+    const std::size_t node_count =
+        node_of_worker.empty() ? e.contributors.size() : by_node(e.contributors, node_of_worker).size();
+    if (all_reduce && algorithm == Algorithm::nvls_tree && node_count == 1) { // NCCL: NVLS-tree needs 2+ nodes
+      nvls_exchange(e, out);
+      break;
+    }
+    if (all_reduce && tree_exchange(e, node_of_worker, rails, algorithm == Algorithm::nvls_tree, out)) break;
+    ring_exchange(e, out, spans);
+    break;
+  }
   case Algorithm::ring:
     if (rails > 1 && e.contributors == e.receivers && e.contributors.size() > 1 && !node_of_worker.empty() &&
         by_node(e.contributors, node_of_worker).size() > 1 &&
@@ -270,6 +368,16 @@ std::vector<WorkerBytes> wire_bytes(const CommPlan& plan, int workers, Algorithm
       out.at(static_cast<std::size_t>(t.dst)).received += t.bytes * e.repeat;
     }
   return out;
+}
+
+int nccl_tree_parent(int ranks, int tree, int rank) {
+  if (tree == 0) return btree_parent(ranks, rank);
+  if (ranks % 2 == 1) { // shift by one
+    const int up = btree_parent(ranks, mod(rank - 1, ranks));
+    return up < 0 ? -1 : (up + 1) % ranks;
+  }
+  const int up = btree_parent(ranks, ranks - 1 - rank); // mirror
+  return up < 0 ? -1 : ranks - 1 - up;
 }
 
 std::int64_t ring_allreduce_sent_bytes(std::int64_t bytes, int n, int position) {

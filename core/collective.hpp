@@ -33,6 +33,23 @@
 //                 carries B (1 + 1/N) each way instead of the ring's 2(N-1)/N B. Replayed as two direct
 //                 phases among the N GPUs, step 0 every GPU to every other, step 1 back, each transfer
 //                 B (N+1) / (2N(N-1)) bytes, which puts exactly that on each port in 2 steps.
+//   tree          NCCL's tree (all-reduce over L workers on each of M nodes, the same L everywhere, else ring):
+//                 inside every node a chain, across nodes NCCL's double binary tree (nccl_tree_parent), each of
+//                 the two trees carrying half the buffer: reduce up the chain and the tree, broadcast down.
+//                 min(rails, L) channels of B/channels; channel c's chain runs from local position
+//                 c L / channels - 1 down to its head c L / channels, whose NIC carries it across nodes.
+//                 Pipelined in kTreePieces pieces, piece j: up the chain at step j, up the tree j + 1, down
+//                 the tree j + 2, down the chain j + 3 (one node: j + 1). Each phase is one step, all hops at
+//                 once: NCCL streams a piece through the chain and the tree's levels in small chunks, so
+//                 the replay gets the pipelined bandwidth and pays one hop's latency per phase, not L-1 or
+//                 log2 M. A worker's chain transfers of one step are merged over channels and trees. Per
+//                 worker inside the node 2(channels-1)/channels B each way with a channel per GPU; across
+//                 2 nodes B per node each way (the ring's 2(N-1)/N B); beyond, up to 2B per node.
+//   nvlstree      NVLS-tree (Hopper NVSwitch nodes across nodes; one node: nvls; uneven nodes: ring): an NVLS
+//                 reduce in every node (nvls's step 0), after which local position p holds chunk p of B/L;
+//                 the double binary tree across nodes for each chunk on its rail (GPU p and its NIC on
+//                 every node); then an NVLS broadcast (nvls's step 1). Pipelined and stepped like tree:
+//                 reduce j, up the tree j + 1, down j + 2, broadcast j + 3.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -44,8 +61,12 @@ namespace resist {
 
 /// Pieces the hierarchical all-reduce pipelines its buffer in.
 constexpr int kHierarchicalPieces = 4;
+/// Pieces tree and nvlstree pipeline their buffer in: a piece's 4 phases overlap those of the 3 before it,
+/// so only the first and last 3 steps run part-empty. Load-bearing: the held-out 2-node NVLS-tree points sit
+/// within 4% at 8 pieces and up to 10% high with 64 (experiments/sim_calibration/README.md, section 2).
+constexpr int kTreePieces = 8;
 
-enum class Algorithm { ring, star, hierarchical, leader, nvls };
+enum class Algorithm { ring, star, hierarchical, leader, nvls, tree, nvls_tree };
 
 const char* to_string(Algorithm a);
 /// Throws InputError naming the value and the known algorithms.
@@ -69,8 +90,9 @@ struct Transfer {
 /// their pairs (the hierarchical all-reduce's pieces, the leader pattern's steps) keep their order.
 enum class Granularity { steps, spans };
 
-/// Transfers of one exchange (one repetition). node_of_worker is needed for hierarchical, leader and the
-/// railed ring (empty: every worker on its own node); `rails`: NICs per node (ring across nodes). An
+/// Transfers of one exchange (one repetition). node_of_worker is needed for hierarchical, leader, tree,
+/// nvlstree and the railed ring (empty: every worker on its own node); `rails`: NICs per node (channels of
+/// the ring and the tree across nodes). An
 /// exchange without receivers (IST's upload of a slice) goes to worker 0, IST's parameter server; one
 /// without contributors (IST's download) comes from it.
 std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm,
@@ -80,6 +102,11 @@ std::vector<Transfer> expand_exchange(const Exchange& e, Algorithm algorithm,
 /// Wire bytes per worker of a whole plan, repeats included. Size = workers.
 std::vector<WorkerBytes> wire_bytes(const CommPlan& plan, int workers, Algorithm algorithm,
                                     const std::vector<int>& node_of_worker = {}, int rails = 1);
+
+/// Parent of node `rank` of `ranks` in tree 0 or 1 of NCCL's double binary tree (src/graph/trees.cc):
+/// tree 0 a binary tree rooted at 0 built on the lowest set bit of the rank, tree 1 its mirror
+/// (ranks - 1 - r) for an even count, its shift by one for an odd. -1 for the root.
+int nccl_tree_parent(int ranks, int tree, int rank);
 
 /// Closed form of a ring all-reduce of `bytes` over n workers, per worker sent (exact integer form).
 std::int64_t ring_allreduce_sent_bytes(std::int64_t bytes, int n, int position);

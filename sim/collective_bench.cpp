@@ -32,14 +32,11 @@ std::string run_bench(const CollectiveBenchOptions& o) {
   PlatformParams params;
   const auto hosts = load_platform(engine, resolve_platform(o.platform), o.workers, o.params, params);
   std::vector<int> node_of, all;
-  bool nvls_capable = true;
-  int rails = hosts.front().nics;
   for (std::size_t w = 0; w < hosts.size(); ++w) {
-    rails = std::min(rails, hosts[w].nics);
     node_of.push_back(hosts[w].node);
     all.push_back(static_cast<int>(w));
-    nvls_capable = nvls_capable && hosts[w].nvswitch && GpuTable::builtin().at(hosts[w].gpu).nvls;
   }
+  const NcclHardware hw = nccl_hardware(hosts, GpuTable::builtin());
   CollectiveChoice choice = parse_collective(o.collective);
   if (choice.reference) choice = {false, Algorithm::ring, false}; // DDP's all-reduce in the reference
   choice.granularity = o.step_replay ? Granularity::steps : Granularity::spans;
@@ -48,7 +45,7 @@ std::string run_bench(const CollectiveBenchOptions& o) {
     MailboxTable mailboxes;
     for (std::size_t i = 0; i < o.sizes_bytes.size(); ++i) {
       const Exchange e{"allreduce", o.sizes_bytes[i], all, all, 1};
-      const auto ops = make_sync_ops(CommPlan{{e}}, Model{}, Protocol::data_parallel, {}, choice, node_of, nvls_capable, rails);
+      const auto ops = make_sync_ops(CommPlan{{e}}, Model{}, Protocol::data_parallel, {}, choice, node_of, hw);
       const SyncOp& op = ops.front();
       const TransferIndex index = index_transfers(op.transfers, o.workers, [&hosts](int src, int dst) {
         return route_between(hosts[static_cast<std::size_t>(src)], hosts[static_cast<std::size_t>(dst)]);

@@ -1,10 +1,13 @@
 #include "sim/comm_pattern.hpp"
 
 #include <fmt/format.h>
+#include <simgrid/s4u/Host.hpp>
+#include <simgrid/s4u/Link.hpp>
 
 #include <algorithm>
 #include <map>
 #include <cmath>
+#include <limits>
 #include <set>
 
 #include "core/error.hpp"
@@ -23,24 +26,134 @@ CollectiveChoice parse_collective(const std::string& name) {
     return {false, parse_algorithm(name), false, false};
   } catch (const InputError&) {
     throw InputError(fmt::format("unknown collective algorithm '{}' (known: reference, c10d, nccl, ring, star, "
-                                 "hierarchical, leader, nvls)",
+                                 "hierarchical, leader, nvls, tree, nvlstree)",
                                  name));
   }
 }
 
-Algorithm choose_nccl_algorithm(const Exchange& e, const std::vector<int>& node_of, bool nvls_capable) {
+NcclHardware nccl_hardware(const std::vector<WorkerHost>& hosts, const GpuTable& gpus) {
+  NcclHardware hw;
+  if (hosts.empty()) return hw;
+  hw.nvls_capable = true;
+  hw.rails = hosts.front().nics;
+  // The narrowest link on a route: the GPU's port inside a node, its NIC between nodes.
+  auto narrowest_Bps = [](const WorkerHost& a, const WorkerHost& b) {
+    std::vector<simgrid::s4u::Link*> links;
+    double latency_s = 0;
+    a.host->route_to(b.host, links, &latency_s);
+    double bps = std::numeric_limits<double>::infinity();
+    for (const auto* l : links) bps = std::min(bps, l->get_bandwidth());
+    return bps;
+  };
+  double intra = std::numeric_limits<double>::infinity(), nic = intra;
+  for (std::size_t w = 0; w < hosts.size(); ++w) {
+    const WorkerHost& h = hosts[w];
+    hw.rails = std::min(hw.rails, h.nics);
+    hw.nvls_capable = hw.nvls_capable && h.nvswitch && gpus.at(h.gpu).nvls;
+    const WorkerHost& next = hosts[(w + 1) % hosts.size()];
+    if (&next == &h) continue;
+    double& rate = next.node == h.node ? intra : nic;
+    rate = std::min(rate, narrowest_Bps(h, next));
+  }
+  hw.intra_Bps = std::isfinite(intra) ? intra : 0;
+  hw.nic_Bps = std::isfinite(nic) ? nic : 0;
+  return hw;
+}
+
+namespace {
+
+/// An all-reduce's shape: workers, nodes, workers per node (0: uneven nodes).
+struct Shape {
+  int n = 0, m = 0, l = 0;
+};
+
+Shape shape_of(const Exchange& e, const std::vector<int>& node_of) {
+  std::map<int, int> per_node;
+  for (int w : e.contributors) ++per_node[w < static_cast<int>(node_of.size()) ? node_of[w] : w];
+  Shape s{static_cast<int>(e.contributors.size()), static_cast<int>(per_node.size()), per_node.begin()->second};
+  for (const auto& [node, count] : per_node)
+    if (count != s.l) s.l = 0;
+  return s;
+}
+
+int log2_floor(int x) {
+  int k = 0;
+  while (x >>= 1) ++k;
+  return k;
+}
+
+/// Busiest port of the tree's chains per byte of B: channel c's head at c L / channels; a GPU sends up in
+/// every channel it does not head and down in every channel whose head does not follow it.
+double tree_chain_port_bytes(int l, int channels) {
+  if (l < 2) return 0;
+  std::vector<int> head(static_cast<std::size_t>(channels));
+  for (int c = 0; c < channels; ++c) head[c] = c * l / channels;
+  int busiest = 0;
+  for (int p = 0; p < l; ++p) {
+    int sends = 0;
+    for (int h : head) sends += (h != p) + (h != (p + 1) % l);
+    busiest = std::max(busiest, sends);
+  }
+  return static_cast<double>(busiest) / channels;
+}
+
+} // namespace
+
+double nccl_estimate_s(const Exchange& e, Algorithm a, const std::vector<int>& node_of, const NcclHardware& hw) {
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  if (e.contributors != e.receivers || e.contributors.size() < 2) return a == Algorithm::ring ? 0 : inf;
+  const Shape s = shape_of(e, node_of);
+  const double n = s.n, l = s.l, bytes = static_cast<double>(e.bytes), us = 1e-6;
+  const int channels = std::min(hw.rails, std::max(s.l, 1));
+  const double port = hw.intra_Bps, nics = channels * hw.nic_Bps;
+  // NCCL's tuner counts tree and NVLS-tree's bytes through a node's NICs as B on 2 nodes, 2B beyond.
+  const double tree_net = (s.m <= 2 ? 1.0 : 2.0) / nics;
+  switch (a) {
+  case Algorithm::ring: {
+    const int inter_steps = s.m > 1 ? 2 * (s.m - 1) : 0;
+    const double lat_s = (8.4 + (2 * (s.n - 1) - inter_steps) * 3.4 + inter_steps * 14.0) * us;
+    // Across nodes every channel crosses a port and a NIC (one GPU per node: the NIC alone).
+    const double bw = s.m == 1 ? port : s.l == 1 ? nics : std::min(port, nics);
+    return lat_s + 2 * (n - 1) / n * bytes / bw;
+  }
+  case Algorithm::nvls:
+    if (s.m != 1 || !hw.nvls_capable) return inf;
+    return 25 * us + (1 + 1 / n) * bytes / (port * kNvlsEfficiency);
+  case Algorithm::tree: {
+    if (s.m < 2 || s.l == 0) return inf;
+    const double lat_s = (8.4 + 2 * ((l - 1) * 4.0 + log2_floor(s.m) * 14.0)) * us;
+    const double chain = s.l > 1 ? tree_chain_port_bytes(s.l, channels) / port : 0;
+    return lat_s + std::max(chain, tree_net) * bytes / kNcclTreeBwFactor;
+  }
+  case Algorithm::nvls_tree: {
+    if (s.m < 2 || s.l < 2 || !hw.nvls_capable) return inf; // NVLS needs GPUs on a switch
+    const double lat_s = (25 + 2 * log2_floor(s.m) * 20.9) * us;
+    return lat_s + std::max((1 + 1 / l) / (port * kNvlsEfficiency), tree_net) * bytes;
+  }
+  default: return inf;
+  }
+}
+
+Algorithm choose_nccl_algorithm(const Exchange& e, const std::vector<int>& node_of, const NcclHardware& hw) {
   if (e.contributors != e.receivers || e.contributors.size() < 2) return Algorithm::ring;
-  std::set<int> nodes;
-  for (int w : e.contributors) nodes.insert(w < static_cast<int>(node_of.size()) ? node_of[w] : w);
-  // Across nodes NCCL runs rings at large sizes (one channel per NIC: core's railed ring), whose busbw is
-  // the node's NIC bandwidth at any node count (sjeaugey, NVIDIA/nccl-tests#160). Its tree, which it
-  // takes on 2 nodes and at mid sizes, is not modelled.
-  if (nodes.size() > 1) return Algorithm::ring;
-  // One node: bandwidth terms per byte, ring 2(N-1)/N, NVLS (1 + 1/N) / efficiency; latency terms
-  // 2(N-1) steps against 2, so NVLS takes the tie.
-  const double n = static_cast<double>(e.contributors.size());
-  const bool nvls_faster = (1 + 1 / n) / kNvlsEfficiency <= 2 * (n - 1) / n;
-  return nvls_capable && nvls_faster ? Algorithm::nvls : Algorithm::ring;
+  const Shape s = shape_of(e, node_of);
+  if ((s.l != 1 && !(hw.intra_Bps > 0)) || (s.m > 1 && !(hw.nic_Bps > 0))) {
+    // Rates unknown: the bandwidth terms alone where they need none (one node: NVLS against the ring).
+    const double n = static_cast<double>(e.contributors.size());
+    const bool one_node = s.m == 1;
+    return one_node && hw.nvls_capable && (1 + 1 / n) / kNvlsEfficiency <= 2 * (n - 1) / n ? Algorithm::nvls
+                                                                                           : Algorithm::ring;
+  }
+  Algorithm best = Algorithm::ring;
+  double best_s = std::numeric_limits<double>::infinity();
+  for (Algorithm a : {Algorithm::tree, Algorithm::ring, Algorithm::nvls, Algorithm::nvls_tree}) {
+    const double t = nccl_estimate_s(e, a, node_of, hw);
+    if (t < best_s) {
+      best = a;
+      best_s = t;
+    }
+  }
+  return best;
 }
 
 int block_tensors(const Block& block) {
@@ -59,8 +172,12 @@ SyncOp make_op(const Exchange& e, Algorithm algorithm, int tensors, const std::v
   op.algorithm = algorithm;
   op.tensors = tensors;
   op.transfers = expand_exchange(e, algorithm, node_of, rails, granularity);
-  if (algorithm == Algorithm::nvls) // the switch's reduce and multicast run below port rate
-    for (Transfer& t : op.transfers) t.bytes = static_cast<std::int64_t>(static_cast<double>(t.bytes) / kNvlsEfficiency);
+  auto node = [&](int w) { return w < static_cast<int>(node_of.size()) ? node_of[w] : w; };
+  // The switch's reduce and multicast run below port rate (NVLS-tree: its transfers inside a node).
+  if (algorithm == Algorithm::nvls || algorithm == Algorithm::nvls_tree)
+    for (Transfer& t : op.transfers)
+      if (algorithm == Algorithm::nvls || node(t.src) == node(t.dst))
+        t.bytes = static_cast<std::int64_t>(static_cast<double>(t.bytes) / kNvlsEfficiency);
   return op;
 }
 
@@ -98,7 +215,7 @@ SyncOp reference_block_op(const Exchange& e, int tensors) {
 
 std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Protocol protocol,
                                   const std::vector<int>& partitionable, const CollectiveChoice& choice,
-                                  const std::vector<int>& node_of, bool nvls_capable, int rails) {
+                                  const std::vector<int>& node_of, const NcclHardware& hw) {
   std::vector<SyncOp> ops;
   auto add = [&](SyncOp op) {
     finish(op);
@@ -106,8 +223,8 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
   };
   if (!choice.reference || choice.c10d) { // c10d: data parallel only here (make_c10d_ops does the rest)
     for (const Exchange& e : plan.exchanges)
-      add(make_op(e, choice.c10d ? Algorithm::ring : choice.nccl ? choose_nccl_algorithm(e, node_of, nvls_capable)
-                                                                 : choice.algorithm, 1, node_of, rails,
+      add(make_op(e, choice.c10d ? Algorithm::ring : choice.nccl ? choose_nccl_algorithm(e, node_of, hw)
+                                                                 : choice.algorithm, 1, node_of, hw.rails,
                     choice.granularity));
     return ops;
   }

@@ -159,7 +159,7 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
     in.ops = make_c10d_ops(plan, in.workers, ctx.created_groups, choice.granularity);
   } else {
     in.ops = make_sync_ops(plan, ctx.model, protocol, ctx.reference_blocks, choice, ctx.node_of_worker,
-                           ctx.nvls_capable, ctx.rails);
+                           ctx.nccl);
   }
   in.barrier_before_sync = choice.c10d; // the trainer's loss check: a tiny all-reduce over everyone
   const RouteOf route = [&ctx](int src, int dst) {
@@ -277,7 +277,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
 
   const RunConfig& cfg = schedule.config;
   const Model model = make_model(cfg.model, cfg.model_options);
-  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, false, 1, {}, {}, {}, {}};
+  RunContext ctx{schedule, model, options, {}, {}, {}, {}, {}, nullptr, 1, {}, {}, {}, {}, {}, {}, {}};
   ctx.hosts = load_platform(engine, platform_for(options), cfg.workers, options.params, ctx.params);
   for (const auto& [w, f] : options.speed_factors) {
     if (w < 0 || w >= cfg.workers) throw InputError(fmt::format("speed factor for worker {}: no such worker", w));
@@ -307,13 +307,9 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     ctx.block_layer_weight.push_back(weight);
   }
   SimResult result;
-  ctx.nvls_capable = true;
-  ctx.rails = ctx.hosts.empty() ? 1 : ctx.hosts.front().nics;
   for (auto& h : ctx.hosts) {
-    ctx.rails = std::min(ctx.rails, h.nics);
     if (!options.gpu.empty()) h.gpu = options.gpu;
     GpuKind kind = table.at(h.gpu);
-    ctx.nvls_capable = ctx.nvls_capable && kind.nvls && h.nvswitch;
     ctx.mem_Bps.push_back(kind.mem_Bps * kind.mem_efficiency * h.speed_factor);
     if (options.efficiency > 0) kind.fp32_efficiency = kind.tensor_efficiency = options.efficiency;
     auto times = block_step_times(model, kind, math, cfg.batch, profile.get());
@@ -353,6 +349,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     ctx.node_of_worker.push_back(h.node);
     result.worker_names.push_back(fmt::format("{} ({} x{})", h.host->get_name(), h.gpu, h.speed_factor));
   }
+  ctx.nccl = nccl_hardware(ctx.hosts, table);
   if (cfg.protocol == Protocol::resist) ctx.reference_blocks = schedule.partitionable;
   else if (!model.is_mlp()) ctx.reference_blocks = partitionable_blocks(model, cfg.partition);
 

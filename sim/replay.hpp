@@ -31,8 +31,7 @@ struct RunContext {
   int threads = 1;                                // intra-op threads per worker (time-sharing)
   std::vector<double> block_layer_weight;         // per block: measured layer seconds (else layer count)
   mutable std::vector<std::vector<int>> created_groups; // c10d: process groups that exist already
-  bool nvls_capable = false;                      // every GPU and node can run NVLink SHARP (nccl choice)
-  int rails = 1;                                  // NICs per node (fewest over the workers): ring channels
+  NcclHardware nccl;                              // for nccl's choice; nccl.rails: ring and tree channels
   std::vector<double> mem_Bps;                    // per worker: achieved memory bandwidth (DDP bucket copies)
   std::vector<StepTime> aux_times;                // layer_parallel: per worker, its AuxNet (none on worker 0)
   // IST, per worker: its sub-network's share of the parameters and of the layer seconds (block_times then

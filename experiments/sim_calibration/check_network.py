@@ -28,7 +28,7 @@ def main():
         print(f'"{platform}",{workers},{algo},{size},{busbw},{sim:.0f},{row["algorithm"]},{err:+.1f},{role},{source}')
     print(f"\nheld out: {len(errs)} points, mean |error| {sum(errs) / len(errs):.1f}%, max {max(errs):.1f}%")
     if beyond:
-        print(f"beyond the model (NCCL's tree / NVLS-tree on 2 nodes): {len(beyond)} points, errors "
+        print(f"beyond the model: {len(beyond)} points, errors "
               + ", ".join(f"{e:+.1f}%" for e in beyond))
 
 

@@ -1,6 +1,7 @@
 // Communication accounting: the paper's Table 1, closed forms per protocol and per wire algorithm.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 
 #include "core/collective.hpp"
@@ -218,4 +219,107 @@ TEST_CASE("spans: a ring phase's steps between two workers as one transfer, the 
   for (const Transfer& t : hier)
     if (node_of[static_cast<std::size_t>(t.src)] != node_of[static_cast<std::size_t>(t.dst)] && t.step == 3)
       CHECK(t.last_step() == 4);
+}
+
+TEST_CASE("NCCL's double binary tree: parents by hand (src/graph/trees.cc's illustrations)", "[core]") {
+  // 2 nodes: tree 0 rooted at 0, tree 1 (mirror) at 1.
+  CHECK(nccl_tree_parent(2, 0, 0) == -1);
+  CHECK(nccl_tree_parent(2, 0, 1) == 0);
+  CHECK(nccl_tree_parent(2, 1, 0) == 1);
+  CHECK(nccl_tree_parent(2, 1, 1) == -1);
+  // 14 ranks, tree 0: 0 -> 8 -> {4, 12}; 4 -> {2, 6}; 12 -> {10, 13}; 2 -> {1, 3}; ...
+  const std::vector<int> up14{-1, 2, 4, 2, 8, 6, 4, 6, 0, 10, 12, 10, 8, 12};
+  for (int r = 0; r < 14; ++r) CHECK(nccl_tree_parent(14, 0, r) == up14[static_cast<std::size_t>(r)]);
+  // Tree 1 mirrors it (even count): rank 13 - r's parent is 13 - (r's parent).
+  for (int r = 0; r < 14; ++r) CHECK(nccl_tree_parent(14, 1, 13 - r) == (up14[r] < 0 ? -1 : 13 - up14[r]));
+  // 13 ranks (odd): tree 1 is tree 0 shifted by one rank (root 1; tree 0's 8 -> 0, 4 -> 8, 2 -> 4 become
+  // 9 -> 1, 5 -> 9, 3 -> 5).
+  CHECK(nccl_tree_parent(13, 1, 1) == -1);
+  CHECK(nccl_tree_parent(13, 1, 9) == 1);
+  CHECK(nccl_tree_parent(13, 1, 5) == 9);
+  CHECK(nccl_tree_parent(13, 1, 3) == 5);
+}
+
+TEST_CASE("tree across nodes: chains in the node, the double binary tree across, by hand", "[core]") {
+  // 2 nodes x 2 workers, 2 rails: channel 0's head is local 0 (chain 1 -> 0), channel 1's local 1 (0 -> 1).
+  // B = 160 in 8 pieces of 20: 10 per channel, 5 per channel and tree.
+  const Exchange e{"x", 160, {0, 1, 2, 3}, {0, 1, 2, 3}, 1};
+  const std::vector<int> node_of{0, 0, 1, 1};
+  const auto tree = expand_exchange(e, Algorithm::tree, node_of, 2);
+  // Per piece: 4 chain transfers up, 2 trees x 2 heads x (up, down) across, 4 chain transfers down.
+  CHECK(tree.size() == 8 * (4 + 8 + 4));
+  auto has = [&](int src, int dst, std::int64_t bytes, int step) {
+    return std::any_of(tree.begin(), tree.end(), [&](const Transfer& t) {
+      return t.src == src && t.dst == dst && t.bytes == bytes && t.step == step;
+    });
+  };
+  // Piece 0. Up the chain (step 0): each worker hands the channel it does not head, both trees, to its peer.
+  CHECK(has(0, 1, 10, 0));
+  CHECK(has(1, 0, 10, 0));
+  CHECK(has(2, 3, 10, 0));
+  // Tree 0 (root node 0): node 1's heads send up at step 1, get the result at step 2; tree 1 the reverse.
+  CHECK(has(2, 0, 5, 1));
+  CHECK(has(0, 2, 5, 2));
+  CHECK(has(0, 2, 5, 1));
+  CHECK(has(2, 0, 5, 2));
+  CHECK(has(3, 1, 5, 1));
+  // Down the chain (step 3), away from each head.
+  CHECK(has(0, 1, 10, 3));
+  CHECK(has(3, 2, 10, 3));
+  // Piece 7 is shifted by 7 steps.
+  CHECK(has(1, 3, 5, 8));
+  CHECK(has(2, 3, 10, 10));
+  // Per worker 30 per piece (10 up the chain, 10 down, 5 + 5 across): 240 = 1.5 B; across, B per node.
+  std::int64_t across = 0;
+  for (const Transfer& t : tree) across += node_of[t.src] != node_of[t.dst] && node_of[t.src] == 0 ? t.bytes : 0;
+  CHECK(across == 160);
+  for (const auto& w : wire_bytes(CommPlan{{e}}, 4, Algorithm::tree, node_of, 2)) {
+    CHECK(w.sent == 240);
+    CHECK(w.received == 240);
+  }
+  // 2 nodes x 4 workers, a channel per GPU (4 rails), B = 320: in the node 2(c-1)/c B = 480 per worker
+  // (3 channels of 10 per piece each way), across 5 + 5 per piece = 80 per worker, B per node.
+  const Exchange e8{"x", 320, {0, 1, 2, 3, 4, 5, 6, 7}, {0, 1, 2, 3, 4, 5, 6, 7}, 1};
+  const std::vector<int> node8{0, 0, 0, 0, 1, 1, 1, 1};
+  for (const auto& w : wire_bytes(CommPlan{{e8}}, 8, Algorithm::tree, node8, 4)) CHECK(w.sent == 480 + 80);
+  // One node: the chain alone, up at step j and down at j + 1.
+  const Exchange one{"x", 160, {0, 1}, {0, 1}, 1};
+  const auto chain = expand_exchange(one, Algorithm::tree, {0, 0}, 2);
+  CHECK(chain.size() == 8 * 4);
+  CHECK(std::all_of(chain.begin(), chain.end(), [](const Transfer& t) { return t.bytes == 10 && t.step <= 8; }));
+  // Uneven nodes: the ring.
+  const Exchange odd{"x", 90, {0, 1, 2}, {0, 1, 2}, 1};
+  CHECK(expand_exchange(odd, Algorithm::tree, {0, 0, 1}, 2).size() == expand_exchange(odd, Algorithm::ring).size());
+}
+
+TEST_CASE("NVLS-tree: NVLS reduce, the tree across nodes per rail, NVLS broadcast, by hand", "[core]") {
+  // 2 nodes x 2 workers, B = 160 in 8 pieces of 20: NVLS transfers of ceil(20 x 3 / 4) = 15 at steps j
+  // (reduce) and j + 3 (broadcast); local p owns chunk p (10) and sends it across in halves of 5.
+  const Exchange e{"x", 160, {0, 1, 2, 3}, {0, 1, 2, 3}, 1};
+  const std::vector<int> node_of{0, 0, 1, 1};
+  const auto t = expand_exchange(e, Algorithm::nvls_tree, node_of, 2);
+  CHECK(t.size() == 8 * (4 + 8 + 4));
+  std::int64_t nvls_bytes = 0, across = 0;
+  std::vector<int> inside_at(11, 0), across_at(11, 0); // transfers per step
+  for (const Transfer& x : t) {
+    const bool inside = node_of[x.src] == node_of[x.dst];
+    CHECK(x.bytes == (inside ? 15 : 5));
+    ++(inside ? inside_at : across_at).at(static_cast<std::size_t>(x.step));
+    (inside ? nvls_bytes : across) += x.src == 0 ? x.bytes : 0;
+  }
+  // Step 0: piece 0's reduce (2 nodes x 2 x 1); step 3: piece 3's reduce and piece 0's broadcast. Across, step
+  // 1: piece 0 up (2 trees x 2 rails); step 2: piece 0 down and piece 1 up.
+  CHECK(inside_at[0] == 4);
+  CHECK(inside_at[3] == 8);
+  CHECK(across_at[1] == 4);
+  CHECK(across_at[2] == 8);
+  // Worker 0: B (1 + 1/2) = 240 through its port (as nvls), B / 2 = 80 across.
+  CHECK(nvls_bytes == 240);
+  CHECK(across == 80);
+  // One node: nvls itself.
+  const Exchange one{"x", 120, {0, 1, 2, 3}, {0, 1, 2, 3}, 1};
+  CHECK(expand_exchange(one, Algorithm::nvls_tree, {0, 0, 0, 0}, 4).size() ==
+        expand_exchange(one, Algorithm::nvls).size());
+  CHECK(parse_algorithm("nvlstree") == Algorithm::nvls_tree);
+  CHECK(parse_algorithm("tree") == Algorithm::tree);
 }

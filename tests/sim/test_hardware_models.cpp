@@ -1,10 +1,11 @@
 // The hardware models of issue 8 against hand-computed cases: DDP's barrier and copies, NCCL's choice,
-// NVLS and the hierarchical all-reduce through the nccl-tests-style benchmark, one link per NIC, group
-// creation, the host input pipeline.
+// NVLS, the hierarchical all-reduce, tree and NVLS-tree through the nccl-tests-style benchmark, one link per
+// NIC, group creation, the host input pipeline.
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
 #include <cmath>
+#include <limits>
 
 #include "core/error.hpp"
 #include "sim/collective_bench.hpp"
@@ -26,23 +27,66 @@ TEST_CASE("DDP barrier: expected maximum of N standard normals by hand", "[sim][
   CHECK(bucket_copy_s(25'000'000, 800e9) == Approx(62.5e-6));
 }
 
-TEST_CASE("NCCL's choice: NVLS on Hopper NVSwitch nodes where it beats the ring, the ring across nodes",
+TEST_CASE("NCCL's choice: ring / NVLS on one node, tree / NVLS-tree on 2 nodes, ring at scale for large sizes",
           "[sim][nccl]") {
-  auto all = [](int n) {
+  auto all = [](int n, std::int64_t bytes) {
     std::vector<int> w;
     for (int i = 0; i < n; ++i) w.push_back(i);
-    return Exchange{"x", 1 << 20, w, w, 1};
+    return Exchange{"x", bytes, w, w, 1};
   };
-  const std::vector<int> one_node(8, 0), two_nodes{0, 0, 0, 0, 1, 1, 1, 1};
-  // Per byte: ring 2(N-1)/N, NVLS (1 + 1/N) / 0.834: N = 3 ring (1.333 < 1.599), N = 4 NVLS (1.499 <= 1.5).
-  CHECK(choose_nccl_algorithm(all(3), one_node, true) == Algorithm::ring);
-  CHECK(choose_nccl_algorithm(all(4), one_node, true) == Algorithm::nvls);
-  CHECK(choose_nccl_algorithm(all(8), one_node, false) == Algorithm::ring);
-  CHECK(choose_nccl_algorithm(all(8), two_nodes, true) == Algorithm::ring);
+  auto nodes_of = [](int nodes, int per_node) {
+    std::vector<int> node_of;
+    for (int i = 0; i < nodes * per_node; ++i) node_of.push_back(i / per_node);
+    return node_of;
+  };
+  const std::int64_t large = 8LL << 30, small = 1 << 20;
+  // HGX H100-like: NVLS, 8 NICs, ports of 370 GB/s, NICs of 48 GB/s (as achieved); DGX A100-like: no NVLS.
+  const NcclHardware h100{true, 8, 370e9, 48e9}, a100{false, 8, 246.6e9, 24e9};
+  const std::vector<int> one_node(8, 0);
+  // One node. Per byte: ring 2(N-1)/N, NVLS (1 + 1/N) / 0.834: N = 3 ring (1.333 < 1.599) at large sizes;
+  // N = 4 NVLS (1.499 < 1.5); small sizes: NVLS's 25 us latency against the ring's 8.4 + 2(N-1) 3.4 us.
+  CHECK(choose_nccl_algorithm(all(3, large), one_node, h100) == Algorithm::ring);
+  CHECK(choose_nccl_algorithm(all(4, large), one_node, h100) == Algorithm::nvls);
+  CHECK(choose_nccl_algorithm(all(8, small), one_node, h100) == Algorithm::nvls);
+  CHECK(choose_nccl_algorithm(all(8, large), one_node, a100) == Algorithm::ring);
+  CHECK(nccl_estimate_s(all(8, large), Algorithm::tree, one_node, a100) == std::numeric_limits<double>::infinity());
+  // 2 nodes x 8, A100: ring 2(15)/16 B through 8 NICs of 24 GB/s; tree max(1.75 B / port, B / 8 NICs) / 0.92.
+  const auto two = nodes_of(2, 8);
+  const double b = static_cast<double>(large);
+  CHECK(nccl_estimate_s(all(16, large), Algorithm::ring, two, a100) ==
+        Approx((8.4 + 28 * 3.4 + 2 * 14) * 1e-6 + 1.875 * b / 192e9));
+  CHECK(nccl_estimate_s(all(16, large), Algorithm::tree, two, a100) ==
+        Approx((8.4 + 2 * (7 * 4.0 + 1 * 14)) * 1e-6 + 1.75 * b / 246.6e9 / 0.92));
+  CHECK(choose_nccl_algorithm(all(16, large), two, a100) == Algorithm::tree);
+  // H100: NVLS-tree, max((1 + 1/8) / (370 x 0.834), 1 / 384) per byte: over the NIC limit in busbw terms.
+  CHECK(nccl_estimate_s(all(16, large), Algorithm::nvls_tree, two, h100) ==
+        Approx((25 + 2 * 20.9) * 1e-6 + 1.125 * b / (370e9 * kNvlsEfficiency)));
+  CHECK(choose_nccl_algorithm(all(16, large), two, h100) == Algorithm::nvls_tree);
+  CHECK(choose_nccl_algorithm(all(16, small), two, a100) == Algorithm::tree);
+  // 12 nodes x 8, A100, 8 GiB: ring 2(95)/96 B / 192 GB/s beats tree's 2B / 192 GB/s / 0.92; at 1 MiB the
+  // tree's latency (8.4 + 2(7 x 4 + 3 x 14) us) beats the ring's 190 steps.
+  const auto twelve = nodes_of(12, 8);
+  CHECK(choose_nccl_algorithm(all(96, large), twelve, a100) == Algorithm::ring);
+  CHECK(choose_nccl_algorithm(all(96, small), twelve, a100) == Algorithm::tree);
+  CHECK(nccl_estimate_s(all(96, small), Algorithm::tree, twelve, a100) ==
+        Approx((8.4 + 2 * (7 * 4.0 + 3 * 14)) * 1e-6 + 2.0 * small / 192e9 / 0.92));
+  // 3 nodes, large: ring (the tree's 2B per node across).
+  CHECK(choose_nccl_algorithm(all(24, large), nodes_of(3, 8), a100) == Algorithm::ring);
+  // One GPU per node (no port rate needed), 8 nodes: the tree's 8.4 + 2 x 3 x 14 us beat the ring's
+  // 8.4 + 14 x 14 at 1 MiB; at 8 GiB the ring's 1.75 B per NIC beats the tree's 2 B / 0.92.
+  const NcclHardware single{false, 1, 0, 24e9};
+  CHECK(choose_nccl_algorithm(all(8, small), nodes_of(8, 1), single) == Algorithm::tree);
+  CHECK(choose_nccl_algorithm(all(8, large), nodes_of(8, 1), single) == Algorithm::ring);
+  CHECK(nccl_estimate_s(all(8, large), Algorithm::ring, nodes_of(8, 1), single) ==
+        Approx((8.4 + 14 * 14) * 1e-6 + 1.75 * b / 24e9));
+  // Not an all-reduce, or rates unknown across nodes: ring.
   const Exchange move{"b", 100, {1}, {0, 3}, 1};
-  CHECK(choose_nccl_algorithm(move, one_node, true) == Algorithm::ring);
+  CHECK(choose_nccl_algorithm(move, one_node, h100) == Algorithm::ring);
+  CHECK(choose_nccl_algorithm(all(16, large), two, NcclHardware{true, 8, 370e9, 0}) == Algorithm::ring);
+  CHECK(choose_nccl_algorithm(all(4, large), one_node, NcclHardware{true, 1, 0, 0}) == Algorithm::nvls);
   CHECK(parse_collective("nccl").name() == "nccl");
-  CHECK_THROWS_AS(parse_collective("nvlstree"), InputError);
+  CHECK(parse_collective("nvlstree").algorithm == Algorithm::nvls_tree);
+  CHECK_THROWS_AS(parse_collective("nvls-tree"), InputError);
 }
 
 namespace {
@@ -109,6 +153,21 @@ TEST_CASE("one link per NIC: a flow gets one NIC's rate, the ring's channels all
   const std::string single = "parametric:gpus_per_node=1,intra_bw_GBps=1e6,intra_latency_us=0,nic_bw_GBps=10,"
                              "nics_per_node=2,inter_latency_us=0,collective_latency_s=0";
   CHECK(bench_time_s(single, 2, "ring", bytes) == Approx(1.0 * bytes / 10e9).epsilon(0.01));
+}
+
+TEST_CASE("tree and NVLS-tree on 2 nodes: B per node through the NICs, beyond the ring's NIC limit", "[sim][nccl]") {
+  // 2 nodes x 2 GPUs, 2 NICs of 10 GB/s, NVLink and the fabric far faster, no latency. The ring puts
+  // 1.5 B through the node's 2 NICs (75 ms at 1 GB); the tree B (50 ms): each GPU heads one channel and
+  // sends a quarter of each piece up one tree and a quarter down the other.
+  const std::string p = "parametric:gpus_per_node=2,intra_bw_GBps=1e6,intra_latency_us=0,nic_bw_GBps=10,"
+                        "nics_per_node=2,inter_latency_us=0,collective_latency_s=0";
+  const std::int64_t bytes = 1'000'000'000;
+  CHECK(bench_time_s(p, 4, "tree", bytes) == Approx(bytes / 20e9).epsilon(0.02));
+  // NVLS-tree on H100 nodes: the same B across (the NVLS phases on 1e6 GB/s ports are negligible); nccl
+  // takes it there (NVLS-tree per byte 1 / 20 GB/s against the ring's 1.5 / 20 GB/s).
+  const std::string h = p + ",gpu=H100";
+  CHECK(bench_time_s(h, 4, "nvlstree", bytes) == Approx(bytes / 20e9).epsilon(0.02));
+  CHECK(bench_time_s(h, 4, "nccl", bytes) == Approx(bench_time_s(h, 4, "nvlstree", bytes)));
 }
 
 TEST_CASE("process-group creation per member by hand: store barrier, legacy per-peer, communicator set-up",
