@@ -29,10 +29,10 @@ for a in hierarchical nccl; do
   done
 done
 b=(bench allreduce -b 1073741824 -e 1073741824 --format csv)
-row "all-reduce 1 GiB, 8 x H100 one node, ring" 5 "$R" "${b[@]}" --platform hgx_h100_ndr -n 8 --algorithm ring
-row "all-reduce 1 GiB, 2 x 8 H100, railed ring" 5 "$R" "${b[@]}" --platform hgx_h100_ndr -n 16 --algorithm ring
-row "all-reduce 1 GiB, 16 x 8 A100, railed ring" 5 "$R" "${b[@]}" --platform dgx_a100_hdr -n 128 --algorithm ring
-row "all-reduce 1 GiB, 12 A100 on nodes of 8, flat ring" 5 "$R" "${b[@]}" --platform dgx_a100_hdr -n 12 --algorithm ring
-row "all-reduce 1 GiB, 2 x 8 A100, hierarchical" 5 "$R" "${b[@]}" --platform dgx_a100_hdr -n 16 --algorithm hierarchical
-row "all-reduce 1 MiB, 2 x 8 H100, railed ring" 5 "$R" bench allreduce -b 1048576 -e 1048576 --format csv --platform hgx_h100_ndr -n 16 --algorithm ring
+row "all-reduce 1 GiB: 8 x H100 one node ring" 5 "$R" "${b[@]}" --platform hgx_h100_ndr -n 8 --algorithm ring
+row "all-reduce 1 GiB: 2 x 8 H100 railed ring" 5 "$R" "${b[@]}" --platform hgx_h100_ndr -n 16 --algorithm ring
+row "all-reduce 1 GiB: 16 x 8 A100 railed ring" 5 "$R" "${b[@]}" --platform dgx_a100_hdr -n 128 --algorithm ring
+row "all-reduce 1 GiB: 12 A100 on nodes of 8 flat ring" 5 "$R" "${b[@]}" --platform dgx_a100_hdr -n 12 --algorithm ring
+row "all-reduce 1 GiB: 2 x 8 A100 hierarchical" 5 "$R" "${b[@]}" --platform dgx_a100_hdr -n 16 --algorithm hierarchical
+row "all-reduce 1 MiB: 2 x 8 H100 railed ring" 5 "$R" bench allreduce -b 1048576 -e 1048576 --format csv --platform hgx_h100_ndr -n 16 --algorithm ring
 rm -f /tmp/replay_compare.$$ /tmp/replay_compare_out.$$

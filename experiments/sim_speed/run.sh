@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Simulator speed on this machine (a benchmark, not a test). Expected (README.md): the full CIFAR run
-# (313 rounds, 8 workers) for resist + local_sgd well under 2 s, data_parallel under 2 s, one ResIST round
-# at 1,024 workers under 5 s. Usage: experiments/sim_speed/run.sh [path/to/resist]
+# (313 rounds, 8 workers) for resist + local_sgd under 1 s, data_parallel under 0.5 s, one ResIST round
+# at 1,024 workers under 0.5 s. Usage: experiments/sim_speed/run.sh [path/to/resist]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 resist=${1:-$here/../../build-sim/bin/resist}
