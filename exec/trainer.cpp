@@ -25,6 +25,7 @@
 #include "exec/net.hpp"
 #include "exec/autocast.hpp"
 #include "exec/profile.hpp"
+#include "exec/spawn.hpp"
 #include "exec/run_files.hpp"
 #include "exec/step.hpp"
 #include "exec/train.hpp"
@@ -223,7 +224,12 @@ void gather_rows(Comm& comm, Pending& pending, RunFiles* files, int seq) {
 
 TrainResult train(const TrainOptions& o) {
   configure_host_allocator();
-  const LaunchInfo launch = resolve_launch(current_environment(), o.launch);
+  const EnvMap env = current_environment();
+  LaunchInfo launch = resolve_launch(env, o.launch);
+  // One rank alone: nobody else looks for its store, so any free port will do; the fixed default would
+  // collide with another single-rank run on this machine (two at once failed to bind 29500).
+  if (launch.world_size == 1 && o.launch.master_port == 0 && env.count("MASTER_PORT") == 0)
+    launch.master_port = find_free_port();
   Setup s = setup(o, launch);
   const Schedule& sched = s.schedule;
   const RunConfig& c = sched.config;

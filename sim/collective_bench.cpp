@@ -28,7 +28,7 @@ std::string run_bench(const CollectiveBenchOptions& o) {
   sg4::Engine::set_config("network/model:CM02");
   sg4::Engine::set_config("network/crosstraffic:0");
   sg4::Engine::set_config("network/TCP-gamma:1e18");
-  sg4::Engine::set_config("contexts/stack-size:256"); // KiB per actor (replay.cpp)
+  sg4::Engine::set_config(kActorStackConfig); // KiB per actor (collective_replay.hpp)
   PlatformParams params;
   const auto hosts = load_platform(engine, resolve_platform(o.platform), o.workers, o.params, params);
   std::vector<int> node_of, all;

@@ -53,6 +53,22 @@ using RouteOf = std::function<RouteInfo(int src, int dst)>;
 /// needed for their chain time (none: the chain is not waited for).
 TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers, const RouteOf& route = {});
 
+/// SimGrid's stack per actor, in KiB: an actor per worker (and communication stream), whose default 8 MiB
+/// stacks cost an mmap, page faults and a munmap each. Sanitizers need more stack than the 256 KiB that
+/// suffice otherwise.
+#if defined(__SANITIZE_ADDRESS__) // gcc
+#define RESIST_SIM_ASAN 1
+#elif defined(__has_feature) // clang
+#if __has_feature(address_sanitizer)
+#define RESIST_SIM_ASAN 1
+#endif
+#endif
+#ifdef RESIST_SIM_ASAN
+constexpr const char* kActorStackConfig = "contexts/stack-size:8192";
+#else
+constexpr const char* kActorStackConfig = "contexts/stack-size:256";
+#endif
+
 /// Lanes per (source, destination) pair: the k-th transfer of a pair goes through lane k mod kMailboxLanes
 /// (first in, first matched within a lane keeps the pair's order). SimGrid 3.32 scans a mailbox's queue
 /// of posted receives at every match and completion through it; lanes keep the queues of a long ring

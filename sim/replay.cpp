@@ -273,7 +273,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   sg4::Engine::set_config("network/TCP-gamma:1e18");     // no TCP window bound on long-latency routes
   // An actor per worker (and per communication stream): SimGrid's default 8 MiB stacks cost an mmap,
   // page faults and a munmap each, a quarter of a 8,192-worker round; ours need far less.
-  sg4::Engine::set_config("contexts/stack-size:256");
+  sg4::Engine::set_config(kActorStackConfig);
 
   const RunConfig& cfg = schedule.config;
   const Model model = make_model(cfg.model, cfg.model_options);
