@@ -205,3 +205,27 @@ TEST_CASE("host input pipeline: a node's images per second shared by its workers
     }
   }
 }
+
+TEST_CASE("fat-tree by hand: nodes of one leaf meet at its switch, others share the leaves' uplinks", "[sim][closed-form]") {
+  // Nodes of one GPU and one 25 GB/s NIC, 2 nodes per leaf, uplinks of 2 x 25 / oversubscription. A star
+  // all-reduce of B through worker 0: B up to it from everyone (step 0), B back down (step 1).
+  const std::int64_t bytes = std::int64_t{1} << 30;
+  auto star_s = [&](int workers, double oversubscription) {
+    CollectiveBenchOptions o;
+    o.platform = fmt::format("parametric:gpus_per_node=1,nics_per_node=1,nic_bw_GBps=25,nic_efficiency=1,"
+                             "inter_latency_us=0,topology=fat-tree,nodes_per_leaf=2,oversubscription={},"
+                             "collective_latency_s=0",
+                             oversubscription);
+    o.workers = workers;
+    o.collective = "star";
+    o.sizes_bytes = {bytes};
+    return bench_allreduce(o).front().time_s;
+  };
+  const double b = static_cast<double>(bytes);
+  // Same leaf: worker 1's route never crosses an uplink, however thin: 2 x B / 25 GB/s.
+  CHECK(star_s(2, 100) == Approx(2 * b / 25e9).epsilon(1e-6));
+  // 4 workers, no oversubscription: worker 0's NIC carries 3 flows each way, 25 / 3 GB/s each.
+  CHECK(star_s(4, 1) == Approx(2 * b / (25e9 / 3)).epsilon(1e-6));
+  // Oversubscribed 4:1: each uplink is 12.5 GB/s, shared by workers 2 and 3: 6.25 GB/s each, each step.
+  CHECK(star_s(4, 4) == Approx(2 * b / 6.25e9).epsilon(1e-6));
+}
