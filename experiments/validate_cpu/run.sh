@@ -5,11 +5,21 @@
 # schedule by `resist validate`. One profile per model and one platform per rank count are measured
 # first (resist profile) and shared by the runs. Writes $OUT/results.csv and prints the table.
 #   experiments/validate_cpu/run.sh [OUT]        (default runs/validate_cpu; about 15 minutes on 2 cores)
+#   REPEATS=3 experiments/validate_cpu/run.sh OUT  the whole experiment 3 times (OUT/rep1 ..., each with its
+#                                                 own profiles and platforms), then the medians over them
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 R=${RESIST:-build/bin/resist}
 OUT=${1:-runs/validate_cpu}
 mkdir -p "$OUT"
+if [ "${REPEATS:-1}" -gt 1 ]; then
+  for k in $(seq 1 "$REPEATS"); do
+    echo "== repetition $k of $REPEATS"
+    REPEATS=1 "$0" "$OUT/rep$k"
+  done
+  /usr/bin/python3 experiments/validate_cpu/summarize_repeats.py "$OUT" | tee "$OUT/results_repeats.txt"
+  exit 0
+fi
 DATA=(--in-channels 1 --image-size 28 --dataset fashion_mnist --test-size 2000)
 declare -A MODEL_ARGS=(
   [preact_resnet_small]="--model preact_resnet_small --batch 128 --train-size 6400 --rounds 8 --local-steps 5"

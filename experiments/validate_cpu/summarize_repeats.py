@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Medians over repetitions of experiments/validate_cpu/run.sh (REPEATS=N: OUT/rep1 .. OUT/repN).
+
+    experiments/validate_cpu/summarize_repeats.py runs/validate_cpu_repeats
+Per (model, protocol, ranks): each repetition's median round error and whole-run error, and their medians;
+per (model, ranks): the ResIST / local SGD time ratio error of each repetition (pairs from the same
+repetition) and its median; then how many rows meet the issue's targets (|error| <= 5%) by the medians.
+"""
+import glob
+import json
+import os
+import statistics
+import sys
+
+
+def load(rep_dir):
+    rows = {}
+    for path in sorted(glob.glob(os.path.join(rep_dir, "*_r[0-9]*/validation.json"))):
+        d = json.load(open(path))
+        name = os.path.basename(os.path.dirname(path))
+        proto = d["protocol"]
+        key = (name[: name.index("_" + proto)], proto, d["workers"])
+        s = d["summary"]
+        rows[key] = (s["median_round_error_pct"], s["total_error_pct"], s["predicted"]["total_s"],
+                     s["measured"]["total_s"])
+    return rows
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else "runs/validate_cpu"
+    reps = [load(d) for d in sorted(glob.glob(os.path.join(out, "rep[0-9]*")))]
+    reps = [r for r in reps if r]
+    if not reps:
+        sys.exit(f"summarize_repeats.py: no repetitions under {out}")
+    keys = sorted(set().union(*reps))
+    med_ok = whole_ok = 0
+    print(f"{len(reps)} repetitions; per row: median round error and whole-run error of each, then their medians")
+    for k in keys:
+        meds = [r[k][0] for r in reps if k in r]
+        wholes = [r[k][1] for r in reps if k in r]
+        m, w = statistics.median(meds), statistics.median(wholes)
+        med_ok += abs(m) <= 5
+        whole_ok += abs(w) <= 5
+        print(f"{k[0]:24s} {k[1]:14s} {k[2]} ranks: median round {' '.join('%+.1f' % x for x in meds):24s} -> "
+              f"{m:+.1f}%; whole run {' '.join('%+.1f' % x for x in wholes):24s} -> {w:+.1f}%")
+    ratio_ok = ratio_n = 0
+    for model, ranks in sorted({(k[0], k[2]) for k in keys}):
+        errs = []
+        for r in reps:
+            a, b = r.get((model, "resist", ranks)), r.get((model, "local_sgd", ranks))
+            if a and b:
+                pred, meas = a[2] / b[2], a[3] / b[3]
+                errs.append(100 * (pred - meas) / meas)
+        if errs:
+            ratio_n += 1
+            ratio_ok += abs(statistics.median(errs)) <= 5
+            print(f"{model}, {ranks} ranks: ResIST / local SGD ratio error {' '.join('%+.1f' % x for x in errs)} -> "
+                  f"median {statistics.median(errs):+.1f}%")
+    print(f"by the medians: |median round error| <= 5% in {med_ok} of {len(keys)}, |whole-run error| <= 5% in "
+          f"{whole_ok} of {len(keys)}, ratio within 5% in {ratio_ok} of {ratio_n}")
+
+
+if __name__ == "__main__":
+    main()
