@@ -2,10 +2,7 @@
 // slices, trains and reassembles the network with its own indexing: the full network on rank 0 after
 // the exchange, every rank's next sub-network, and the bytes of core's accounting.
 
-#include <exception>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "core/comm.hpp"
 #include "core/error.hpp"
@@ -15,8 +12,8 @@
 #include "core/schedule.hpp"
 #include "exec/comm.hpp"
 #include "exec/ist_round.hpp"
-#include "exec/spawn.hpp"
 #include "exec/step.hpp"
+#include "gloo_ranks.hpp"
 // After the torch headers: glog (through torch) defines CHECK too; Catch's must win.
 #undef CHECK
 #include <catch2/catch.hpp>
@@ -42,15 +39,8 @@ RunConfig ist_config(const std::string& model, int workers) {
   return c;
 }
 
-Dataset tiny_data(const RunConfig& c) {
-  DataOptions o;
-  o.name = "synthetic";
-  o.train_size = c.train_size;
-  o.seed = c.seed;
-  o.channels = 1;
-  o.image_size = 8;
-  return load_dataset(o, true);
-}
+/// The nets take 1 x 8 x 8 inputs (64 features).
+Dataset tiny_data(const RunConfig& c) { return test::tiny_data(c, 1); }
 
 std::vector<torch::Tensor> copy_params(const PreActNetImpl& net) {
   std::vector<torch::Tensor> out;
@@ -140,45 +130,25 @@ std::vector<RankResult> run_distributed_round(const RunConfig& c) {
   const Schedule s = make_schedule(c);
   const Model m = make_model(c.model, c.model_options);
   const Dataset data = tiny_data(c);
-  const int port = find_free_port();
   std::vector<RankResult> out(static_cast<std::size_t>(c.workers));
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(c.workers));
-  std::vector<std::thread> threads;
-  std::mutex init_mutex;
-  for (int r = 0; r < c.workers; ++r)
-    threads.emplace_back([&, r] {
-      try {
-        at::set_num_threads(1);
-        LaunchInfo li;
-        li.rank = r;
-        li.world_size = c.workers;
-        li.master_port = port;
-        Comm comm(li, {Backend::gloo, 30});
-        PreActNet net{nullptr};
-        std::unique_ptr<IstRound> ist;
-        { // the CPU generator is global to the process: one rank at a time draws its weights (the full
-          // network's, then the sub-network's, which begin(0) overwrites with its slice)
-          std::lock_guard<std::mutex> lock(init_mutex);
-          torch::manual_seed(derive_seed(c.seed, Stream::init));
-          net = PreActNet(m);
-          ist = std::make_unique<IstRound>(comm, *net, m, s, torch::kCPU);
-          ist->begin(0);
-        }
-        BatchSampler sampler(data, c.batch, s.rounds[0].workers[static_cast<std::size_t>(r)].data_seed);
-        ist->train(sampler, s.rounds[0], false, Precision::fp32);
-        auto& res = out[static_cast<std::size_t>(r)];
-        res.trained = copy_params(ist->subnet());
-        res.stats = ist->sync_round(0);
-        res.full = copy_params(*net);
-        res.sub = copy_params(ist->subnet());
-        comm.barrier("test end");
-      } catch (...) {
-        errors[static_cast<std::size_t>(r)] = std::current_exception();
-      }
+  test::run_gloo_ranks(c.workers, [&](Comm& comm, int r) {
+    PreActNet net{nullptr};
+    std::unique_ptr<IstRound> ist;
+    // The full network's weights, then the sub-network's, which begin(0) overwrites with its slice.
+    test::with_init_seed(derive_seed(c.seed, Stream::init), [&] {
+      net = PreActNet(m);
+      ist = std::make_unique<IstRound>(comm, *net, m, s, torch::kCPU);
+      ist->begin(0);
     });
-  for (auto& t : threads) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+    BatchSampler sampler(data, c.batch, s.rounds[0].workers[static_cast<std::size_t>(r)].data_seed);
+    ist->train(sampler, s.rounds[0], false, Precision::fp32);
+    auto& res = out[static_cast<std::size_t>(r)];
+    res.trained = copy_params(ist->subnet());
+    res.stats = ist->sync_round(0);
+    res.full = copy_params(*net);
+    res.sub = copy_params(ist->subnet());
+    comm.barrier("test end");
+  });
   return out;
 }
 

@@ -5,8 +5,7 @@
 // timeout would catch a hang).
 
 #include <chrono>
-#include <exception>
-#include <mutex>
+#include <memory>
 #include <thread>
 
 #include "core/error.hpp"
@@ -16,13 +15,14 @@
 #include "core/schedule.hpp"
 #include "exec/comm.hpp"
 #include "exec/layer_parallel_step.hpp"
-#include "exec/spawn.hpp"
+#include "gloo_ranks.hpp"
 // After the torch headers: glog (through torch) defines CHECK too; Catch's must win.
 #undef CHECK
 #include <catch2/catch.hpp>
 
 using namespace resist;
 using namespace resist::exec;
+using resist::exec::test::tiny_data;
 
 namespace {
 
@@ -43,15 +43,6 @@ RunConfig tiny_config(int workers, LpMethod method) {
   c.dataset = "synthetic";
   c.seed = 11;
   return c;
-}
-
-Dataset tiny_data(const RunConfig& c) {
-  DataOptions o;
-  o.name = "synthetic";
-  o.train_size = c.train_size;
-  o.seed = c.seed;
-  o.image_size = 8;
-  return load_dataset(o, true);
 }
 
 std::vector<torch::Tensor> copies(const std::vector<torch::Tensor>& ps) {
@@ -75,50 +66,30 @@ std::vector<RankOut> run_distributed(const RunConfig& c) {
   const Schedule s = make_schedule(c);
   const Model m = make_model(c.model, c.model_options);
   const Dataset data = tiny_data(c);
-  const int port = find_free_port();
   std::vector<RankOut> out(static_cast<std::size_t>(c.workers));
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(c.workers));
-  std::vector<std::thread> threads;
-  std::mutex init_mutex;
-  for (int r = 0; r < c.workers; ++r)
-    threads.emplace_back([&, r] {
-      try {
-        at::set_num_threads(1);
-        LaunchInfo li;
-        li.rank = r;
-        li.world_size = c.workers;
-        li.master_port = port;
-        Comm comm(li, {Backend::gloo, 30});
-        PreActNet net{nullptr};
-        std::unique_ptr<LayerParallelWorker> worker;
-        { // the CPU generator is global to the process: one rank at a time draws its initial weights
-          std::lock_guard<std::mutex> lock(init_mutex);
-          torch::manual_seed(derive_seed(c.seed, Stream::init));
-          net = PreActNet(m);
-          worker = std::make_unique<LayerParallelWorker>(comm, *net, m, s, torch::kCPU);
-        }
-        const Round& round = s.rounds[0];
-        BatchSampler sampler(data, c.batch, round.workers[static_cast<std::size_t>(r)].data_seed);
-        auto mopt = sgd(worker->module_params(), c, round.lr_at(0));
-        std::unique_ptr<torch::optim::SGD> aopt;
-        if (worker->auxnet()) aopt = std::make_unique<torch::optim::SGD>(sgd(worker->auxnet()->parameters(), c, round.lr_at(0)));
-        RankOut& o = out[static_cast<std::size_t>(r)];
-        StepStats st;
-        for (int k = 0; k < round.steps; ++k) {
-          auto [x, y] = sampler.batch(round.first_step + k);
-          o.losses.push_back(worker->step(x, y, mopt, aopt.get(), st));
-        }
-        o.bytes = st.comm;
-        o.module = copies(worker->module_params());
-        if (worker->auxnet()) o.aux = copies(worker->auxnet()->parameters());
-        comm.barrier("test end");
-      } catch (...) {
-        errors[static_cast<std::size_t>(r)] = std::current_exception();
-      }
+  test::run_gloo_ranks(c.workers, [&](Comm& comm, int r) {
+    PreActNet net{nullptr};
+    std::unique_ptr<LayerParallelWorker> worker;
+    test::with_init_seed(derive_seed(c.seed, Stream::init), [&] {
+      net = PreActNet(m);
+      worker = std::make_unique<LayerParallelWorker>(comm, *net, m, s, torch::kCPU);
     });
-  for (auto& t : threads) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+    const Round& round = s.rounds[0];
+    BatchSampler sampler(data, c.batch, round.workers[static_cast<std::size_t>(r)].data_seed);
+    auto mopt = sgd(worker->module_params(), c, round.lr_at(0));
+    std::unique_ptr<torch::optim::SGD> aopt;
+    if (worker->auxnet()) aopt = std::make_unique<torch::optim::SGD>(sgd(worker->auxnet()->parameters(), c, round.lr_at(0)));
+    RankOut& o = out[static_cast<std::size_t>(r)];
+    StepStats st;
+    for (int k = 0; k < round.steps; ++k) {
+      auto [x, y] = sampler.batch(round.first_step + k);
+      o.losses.push_back(worker->step(x, y, mopt, aopt.get(), st));
+    }
+    o.bytes = st.comm;
+    o.module = copies(worker->module_params());
+    if (worker->auxnet()) o.aux = copies(worker->auxnet()->parameters());
+    comm.barrier("test end");
+  });
   return out;
 }
 
@@ -254,36 +225,24 @@ TEST_CASE("a layer_parallel neighbour that never sends ends the step with an err
   const Schedule s = make_schedule(c);
   const Model m = make_model(c.model, c.model_options);
   const Dataset data = tiny_data(c);
-  const int port = find_free_port();
   std::string error;
-  std::mutex init_mutex;
-  std::vector<std::thread> threads;
-  for (int r = 0; r < 2; ++r)
-    threads.emplace_back([&, r] {
-      LaunchInfo li;
-      li.rank = r;
-      li.world_size = 2;
-      li.master_port = port;
-      Comm comm(li, {Backend::gloo, 2}); // a 2 s timeout for every c10d operation
-      PreActNet net{nullptr};
-      std::unique_ptr<LayerParallelWorker> worker;
-      {
-        std::lock_guard<std::mutex> lock(init_mutex);
-        torch::manual_seed(derive_seed(c.seed, Stream::init));
-        net = PreActNet(m);
-        worker = std::make_unique<LayerParallelWorker>(comm, *net, m, s, torch::kCPU);
-      }
-      if (r == 1) { // hangs: never steps, holds its sockets open past rank 0's timeout
-        std::this_thread::sleep_for(std::chrono::seconds(4));
-        return;
-      }
-      BatchSampler sampler(data, c.batch, s.rounds[0].workers[0].data_seed);
-      try {
-        worker->train_round(sampler, s.rounds[0]);
-      } catch (const resist::Error& e) {
-        error = e.what();
-      }
+  test::run_gloo_ranks(2, [&](Comm& comm, int r) {
+    PreActNet net{nullptr};
+    std::unique_ptr<LayerParallelWorker> worker;
+    test::with_init_seed(derive_seed(c.seed, Stream::init), [&] {
+      net = PreActNet(m);
+      worker = std::make_unique<LayerParallelWorker>(comm, *net, m, s, torch::kCPU);
     });
-  for (auto& t : threads) t.join();
+    if (r == 1) { // hangs: never steps, holds its sockets open past rank 0's timeout
+      std::this_thread::sleep_for(std::chrono::seconds(4));
+      return;
+    }
+    BatchSampler sampler(data, c.batch, s.rounds[0].workers[0].data_seed);
+    try {
+      worker->train_round(sampler, s.rounds[0]);
+    } catch (const resist::Error& e) {
+      error = e.what();
+    }
+  }, 2); // a 2 s timeout for every c10d operation
   CHECK_THAT(error, Catch::Contains("layer_parallel target from rank 1"));
 }

@@ -2,24 +2,21 @@
 // The aggregated parameters are checked against an average computed here, independently of the
 // Aggregator: every worker's sub-network is retrained alone in one process and averaged by hand.
 
-#include <exception>
-#include <mutex>
-#include <thread>
-
 #include "core/comm.hpp"
 #include "core/model_zoo.hpp"
 #include "core/rng.hpp"
 #include "core/schedule.hpp"
 #include "exec/aggregate.hpp"
 #include "exec/comm.hpp"
-#include "exec/spawn.hpp"
 #include "exec/step.hpp"
+#include "gloo_ranks.hpp"
 // After the torch headers: glog (through torch) defines CHECK too; Catch's must win.
 #undef CHECK
 #include <catch2/catch.hpp>
 
 using namespace resist;
 using namespace resist::exec;
+using resist::exec::test::tiny_data;
 
 namespace {
 
@@ -40,15 +37,6 @@ RunConfig tiny_config(Protocol protocol, int workers, int min_depth) {
   c.dataset = "synthetic";
   c.seed = 7;
   return c;
-}
-
-Dataset tiny_data(const RunConfig& c) {
-  DataOptions o;
-  o.name = "synthetic";
-  o.train_size = c.train_size;
-  o.seed = c.seed;
-  o.image_size = 8;
-  return load_dataset(o, true);
 }
 
 std::vector<bool> active_blocks(const Schedule& s, const Model& m, int round, int worker) {
@@ -77,42 +65,20 @@ std::vector<RankResult> run_distributed_round(const RunConfig& c) {
   const Schedule s = make_schedule(c);
   const Model m = make_model(c.model, c.model_options);
   const Dataset data = tiny_data(c);
-  const int port = find_free_port();
   std::vector<RankResult> out(static_cast<std::size_t>(c.workers));
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(c.workers));
-  std::vector<std::thread> threads;
-  std::mutex init_mutex;
-  for (int r = 0; r < c.workers; ++r)
-    threads.emplace_back([&, r] {
-      try {
-        at::set_num_threads(1); // per thread: OpenMP's thread count is a per-thread setting
-        LaunchInfo li;
-        li.rank = r;
-        li.world_size = c.workers;
-        li.master_port = port;
-        Comm comm(li, {Backend::gloo, 30});
-        PreActNet net{nullptr};
-        { // the CPU generator is global to the process: one rank at a time draws its initial weights
-          std::lock_guard<std::mutex> lock(init_mutex);
-          torch::manual_seed(derive_seed(c.seed, Stream::init));
-          net = PreActNet(m);
-        }
-        Aggregator agg(comm, *net, m, s);
-        BatchSampler sampler(data, c.batch, s.rounds[0].workers[static_cast<std::size_t>(r)].data_seed);
-        const bool dp = c.protocol == Protocol::data_parallel;
-        const StepStats st = train_round(*net, sampler, s.rounds[0], c, active_blocks(s, m, 0, r), torch::kCPU,
-                                         dp ? &agg : nullptr);
-        auto& res = out[static_cast<std::size_t>(r)];
-        res.stats = dp ? st.comm : agg.sync_round(0);
-        res.params = copy_blocks(*net);
-        comm.barrier("test end");
-      } catch (...) {
-        errors[static_cast<std::size_t>(r)] = std::current_exception();
-      }
-    });
-  for (auto& t : threads) t.join();
-  for (auto& e : errors)
-    if (e) std::rethrow_exception(e);
+  test::run_gloo_ranks(c.workers, [&](Comm& comm, int r) {
+    PreActNet net{nullptr};
+    test::with_init_seed(derive_seed(c.seed, Stream::init), [&] { net = PreActNet(m); });
+    Aggregator agg(comm, *net, m, s);
+    BatchSampler sampler(data, c.batch, s.rounds[0].workers[static_cast<std::size_t>(r)].data_seed);
+    const bool dp = c.protocol == Protocol::data_parallel;
+    const StepStats st = train_round(*net, sampler, s.rounds[0], c, active_blocks(s, m, 0, r), torch::kCPU,
+                                     dp ? &agg : nullptr);
+    auto& res = out[static_cast<std::size_t>(r)];
+    res.stats = dp ? st.comm : agg.sync_round(0);
+    res.params = copy_blocks(*net);
+    comm.barrier("test end");
+  });
   return out;
 }
 
