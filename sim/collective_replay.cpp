@@ -27,7 +27,7 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
   for (std::size_t i = 0; i < transfers.size(); ++i)
     if (transfers[i].steps > 1) idx.phase[i] = phase_of.at({transfers[i].step, transfers[i].steps});
   idx.chain_s.assign(phase_of.size(), 0.0);
-  idx.phase_posted_s = std::make_shared<std::vector<double>>(phase_of.size(), 0.0);
+  idx.phase_posted_s.assign(phase_of.size(), 0.0);
   if (route && !phase_of.empty()) {
     std::vector<int> hops(phase_of.size(), 0);
     for (std::size_t i = 0; i < transfers.size(); ++i)
@@ -143,7 +143,7 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
       sh->sends.push_back(mailboxes.get(slot, worker, t.dst, lane)
                               ->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
       if (const int p = index.phase[static_cast<std::size_t>(out[sh->next_out])]; p >= 0) {
-        double& posted = (*index.phase_posted_s)[static_cast<std::size_t>(p)];
+        double& posted = index.phase_posted_s[static_cast<std::size_t>(p)];
         posted = std::max(posted, sg4::Engine::get_clock());
       }
     }
@@ -181,7 +181,7 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
       if (const int p = index.barrier_after[static_cast<std::size_t>(worker)][waited]; p >= 0) {
         const auto q = static_cast<std::size_t>(p);
         index.barriers[q]->wait(); // the phase's last span has arrived
-        ready_s = std::max(ready_s, (*index.phase_posted_s)[q] + index.chain_s[q]);
+        ready_s = std::max(ready_s, index.phase_posted_s[q] + index.chain_s[q]);
       }
     }
     if (ready_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(ready_s);

@@ -17,7 +17,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -45,7 +44,7 @@ struct TransferIndex {
   std::vector<int> phase;                  // per transfer, -1 for a plain transfer
   std::vector<double> chain_s;             // per phase
   std::vector<simgrid::s4u::BarrierPtr> barriers;
-  std::shared_ptr<std::vector<double>> phase_posted_s;
+  mutable std::vector<double> phase_posted_s; // written by the replay as spans are posted
   std::vector<std::vector<int>> barrier_after;
 };
 using RouteOf = std::function<RouteInfo(int src, int dst)>;

@@ -1,8 +1,6 @@
 #include "sim/comm_pattern.hpp"
 
 #include <fmt/format.h>
-#include <simgrid/s4u/Host.hpp>
-#include <simgrid/s4u/Link.hpp>
 
 #include <algorithm>
 #include <map>
@@ -36,15 +34,6 @@ NcclHardware nccl_hardware(const std::vector<WorkerHost>& hosts, const GpuTable&
   if (hosts.empty()) return hw;
   hw.nvls_capable = true;
   hw.rails = hosts.front().nics;
-  // The narrowest link on a route: the GPU's port inside a node, its NIC between nodes.
-  auto narrowest_Bps = [](const WorkerHost& a, const WorkerHost& b) {
-    std::vector<simgrid::s4u::Link*> links;
-    double latency_s = 0;
-    a.host->route_to(b.host, links, &latency_s);
-    double bps = std::numeric_limits<double>::infinity();
-    for (const auto* l : links) bps = std::min(bps, l->get_bandwidth());
-    return bps;
-  };
   double intra = std::numeric_limits<double>::infinity(), nic = intra;
   for (std::size_t w = 0; w < hosts.size(); ++w) {
     const WorkerHost& h = hosts[w];
@@ -53,7 +42,7 @@ NcclHardware nccl_hardware(const std::vector<WorkerHost>& hosts, const GpuTable&
     const WorkerHost& next = hosts[(w + 1) % hosts.size()];
     if (&next == &h) continue;
     double& rate = next.node == h.node ? intra : nic;
-    rate = std::min(rate, narrowest_Bps(h, next));
+    rate = std::min(rate, route_between(h, next).bandwidth_Bps); // the GPU's port in a node, its NIC across
   }
   hw.intra_Bps = std::isfinite(intra) ? intra : 0;
   hw.nic_Bps = std::isfinite(nic) ? nic : 0;
