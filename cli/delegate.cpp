@@ -1,5 +1,5 @@
 // `resist train` and `resist profile` run in resist-torch, the sibling binary that links LibTorch: its
-// ~300 shared libraries cost every command about 0.6 s of loading, which the model, schedule and
+// ~300 shared libraries cost every command 0.7-0.9 s of loading, which the model, schedule and
 // simulation commands do not need. main() hands such a command line over before parsing it (their
 // --help included), so resist-torch parses, runs and exits with its own code; the stand-ins only list the
 // two commands in `resist --help`.
