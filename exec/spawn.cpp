@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -54,6 +55,7 @@ pid_t start_rank(const std::vector<std::string>& argv, int rank, int nproc, int 
       fmt::format("LOCAL_RANK={}", rank),   fmt::format("LOCAL_WORLD_SIZE={}", nproc),
       "MASTER_ADDR=127.0.0.1",              fmt::format("MASTER_PORT={}", port),
       "RESIST_LOCAL_LAUNCHER=1",            "RESIST_ERROR_FILE=" + error_file(err_dir, rank),
+      "RESIST_LAUNCHER_STORE=1",
   };
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
@@ -63,6 +65,7 @@ pid_t start_rank(const std::vector<std::string>& argv, int rank, int nproc, int 
   // the ranks go with it instead of training on as orphans.
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (::getppid() != parent) ::_exit(128 + SIGTERM); // the launcher died before prctl took effect
+  ::close_range(3, ~0U, 0); // not the launcher's store socket, nor anything else it holds open
   for (auto& kv : env_kv) ::putenv(kv.data());
   std::vector<char*> args;
   std::string self = "/proc/self/exe";
@@ -98,6 +101,21 @@ std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, in
     for (int r = 0; r < nproc; ++r) ::unlink(error_file(err_dir, r).c_str());
     ::rmdir(err_dir.c_str());
   };
+  // The launcher hosts the store, as torchrun's agent does: it listens before any rank starts, so no rank
+  // finds the port closed and waits out the store client's retry (measured: about 1 s of every
+  // multi-rank startup here, or nothing, depending on which rank got there first).
+  c10::intrusive_ptr<c10d::TCPStore> store;
+  try {
+    c10d::TCPStoreOptions so;
+    so.port = static_cast<std::uint16_t>(port);
+    so.isServer = true;
+    so.waitWorkers = false;
+    store = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", so);
+  } catch (const std::exception& e) {
+    cleanup();
+    const std::string why = e.what();
+    throw Error(fmt::format("cannot host the ranks' store on 127.0.0.1:{}: {}", port, why.substr(0, why.find('\n'))));
+  }
   std::vector<pid_t> pids;
   for (int r = 0; r < nproc; ++r) {
     try {

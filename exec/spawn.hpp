@@ -1,6 +1,7 @@
 // The local launcher behind `resist train --nproc N`: N copies of this binary on one machine, with the
 // env:// variables torchrun would set (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR,
-// MASTER_PORT) plus RESIST_LOCAL_LAUNCHER=1, rendezvous on loopback at a free port. Each rank also gets
+// MASTER_PORT) plus RESIST_LOCAL_LAUNCHER=1, rendezvous on loopback at a free port, where the launcher itself
+// hosts the TCPStore (RESIST_LAUNCHER_STORE=1: every rank a client, as under torchrun). Each rank also gets
 // RESIST_ERROR_FILE: main() writes its error line there instead of to stderr, so the launcher reports one
 // line for the job (the first failing rank's message) instead of one per rank.
 #pragma once

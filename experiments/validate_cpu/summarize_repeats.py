@@ -22,7 +22,7 @@ def load(rep_dir):
         key = (name[: name.index("_" + proto)], proto, d["workers"])
         s = d["summary"]
         rows[key] = (s["median_round_error_pct"], s["total_error_pct"], s["predicted"]["total_s"],
-                     s["measured"]["total_s"])
+                     s["measured"]["total_s"], s["rounds_error_pct"], s["p90_round_error_pct"])
     return rows
 
 
@@ -33,16 +33,20 @@ def main():
     if not reps:
         sys.exit(f"summarize_repeats.py: no repetitions under {out}")
     keys = sorted(set().union(*reps))
-    med_ok = whole_ok = 0
+    med_ok = whole_ok = rounds_ok = 0
     print(f"{len(reps)} repetitions; per row: median round error and whole-run error of each, then their medians")
     for k in keys:
         meds = [r[k][0] for r in reps if k in r]
         wholes = [r[k][1] for r in reps if k in r]
-        m, w = statistics.median(meds), statistics.median(wholes)
+        rounds = [r[k][4] for r in reps if k in r]
+        p90s = [r[k][5] for r in reps if k in r]
+        m, w, t = statistics.median(meds), statistics.median(wholes), statistics.median(rounds)
         med_ok += abs(m) <= 5
         whole_ok += abs(w) <= 5
+        rounds_ok += abs(t) <= 5
         print(f"{k[0]:24s} {k[1]:14s} {k[2]} ranks: median round {' '.join('%+.1f' % x for x in meds):24s} -> "
-              f"{m:+.1f}%; whole run {' '.join('%+.1f' % x for x in wholes):24s} -> {w:+.1f}%")
+              f"{m:+.1f}%; whole run {' '.join('%+.1f' % x for x in wholes):24s} -> {w:+.1f}%; "
+              f"rounds {t:+.1f}%; p90 |round| {statistics.median(p90s):.1f}%")
     ratio_ok = ratio_n = 0
     for model, ranks in sorted({(k[0], k[2]) for k in keys}):
         errs = []
@@ -57,7 +61,8 @@ def main():
             print(f"{model}, {ranks} ranks: ResIST / local SGD ratio error {' '.join('%+.1f' % x for x in errs)} -> "
                   f"median {statistics.median(errs):+.1f}%")
     print(f"by the medians: |median round error| <= 5% in {med_ok} of {len(keys)}, |whole-run error| <= 5% in "
-          f"{whole_ok} of {len(keys)}, ratio within 5% in {ratio_ok} of {ratio_n}")
+          f"{whole_ok} of {len(keys)}, |rounds error| <= 5% in {rounds_ok} of {len(keys)}, ratio within 5% in "
+          f"{ratio_ok} of {ratio_n}")
 
 
 if __name__ == "__main__":

@@ -107,3 +107,14 @@ TEST_CASE("malformed launcher values are input errors", "[exec][launch]") {
   CHECK_THROWS_AS(resolve_launch({{"RANK", "2"}, {"WORLD_SIZE", "2"}}), InputError);
   CHECK_THROWS_AS(resolve_launch({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_PORT", "70000"}}), InputError);
 }
+
+TEST_CASE("our launcher: it hosts the store when it says so (every rank a client, no key prefix)", "[exec][launch]") {
+  EnvMap env = {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "29511"},
+                {"RESIST_LOCAL_LAUNCHER", "1"}};
+  CHECK_FALSE(resolve_launch(env).agent_store); // an older launcher: rank 0 serves
+  env["RESIST_LAUNCHER_STORE"] = "1";
+  const LaunchInfo l = resolve_launch(env);
+  CHECK(l.source == "resist");
+  CHECK(l.agent_store);
+  CHECK(l.store_prefix.empty());
+}
