@@ -2,10 +2,12 @@
 """Medians over repetitions of experiments/validate_cpu/run.sh (REPEATS=N: OUT/rep1 .. OUT/repN).
 
     experiments/validate_cpu/summarize_repeats.py runs/validate_cpu_repeats
+    experiments/validate_cpu/summarize_repeats.py --markdown runs/validate_cpu_repeats   (the README's table)
 Per (model, protocol, ranks): each repetition's median round error and whole-run error, and their medians;
 per (model, ranks): the ResIST / local SGD time ratio error of each repetition (pairs from the same
 repetition) and its median; then how many rows meet the issue's targets (|error| <= 5%) by the medians.
 """
+import csv
 import glob
 import json
 import os
@@ -26,7 +28,33 @@ def load(rep_dir):
     return rows
 
 
+def markdown(out):
+    """One row per (model, protocol, ranks): each repetition's median round error, then the medians of the
+    errors in each repetition's results.csv, and the range of the load averages."""
+    reps = []
+    for d in sorted(glob.glob(os.path.join(out, "rep[0-9]*"))):
+        path = os.path.join(d, "results.csv")
+        if os.path.exists(path):
+            reps.append({(r["model"], r["protocol"], r["ranks"]): r for r in csv.DictReader(open(path))})
+    if not reps:
+        sys.exit(f"summarize_repeats.py: no repetitions with results.csv under {out}")
+    med = lambda k, col: statistics.median(float(r[k][col]) for r in reps if k in r)
+    print("| model | protocol | ranks | median round error (each repetition -> median) | rounds | whole run | "
+          "startup | evaluation | p90 abs round error | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for k in sorted(set().union(*reps)):
+        each = " / ".join("%+.1f" % float(r[k]["median_round_err_pct"]) for r in reps if k in r)
+        loads = [float(r[k][c]) for r in reps if k in r for c in ("load_start", "load_end")]
+        print(f"| {k[0]} | {k[1]} | {k[2]} | {each} -> **{med(k, 'median_round_err_pct'):+.1f}%** | "
+              f"{med(k, 'rounds_err_pct'):+.1f}% | {med(k, 'whole_run_err_pct'):+.1f}% | "
+              f"{med(k, 'startup_err_pct'):+.1f}% | {med(k, 'eval_err_pct'):+.1f}% | "
+              f"{med(k, 'p90_abs_round_err_pct'):.1f}% | {min(loads):.1f}-{max(loads):.1f} |")
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--markdown":
+        markdown(sys.argv[2] if len(sys.argv) > 2 else "runs/validate_cpu")
+        return
     out = sys.argv[1] if len(sys.argv) > 1 else "runs/validate_cpu"
     reps = [load(d) for d in sorted(glob.glob(os.path.join(out, "rep[0-9]*")))]
     reps = [r for r in reps if r]
