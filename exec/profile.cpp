@@ -95,6 +95,10 @@ struct Samples {
     fwd_cpu.push_back(f.cpu_s);
     bwd_cpu.push_back(b.cpu_s);
   }
+  void extend(const Samples& o) {
+    for (auto [to, from] : {std::pair{&fwd, &o.fwd}, {&bwd, &o.bwd}, {&fwd_cpu, &o.fwd_cpu}, {&bwd_cpu, &o.bwd_cpu}})
+      to->insert(to->end(), from->begin(), from->end());
+  }
   ProfileEntry entry(int batch) const {
     return {batch, median(fwd), median(bwd), median(fwd_cpu), median(bwd_cpu)};
   }
@@ -111,19 +115,12 @@ constexpr double kPassSpreadMax = 1.2;
 
 StepSamples pooled(const StepSamples& a, const StepSamples& b) {
   StepSamples out = a;
-  auto join = [](Samples& into, const Samples& from) {
-    auto append = [](std::vector<double>& v, const std::vector<double>& w) { v.insert(v.end(), w.begin(), w.end()); };
-    append(into.fwd, from.fwd);
-    append(into.bwd, from.bwd);
-    append(into.fwd_cpu, from.fwd_cpu);
-    append(into.bwd_cpu, from.bwd_cpu);
-  };
-  join(out.batch, b.batch);
-  join(out.loss, b.loss);
-  join(out.step, b.step);
-  join(out.zero, b.zero);
-  join(out.opt, b.opt);
-  join(out.create, b.create);
+  out.batch.extend(b.batch);
+  out.loss.extend(b.loss);
+  out.step.extend(b.step);
+  out.zero.extend(b.zero);
+  out.opt.extend(b.opt);
+  out.create.extend(b.create);
   return out;
 }
 
@@ -335,9 +332,8 @@ Profile measure_profile(const ProfileOptions& o) {
   };
   const double cost1 = step_cost(pass1), cost2 = step_cost(pass2);
   const bool pool = std::max(cost1, cost2) <= kPassSpreadMax * std::min(cost1, cost2);
+  const char* kept_pass = pool ? "both" : cost2 < cost1 ? "2" : "1";
   const StepSamples kept = pool ? pooled(pass1, pass2) : cost2 < cost1 ? pass2 : pass1;
-  const auto& [batch_s, loss_s, step_s, zero_s, opt_s, create_s, unused_first] = kept;
-  (void)unused_first;
   const Span first_step = pass1.first_step; // the process's first whole step: cold pages and allocator
 
   Profile p;
@@ -354,7 +350,7 @@ Profile measure_profile(const ProfileOptions& o) {
             {"warmup", std::to_string(o.warmup)},
             {"load_avg_end", fmt::format("{:.2f}", load_average_1m())},
             {"whole_step_passes_s", fmt::format("{:.6f};{:.6f}", cost1, cost2)},
-            {"whole_step_pass_kept", pool ? "both" : cost2 < cost1 ? "2" : "1"},
+            {"whole_step_pass_kept", kept_pass},
             {"startup_includes_rendezvous", comm ? "1" : "0"},
             {"torch", TORCH_VERSION}};
   ProfileEntry layers_sum;
@@ -371,28 +367,28 @@ Profile measure_profile(const ProfileOptions& o) {
     p.costs[name] = e;
     p.order.push_back(name);
   };
-  const ProfileEntry loss = loss_s.entry(batch), whole = step_s.entry(batch);
-  add_cost(profile_cost::batch, batch_s.entry(batch));
+  const ProfileEntry loss = kept.loss.entry(batch), whole = kept.step.entry(batch);
+  const ProfileEntry steady_batch = kept.batch.entry(batch), steady_opt = kept.opt.entry(batch);
+  add_cost(profile_cost::batch, steady_batch);
   add_cost(profile_cost::loss, loss);
   // The whole step less its parts: may be negative when layers alone run slower than in the graph.
   add_cost(profile_cost::autograd, {batch, whole.forward_s - layers_sum.forward_s - loss.forward_s,
                                     whole.backward_s - layers_sum.backward_s - loss.backward_s,
                                     whole.forward_cpu_s - layers_sum.forward_cpu_s - loss.forward_cpu_s,
                                     whole.backward_cpu_s - layers_sum.backward_cpu_s - loss.backward_cpu_s});
-  add_cost(profile_cost::zero_grad, zero_s.entry(batch));
-  add_cost(profile_cost::optimizer_step, opt_s.entry(batch));
-  add_cost(profile_cost::optimizer_create, create_s.entry(batch));
+  add_cost(profile_cost::zero_grad, kept.zero.entry(batch));
+  add_cost(profile_cost::optimizer_step, steady_opt);
+  add_cost(profile_cost::optimizer_create, kept.create.entry(batch));
   add_cost(profile_cost::eval_image, eval_s.entry(100));
   add_cost(profile_cost::startup, {1, startup_s, 0, startup_cpu_s, 0});
-  const ProfileEntry steady = step_s.entry(batch), steady_batch = batch_s.entry(batch), steady_opt = opt_s.entry(batch);
   add_cost(profile_cost::first_step,
            {batch,
-            std::max(0.0, first_step.wall_s - steady.forward_s - steady.backward_s - steady_batch.forward_s - steady_opt.forward_s),
+            std::max(0.0, first_step.wall_s - whole.forward_s - whole.backward_s - steady_batch.forward_s - steady_opt.forward_s),
             0,
-            std::max(0.0, first_step.cpu_s - steady.forward_cpu_s - steady.backward_cpu_s - steady_batch.forward_cpu_s -
+            std::max(0.0, first_step.cpu_s - whole.forward_cpu_s - whole.backward_cpu_s - steady_batch.forward_cpu_s -
                               steady_opt.forward_cpu_s),
             0});
-  if (comm) comm->barrier("finish", 600); // rank 0 hosts the store: it leaves last
+  if (comm) comm->barrier("finish", 600); // rank 0 may host the store (launchers other than ours): it leaves last
   return p;
 }
 

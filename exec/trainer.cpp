@@ -402,7 +402,7 @@ TrainResult train(const TrainOptions& o) {
     summary["startup_parts_s"] = parts;
     write_file_atomic(dir + "/summary.json", summary.dump(2) + "\n");
   }
-  comm.barrier("finish"); // rank 0 hosts the store: it leaves last
+  comm.barrier("finish"); // rank 0 may host the store (launchers other than ours): it leaves last
   return result;
 }
 
