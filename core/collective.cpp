@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <map>
+#include <utility>
 
 #include "core/error.hpp"
 
@@ -40,34 +41,41 @@ std::int64_t chunk_bytes(std::int64_t bytes, int n, int i) {
 int mod(int a, int n) { return ((a % n) + n) % n; }
 
 /// Ring reduce-scatter among `ranks`, steps first_step .. first_step + n - 2: position p sends chunk
-/// (p - k) at step k and ends up owning the reduced chunk (p + 1) mod n.
+/// (p - k) at step k and ends up owning the reduced chunk (p + 1) mod n. `phase`: the ring phase's first
+/// step and steps when it is part of a longer one (an all-reduce), else this reduce-scatter's own.
 void ring_reduce_scatter(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out,
-                         bool spans) {
+                         bool spans, std::pair<int, int> phase = {-1, 0}) {
   const int n = static_cast<int>(ranks.size());
+  if (phase.second == 0) phase = {first_step, n - 1};
   if (spans) { // position p sends every chunk but (p + 1) mod n
     if (n > 1)
       for (int p = 0; p < n; ++p)
-        out.push_back({ranks[p], ranks[mod(p + 1, n)], bytes - chunk_bytes(bytes, n, mod(p + 1, n)), first_step, n - 1});
+        out.push_back({ranks[p], ranks[mod(p + 1, n)], bytes - chunk_bytes(bytes, n, mod(p + 1, n)), first_step, n - 1,
+                       first_step, n - 1});
     return;
   }
   for (int k = 0; k < n - 1; ++k)
     for (int p = 0; p < n; ++p)
-      out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p - k, n)), first_step + k});
+      out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p - k, n)), first_step + k, 1,
+                     phase.first, phase.second});
 }
 
 /// Ring all-gather among `ranks` from the reduce-scatter's ownership: position p sends chunk (p + 1 - k).
 void ring_all_gather(const std::vector<int>& ranks, std::int64_t bytes, int first_step, std::vector<Transfer>& out,
-                     bool spans) {
+                     bool spans, std::pair<int, int> phase = {-1, 0}) {
   const int n = static_cast<int>(ranks.size());
+  if (phase.second == 0) phase = {first_step, n - 1};
   if (spans) { // position p sends every chunk but (p + 2) mod n
     if (n > 1)
       for (int p = 0; p < n; ++p)
-        out.push_back({ranks[p], ranks[mod(p + 1, n)], bytes - chunk_bytes(bytes, n, mod(p + 2, n)), first_step, n - 1});
+        out.push_back({ranks[p], ranks[mod(p + 1, n)], bytes - chunk_bytes(bytes, n, mod(p + 2, n)), first_step, n - 1,
+                       first_step, n - 1});
     return;
   }
   for (int k = 0; k < n - 1; ++k)
     for (int p = 0; p < n; ++p)
-      out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p + 1 - k, n)), first_step + k});
+      out.push_back({ranks[p], ranks[mod(p + 1, n)], chunk_bytes(bytes, n, mod(p + 1 - k, n)), first_step + k, 1,
+                     phase.first, phase.second});
 }
 
 /// Ring all-reduce among `ranks` (ascending), steps first_step .. first_step + 2(n-1) - 1.
@@ -77,11 +85,12 @@ void ring_allreduce(const std::vector<int>& ranks, std::int64_t bytes, int first
   if (n < 2) return;
   if (spans) { // both phases go between the same pairs: one span of 2(n-1) steps each
     for (int p = 0; p < n; ++p)
-      out.push_back({ranks[p], ranks[mod(p + 1, n)], ring_allreduce_sent_bytes(bytes, n, p), first_step, 2 * (n - 1)});
+      out.push_back({ranks[p], ranks[mod(p + 1, n)], ring_allreduce_sent_bytes(bytes, n, p), first_step, 2 * (n - 1),
+                     first_step, 2 * (n - 1)});
     return;
   }
-  ring_reduce_scatter(ranks, bytes, first_step, out, false);
-  ring_all_gather(ranks, bytes, first_step + n - 1, out, false);
+  ring_reduce_scatter(ranks, bytes, first_step, out, false, {first_step, 2 * (n - 1)});
+  ring_all_gather(ranks, bytes, first_step + n - 1, out, false, {first_step, 2 * (n - 1)});
 }
 
 void ring_exchange(const Exchange& e, std::vector<Transfer>& out, bool spans) {
@@ -174,8 +183,8 @@ bool railed_ring_exchange(const Exchange& e, const std::vector<int>& node_of, in
           (exit_of[static_cast<std::size_t>(j)] == c ? leaving : inside) +=
               ring_allreduce_sent_bytes(channel_bytes[c], n, node * l + mod(j - start[c], l));
         const int src = nodes[node][j], next = (j + 1) % l;
-        if (inside > 0) out.push_back({src, nodes[node][next], inside, 0, 2 * (n - 1)});
-        if (leaving > 0) out.push_back({src, nodes[(node + 1) % m][next], leaving, 0, 2 * (n - 1)});
+        if (inside > 0) out.push_back({src, nodes[node][next], inside, 0, 2 * (n - 1), 0, 2 * (n - 1)});
+        if (leaving > 0) out.push_back({src, nodes[(node + 1) % m][next], leaving, 0, 2 * (n - 1), 0, 2 * (n - 1)});
       }
     return true;
   }
@@ -188,8 +197,8 @@ bool railed_ring_exchange(const Exchange& e, const std::vector<int>& node_of, in
           (exit_of[static_cast<std::size_t>(j)] == c ? leaving : inside) += b;
         }
         const int src = nodes[node][j], next = (j + 1) % l;
-        if (inside > 0) out.push_back({src, nodes[node][next], inside, k});
-        if (leaving > 0) out.push_back({src, nodes[(node + 1) % m][next], leaving, k});
+        if (inside > 0) out.push_back({src, nodes[node][next], inside, k, 1, 0, 2 * (n - 1)});
+        if (leaving > 0) out.push_back({src, nodes[(node + 1) % m][next], leaving, k, 1, 0, 2 * (n - 1)});
       }
   return true;
 }

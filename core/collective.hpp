@@ -1,7 +1,10 @@
 // How an Exchange moves on the wire: each collective algorithm expands into point-to-point transfers,
-// numbered by step. The rule the simulator replays (and the wire bytes the accounting reports):
-// a transfer of step k leaves its source once every transfer into that source with a smaller step has
-// arrived. Chunks of a ring are B/N bytes, the first B mod N chunks one byte larger.
+// numbered by step and grouped in phases (a ring's steps, or a single step). The rule the simulator
+// replays (and the wire bytes the accounting reports): a transfer leaves its source once every transfer
+// into that source of an earlier phase (one that ends before this one starts) has arrived, and, for a
+// ring's step, once its ring's previous steps into that source have arrived and its connection's earlier
+// ring transfers too (NCCL sends a connection's steps in order). Chunks of a ring are B/N bytes, the first
+// B mod N chunks one byte larger.
 //
 //   ring          contributors == receivers (all-reduce over N): reduce-scatter then all-gather around
 //                 the ring of contributors in ascending order, 2(N-1) steps; rank p sends 2B minus the
@@ -78,7 +81,16 @@ struct Transfer {
   std::int64_t bytes = 0;
   int step = 0;
   int steps = 1; // a span (Granularity::spans): the ring steps step .. step + steps - 1 of this pair as one
+  // A ring's transfer (a step or a span): the first step and the steps of its ring phase (0 steps: not a
+  // ring's). It goes through the connection (src, dst) in order, after that connection's earlier ring
+  // transfers have arrived, as NCCL's connections send their steps; others start when the rule allows.
+  int ring_first = 0;
+  int ring_steps = 0;
   int last_step() const { return step + steps - 1; }
+  bool in_ring() const { return ring_steps > 0; }
+  /// The steps of the phase this transfer is part of: its ring phase, or its own step(s).
+  int phase_first() const { return in_ring() ? ring_first : step; }
+  int phase_last() const { return in_ring() ? ring_first + ring_steps - 1 : last_step(); }
 };
 
 /// How finely an exchange is expanded. `steps`: every ring step a transfer of its own (2(N-1) N

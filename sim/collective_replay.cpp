@@ -1,17 +1,20 @@
 #include "sim/collective_replay.hpp"
 
 #include <fmt/format.h>
-#include <simgrid/s4u/Comm.hpp>
-#include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Actor.hpp>
-#include <simgrid/s4u/Mailbox.hpp>
 #include <simgrid/s4u/Barrier.hpp>
+#include <simgrid/s4u/Comm.hpp>
+#include <simgrid/s4u/ConditionVariable.hpp>
+#include <simgrid/s4u/Engine.hpp>
+#include <simgrid/s4u/Mailbox.hpp>
+#include <simgrid/s4u/Mutex.hpp>
 #include <simgrid/s4u/Semaphore.hpp>
 
 #include <algorithm>
 #include <limits>
 #include <map>
 #include <memory>
+#include <mutex>
 
 namespace sg4 = simgrid::s4u;
 
@@ -19,39 +22,87 @@ namespace resist::sim {
 
 TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers, const RouteOf& route) {
   TransferIndex idx;
+  const std::size_t n_transfers = transfers.size();
   // Ring phases of spans: (first step, steps) -> phase number.
   std::map<std::pair<int, int>, int> phase_of;
   for (const Transfer& t : transfers)
     if (t.steps > 1) phase_of.emplace(std::make_pair(t.step, t.steps), static_cast<int>(phase_of.size()));
-  idx.phase.assign(transfers.size(), -1);
-  for (std::size_t i = 0; i < transfers.size(); ++i)
+  idx.phase.assign(n_transfers, -1);
+  for (std::size_t i = 0; i < n_transfers; ++i)
     if (transfers[i].steps > 1) idx.phase[i] = phase_of.at({transfers[i].step, transfers[i].steps});
   idx.chain_s.assign(phase_of.size(), 0.0);
   idx.phase_posted_s.assign(phase_of.size(), 0.0);
-  if (route && !phase_of.empty()) {
-    std::vector<int> hops(phase_of.size(), 0);
-    for (std::size_t i = 0; i < transfers.size(); ++i)
+  if (route) // a phase's chain: its steps x its slowest hop's step (the step replay's time on a free ring)
+    for (std::size_t i = 0; i < n_transfers; ++i)
       if (idx.phase[i] >= 0) {
         const Transfer& t = transfers[i];
         const RouteInfo r = route(t.src, t.dst);
         const double step_bytes = static_cast<double>(t.bytes) / t.steps;
-        idx.chain_s[static_cast<std::size_t>(idx.phase[i])] +=
-            t.steps * (r.latency_s + (r.bandwidth_Bps > 0 ? step_bytes / r.bandwidth_Bps : 0.0));
-        ++hops[static_cast<std::size_t>(idx.phase[i])];
+        double& chain_s = idx.chain_s[static_cast<std::size_t>(idx.phase[i])];
+        const double step_s = r.latency_s + (r.bandwidth_Bps > 0 ? step_bytes / r.bandwidth_Bps : 0.0);
+        chain_s = std::max(chain_s, t.steps * step_s);
       }
-    for (std::size_t p = 0; p < hops.size(); ++p) idx.chain_s[p] /= hops[p]; // steps x the mean hop
-  }
+
+  // Both sides in (step, index) order: the k-th send of a pair then meets the k-th receive of that pair.
+  std::vector<int> by_step(n_transfers);
+  for (std::size_t i = 0; i < n_transfers; ++i) by_step[i] = static_cast<int>(i);
+  std::stable_sort(by_step.begin(), by_step.end(), [&](int a, int b) {
+    return transfers[static_cast<std::size_t>(a)].step < transfers[static_cast<std::size_t>(b)].step;
+  });
   idx.incoming.resize(static_cast<std::size_t>(workers));
   idx.outgoing.resize(static_cast<std::size_t>(workers));
-  for (std::size_t i = 0; i < transfers.size(); ++i) {
-    idx.incoming.at(static_cast<std::size_t>(transfers[i].dst)).push_back(static_cast<int>(i));
-    idx.outgoing.at(static_cast<std::size_t>(transfers[i].src)).push_back(static_cast<int>(i));
+  for (int i : by_step) {
+    idx.incoming.at(static_cast<std::size_t>(transfers[static_cast<std::size_t>(i)].dst)).push_back(i);
+    idx.outgoing.at(static_cast<std::size_t>(transfers[static_cast<std::size_t>(i)].src)).push_back(i);
   }
-  // Both sides in (step, index) order: the k-th send of a pair then meets the k-th receive of that pair.
-  auto by_step = [&](int a, int b) { return transfers[a].step < transfers[b].step; };
-  for (auto& in : idx.incoming) std::stable_sort(in.begin(), in.end(), by_step);
-  for (auto& out : idx.outgoing) std::stable_sort(out.begin(), out.end(), by_step);
+  // Lanes, and the connections' ring transfers. A pair's plain transfers take lanes 0..kMailboxLanes-1 in
+  // turn; each ring phase on the pair a block of lanes of its own, so rings that progress independently
+  // (streamed) never meet another ring's receive.
+  idx.dst.resize(n_transfers);
+  for (std::size_t i = 0; i < n_transfers; ++i) idx.dst[i] = transfers[i].dst;
+  idx.lane.assign(n_transfers, 0);
+  idx.per_connection.assign(n_transfers, 0);
+  idx.in_order.assign(n_transfers, 0);
+  // pair -> ring phase -> (its block of lanes on the pair, in order of first sight; its transfers so far)
+  std::map<std::pair<int, int>, std::map<std::pair<int, int>, std::pair<int, int>>> rings_of_pair;
+  std::map<std::pair<int, int>, int> plain_of_pair;
+  std::map<std::pair<int, int>, std::size_t> ring_transfers_of_pair;
+  for (int i : by_step) {
+    const Transfer& t = transfers[static_cast<std::size_t>(i)];
+    const auto pair = std::make_pair(t.src, t.dst);
+    if (!t.in_ring()) {
+      idx.lane[static_cast<std::size_t>(i)] = plain_of_pair[pair]++ % kMailboxLanes;
+      continue;
+    }
+    auto& rings = rings_of_pair[pair];
+    const int blocks = static_cast<int>(rings.size());
+    auto& [block, sent] = rings.try_emplace({t.ring_first, t.ring_steps}, blocks, 0).first->second;
+    idx.lane[static_cast<std::size_t>(i)] = kMailboxLanes * (1 + block) + sent++ % kMailboxLanes;
+    ++ring_transfers_of_pair[pair];
+  }
+  // A connection's place for each of its ring transfers: by ring phase, then step (a later phase's
+  // transfers wait for an earlier one's on the connection, as a later collective on a stream does).
+  std::vector<int> by_phase;
+  for (std::size_t i = 0; i < n_transfers; ++i) {
+    const Transfer& t = transfers[i];
+    if (!t.in_ring()) continue;
+    by_phase.push_back(static_cast<int>(i));
+    idx.per_connection[i] = ring_transfers_of_pair.at({t.src, t.dst});
+    idx.in_order[i] = idx.per_connection[i] > 1;
+    if (t.steps < t.ring_steps) idx.streamed = true;
+  }
+  std::stable_sort(by_phase.begin(), by_phase.end(), [&](int a, int b) {
+    const Transfer &x = transfers[static_cast<std::size_t>(a)], &y = transfers[static_cast<std::size_t>(b)];
+    return std::make_pair(x.ring_first, x.step) < std::make_pair(y.ring_first, y.step);
+  });
+  idx.connection_place.assign(n_transfers, 0);
+  std::map<std::pair<int, int>, std::size_t> placed;
+  for (int i : by_phase) {
+    const Transfer& t = transfers[static_cast<std::size_t>(i)];
+    idx.connection_place[static_cast<std::size_t>(i)] = placed[{t.src, t.dst}]++;
+  }
   idx.arrival_order.resize(static_cast<std::size_t>(workers));
+  idx.arrival_last.resize(static_cast<std::size_t>(workers));
   idx.barrier_after.resize(static_cast<std::size_t>(workers));
   std::vector<unsigned> receivers(phase_of.size(), 0); // per phase: workers receiving a span of it
   for (std::size_t w = 0; w < idx.incoming.size(); ++w) {
@@ -59,10 +110,11 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
     auto& order = idx.arrival_order[w];
     order.resize(in.size());
     for (std::size_t i = 0; i < in.size(); ++i) order[i] = static_cast<int>(i);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-      return transfers[static_cast<std::size_t>(in[static_cast<std::size_t>(a)])].last_step() <
-             transfers[static_cast<std::size_t>(in[static_cast<std::size_t>(b)])].last_step();
-    });
+    auto last = [&](int pos) {
+      return transfers[static_cast<std::size_t>(in[static_cast<std::size_t>(pos)])].phase_last();
+    };
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return last(a) < last(b); });
+    for (int pos : order) idx.arrival_last[w].push_back(last(pos));
     auto& after = idx.barrier_after[w];
     after.assign(in.size(), -1);
     std::vector<char> seen(phase_of.size(), 0);
@@ -78,6 +130,11 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
   return idx;
 }
 
+std::size_t TransferIndex::earlier_phases(int worker, int first_step) const {
+  const auto& last = arrival_last[static_cast<std::size_t>(worker)];
+  return static_cast<std::size_t>(std::lower_bound(last.begin(), last.end(), first_step) - last.begin());
+}
+
 sg4::Mailbox* MailboxTable::get(int slot, int src, int dst, int lane) {
   const Key key{slot, src, dst, lane};
   if (const auto it = boxes_.find(key); it != boxes_.end()) return it->second;
@@ -91,20 +148,132 @@ std::size_t MailboxTable::KeyHash::operator()(const Key& k) const {
   return std::hash<std::uint64_t>()((static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.slot)) << 42) ^
                                     (static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.src)) << 21) ^
                                     static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.dst)) ^
-                                    (static_cast<std::uint64_t>(k.lane) << 59));
+                                    (static_cast<std::uint64_t>(static_cast<std::uint32_t>(k.lane)) << 53));
 }
 
-WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const TransferIndex& index, int worker, int slot,
-                          MailboxTable& mailboxes) {
-  WorkerBytes bytes;
+namespace {
+
+/// A connection (source, destination) sends its ring transfers in order, as NCCL's do: each starts once it
+/// is released (the rule allows it) and the previous one in the connection's order (TransferIndex::
+/// connection_place) has arrived; a span also holds its connection for its chain of steps after it started
+/// (collective_replay.hpp). Posted at once, a ring's queued steps would share the link instead, and the
+/// earliest, which the next hop waits for, would arrive late. A transfer released onto a free connection
+/// starts at once. One released onto a busy connection either waits there, in the releasing actor
+/// (`wait_if_busy`, the step-ordered replay of spans: an actor per busy connection ran 16,384 workers out of
+/// memory mappings), or, with ring steps released by several actors, gives the connection a sender actor,
+/// which sends the rest in order.
+class Connections {
+public:
+  Connections(const TransferIndex& index, int slot, int worker, MailboxTable& mailboxes)
+      : index_(index), slot_(slot), worker_(worker), mailboxes_(mailboxes) {}
+
+  /// Whether transfer i would wait for its connection if sent now.
+  bool busy(std::size_t i) const {
+    if (!index_.in_order[i]) return false;
+    const auto it = by_dst_.find(index_.outgoing_dst(i));
+    if (it == by_dst_.end()) return index_.connection_place[i] != 0;
+    const Connection& conn = *it->second;
+    return conn.sender || index_.connection_place[i] != conn.next || (conn.last && !conn.last->test()) ||
+           conn.hold_until_s > sg4::Engine::get_clock();
+  }
+  /// Starts transfer i now, or queues it behind its connection's earlier ones (`wait_if_busy`: waits for
+  /// them here, and it must be the connection's next). Returns the communication when it started one
+  /// outside any connection, which the caller must wait for.
+  sg4::CommPtr send(const std::vector<Transfer>& transfers, std::size_t i, bool wait_if_busy = false) {
+    const Transfer& t = transfers[i];
+    sg4::Mailbox* box = mailboxes_.get(slot_, worker_, t.dst, index_.lane[i]);
+    if (!index_.in_order[i]) {
+      mark_posted(index_.phase[i]);
+      // The payload is the transfer itself (SimGrid refuses a null payload); its size is what moves.
+      return box->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes));
+    }
+    auto& conn = by_dst_[t.dst];
+    if (!conn) {
+      conn = std::make_shared<Connection>();
+      conn->places.resize(index_.per_connection[i]);
+    }
+    const std::size_t place = index_.connection_place[i];
+    if (wait_if_busy && !conn->sender && place == conn->next) {
+      if (conn->last) conn->last->wait();
+      if (conn->hold_until_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(conn->hold_until_s);
+    }
+    if (!conn->sender && place == conn->next && (!conn->last || conn->last->test()) &&
+        conn->hold_until_s <= sg4::Engine::get_clock()) { // free: start it here
+      conn->last = start(*conn, {box, &t, index_.phase[i]});
+      ++conn->next;
+      return nullptr;
+    }
+    {
+      std::unique_lock lock(*conn->mutex);
+      conn->places[place] = {box, &t, index_.phase[i]};
+      conn->changed->notify_all();
+    }
+    if (!conn->sender)
+      conn->sender = sg4::Actor::create("send", sg4::this_actor::get_host(), [conn, this] {
+        if (conn->last) conn->last->wait();
+        conn->last = nullptr;
+        for (; conn->next < conn->places.size(); ++conn->next) {
+          if (conn->hold_until_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(conn->hold_until_s);
+          const Queued& q = conn->places[conn->next];
+          std::unique_lock lock(*conn->mutex);
+          while (q.transfer == nullptr) conn->changed->wait(lock);
+          lock.unlock();
+          start(*conn, q)->wait();
+        }
+      });
+    return nullptr;
+  }
+  /// Waits until every connection has sent all it was given.
+  void join() {
+    for (auto& [dst, conn] : by_dst_) {
+      if (conn->sender) conn->sender->join();
+      if (conn->last) conn->last->wait();
+    }
+  }
+
+private:
+  struct Queued {
+    sg4::Mailbox* box = nullptr;
+    const Transfer* transfer = nullptr;
+    int phase = -1;
+  };
+  struct Connection {
+    std::vector<Queued> places; // in the connection's order; a null transfer: not released yet
+    std::size_t next = 0;       // places [0, next) have started
+    sg4::CommPtr last;          // the last started here by a releaser (no sender yet)
+    double hold_until_s = 0;    // a span's chain
+    sg4::MutexPtr mutex = sg4::Mutex::create();
+    sg4::ConditionVariablePtr changed = sg4::ConditionVariable::create();
+    sg4::ActorPtr sender;
+  };
+  sg4::CommPtr start(Connection& conn, const Queued& q) const {
+    mark_posted(q.phase);
+    if (q.phase >= 0) // a span holds its connection as long as its steps would
+      conn.hold_until_s = sg4::Engine::get_clock() + index_.chain_s[static_cast<std::size_t>(q.phase)];
+    return q.box->put_async(const_cast<Transfer*>(q.transfer), static_cast<uint64_t>(q.transfer->bytes));
+  }
+  void mark_posted(int phase) const {
+    if (phase < 0) return;
+    double& posted = index_.phase_posted_s[static_cast<std::size_t>(phase)];
+    posted = std::max(posted, sg4::Engine::get_clock());
+  }
+  const TransferIndex& index_;
+  int slot_, worker_;
+  MailboxTable& mailboxes_;
+  std::unordered_map<int, std::shared_ptr<Connection>> by_dst_;
+};
+
+/// Spans and plain transfers: the worker goes through its sends in step order, waiting before each for
+/// the receives of earlier phases (a prefix of its arrival order).
+void run_in_step_order(const std::vector<Transfer>& transfers, const TransferIndex& index, int worker, int slot,
+                       MailboxTable& mailboxes) {
   const auto& in = index.incoming[static_cast<std::size_t>(worker)];
   const auto& out = index.outgoing[static_cast<std::size_t>(worker)];
-  if (in.empty() && out.empty()) return bytes;
 
   // Receives first, so a sender never waits for this worker to get around to it. One mailbox per
-  // (source, destination) pair: each receive is then one known transfer, and this worker waits for exactly
-  // the ones a send needs, in step order (a wait on all pending receives at once costs SimGrid time in
-  // their number at every arrival, quadratic in a ring's length).
+  // (source, destination, lane): each receive is then one known transfer, and this worker waits for exactly
+  // the ones a send needs, in order (a wait on all pending receives at once costs SimGrid time in their
+  // number at every arrival, quadratic in a ring's length).
   //
   // A helper actor on the same host posts the receives and the sends, at the very simulated times this
   // worker decides: SimGrid 3.32 keeps every communication an actor started in that actor's list until
@@ -114,39 +283,42 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
   // costs an actor (a stack) per worker and exchange, more than short lists do: only long exchanges get
   // one. Either way the same communications start at the same simulated times.
   struct Shared {
+    Shared(const TransferIndex& index, int slot, int worker, MailboxTable& mailboxes)
+        : connections(index, slot, worker, mailboxes) {}
+    Connections connections;
     std::vector<Transfer*> landed;
     std::vector<sg4::CommPtr> receives, sends;
     std::size_t next_out = 0; // outgoing transfers [0, next_out) are posted
-    std::unordered_map<int, int> received_from, sent_to; // transfers so far per peer: the next one's lane
     bool stop = false;
     sg4::SemaphorePtr go, posted;
   };
-  auto sh = std::make_shared<Shared>();
+  auto sh = std::make_shared<Shared>(index, slot, worker, mailboxes);
   sh->landed.resize(in.size(), nullptr);
   sh->receives.resize(in.size());
   sh->sends.reserve(out.size());
   // Touch the transfers and mailboxes only while the worker waits on `posted` (or is the caller).
-  auto post_receives = [sh, &transfers, &in, &mailboxes, slot, worker] {
+  auto post_receives = [sh, &transfers, &in, &index, &mailboxes, slot, worker] {
     for (std::size_t i = 0; i < in.size(); ++i) {
-      const Transfer& t = transfers[static_cast<std::size_t>(in[i])];
-      const int lane = sh->received_from[t.src]++ % kMailboxLanes;
-      sh->receives[i] = mailboxes.get(slot, t.src, worker, lane)->get_async<Transfer>(&sh->landed[i]);
+      const auto t = static_cast<std::size_t>(in[i]);
+      sh->receives[i] =
+          mailboxes.get(slot, transfers[t].src, worker, index.lane[t])->get_async<Transfer>(&sh->landed[i]);
     }
   };
-  auto post_step = [sh, &transfers, &out, &index, &mailboxes, slot, worker] {
+  // A step's transfers onto free connections first, then those whose connection is busy, each waiting for
+  // it (the next step's sends need this step's receives, which come no sooner).
+  auto post_step = [sh, &transfers, &out] {
     const int step = transfers[static_cast<std::size_t>(out[sh->next_out])].step;
+    std::vector<std::size_t> busy;
     for (; sh->next_out < out.size() && transfers[static_cast<std::size_t>(out[sh->next_out])].step == step;
          ++sh->next_out) {
-      const Transfer& t = transfers[static_cast<std::size_t>(out[sh->next_out])];
-      const int lane = sh->sent_to[t.dst]++ % kMailboxLanes;
-      // The payload is the transfer itself (SimGrid refuses a null payload); its size is what moves.
-      sh->sends.push_back(mailboxes.get(slot, worker, t.dst, lane)
-                              ->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes)));
-      if (const int p = index.phase[static_cast<std::size_t>(out[sh->next_out])]; p >= 0) {
-        double& posted = index.phase_posted_s[static_cast<std::size_t>(p)];
-        posted = std::max(posted, sg4::Engine::get_clock());
-      }
+      const auto i = static_cast<std::size_t>(out[sh->next_out]);
+      if (sh->connections.busy(i))
+        busy.push_back(i);
+      else if (auto c = sh->connections.send(transfers, i))
+        sh->sends.push_back(c);
     }
+    for (std::size_t i : busy)
+      if (auto c = sh->connections.send(transfers, i, true)) sh->sends.push_back(c);
   };
   const bool helper = in.size() + out.size() > kPostedByWorkerMax;
   if (helper) {
@@ -169,15 +341,12 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
 
   const auto& order = index.arrival_order[static_cast<std::size_t>(worker)];
   std::size_t waited = 0; // receives order[0, waited) have arrived
-  auto wait_before = [&](int step) {
+  auto wait_before = [&](std::size_t count) {
     double ready_s = 0; // when the spans waited for have passed their further hops
-    for (; waited < order.size(); ++waited) {
+    for (; waited < count; ++waited) {
       const auto i = static_cast<std::size_t>(order[waited]);
-      const auto t = static_cast<std::size_t>(in[i]);
-      if (transfers[t].last_step() >= step) break;
       sh->receives[i]->wait();
       sh->receives[i] = nullptr; // done: let SimGrid free it
-      bytes.received += transfers[t].bytes;
       if (const int p = index.barrier_after[static_cast<std::size_t>(worker)][waited]; p >= 0) {
         const auto q = static_cast<std::size_t>(p);
         index.barriers[q]->wait(); // the phase's last span has arrived
@@ -187,7 +356,8 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
     if (ready_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(ready_s);
   };
   while (sh->next_out < out.size()) {
-    wait_before(transfers[static_cast<std::size_t>(out[sh->next_out])].step);
+    const Transfer& t = transfers[static_cast<std::size_t>(out[sh->next_out])];
+    wait_before(index.earlier_phases(worker, t.phase_first()));
     if (helper) {
       sh->go->release(); // the helper posts this step's sends now
       sh->posted->acquire();
@@ -195,13 +365,131 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
       post_step();
     }
   }
-  for (int i : out) bytes.sent += transfers[static_cast<std::size_t>(i)].bytes;
-  wait_before(std::numeric_limits<int>::max());
+  wait_before(order.size());
   for (auto& c : sh->sends) c->wait();
+  sh->connections.join();
   if (helper) {
     sh->stop = true;
     sh->go->release();
   }
+}
+
+/// Ring steps: every ring the worker is in progresses on its own (NCCL's channels and the pieces of a
+/// pipelined algorithm do), an actor per ring phase. A ring's step waits for the receives of earlier phases
+/// and for its own ring's earlier steps into this worker; plain transfers go in step order as above.
+void run_streamed(const std::vector<Transfer>& transfers, const TransferIndex& index, int worker, int slot,
+                  MailboxTable& mailboxes) {
+  const auto& in = index.incoming[static_cast<std::size_t>(worker)];
+  const auto& out = index.outgoing[static_cast<std::size_t>(worker)];
+  const auto& order = index.arrival_order[static_cast<std::size_t>(worker)];
+  struct Shared {
+    Shared(const TransferIndex& index, int slot, int worker, MailboxTable& mailboxes)
+        : connections(index, slot, worker, mailboxes) {}
+    Connections connections;
+    std::vector<Transfer*> landed;
+    std::vector<sg4::CommPtr> receives;
+    std::vector<char> arrived;   // per receive
+    std::size_t arrived_prefix = 0; // order[0, arrived_prefix) have all arrived
+    sg4::MutexPtr mutex = sg4::Mutex::create();
+    sg4::ConditionVariablePtr changed = sg4::ConditionVariable::create();
+  };
+  auto sh = std::make_shared<Shared>(index, slot, worker, mailboxes);
+  sh->landed.resize(in.size(), nullptr);
+  sh->receives.resize(in.size());
+  sh->arrived.assign(in.size(), 0);
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const auto t = static_cast<std::size_t>(in[i]);
+    sh->receives[i] =
+        mailboxes.get(slot, transfers[t].src, worker, index.lane[t])->get_async<Transfer>(&sh->landed[i]);
+  }
+  // A receive is waited for by the actor it belongs to (its ring's, or this one for plain transfers); the
+  // others learn of it through `changed`.
+  auto receive = [sh, &order](std::size_t i) {
+    sh->receives[i]->wait();
+    sh->receives[i] = nullptr;
+    std::unique_lock lock(*sh->mutex);
+    sh->arrived[i] = 1;
+    while (sh->arrived_prefix < order.size() &&
+           sh->arrived[static_cast<std::size_t>(order[sh->arrived_prefix])])
+      ++sh->arrived_prefix;
+    sh->changed->notify_all();
+  };
+  auto wait_prefix = [sh](std::size_t count) {
+    std::unique_lock lock(*sh->mutex);
+    while (sh->arrived_prefix < count) sh->changed->wait(lock);
+  };
+
+  // The rings this worker sends or receives in, each with its receives and sends in step order.
+  struct Ring {
+    std::vector<std::size_t> receives, sends; // positions in `in`, indices into transfers
+  };
+  std::map<std::pair<int, int>, Ring> rings;
+  std::vector<std::size_t> plain_sends;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const Transfer& t = transfers[static_cast<std::size_t>(in[i])];
+    if (t.in_ring()) rings[{t.ring_first, t.ring_steps}].receives.push_back(i);
+  }
+  for (int o : out) {
+    const Transfer& t = transfers[static_cast<std::size_t>(o)];
+    if (t.in_ring())
+      rings[{t.ring_first, t.ring_steps}].sends.push_back(static_cast<std::size_t>(o));
+    else
+      plain_sends.push_back(static_cast<std::size_t>(o));
+  }
+  std::vector<sg4::ActorPtr> ring_actors;
+  for (auto& [phase, ring] : rings)
+    ring_actors.push_back(sg4::Actor::create("ring", sg4::this_actor::get_host(),
+                                             [sh, &transfers, &index, &in, worker, receive, wait_prefix, r = ring,
+                                              first = phase.first] {
+      wait_prefix(index.earlier_phases(worker, first));
+      std::size_t got = 0;
+      std::vector<sg4::CommPtr> sends;
+      for (std::size_t o : r.sends) {
+        auto step_of = [&](std::size_t pos) { return transfers[static_cast<std::size_t>(in[pos])].step; };
+        for (; got < r.receives.size() && step_of(r.receives[got]) < transfers[o].step; ++got)
+          receive(r.receives[got]);
+        if (auto c = sh->connections.send(transfers, o)) sends.push_back(c);
+      }
+      for (; got < r.receives.size(); ++got) receive(r.receives[got]);
+      for (auto& c : sends) c->wait();
+    }));
+
+  // Plain transfers, and the plain receives, in arrival order (every waiter needs a prefix of it).
+  std::size_t walked = 0;
+  auto walk = [&](std::size_t count) {
+    for (; walked < count; ++walked) {
+      const auto i = static_cast<std::size_t>(order[walked]);
+      if (transfers[static_cast<std::size_t>(in[i])].in_ring())
+        wait_prefix(walked + 1); // its ring's actor receives it
+      else
+        receive(i);
+    }
+  };
+  std::vector<sg4::CommPtr> sends;
+  for (std::size_t o : plain_sends) {
+    walk(index.earlier_phases(worker, transfers[o].phase_first()));
+    if (auto c = sh->connections.send(transfers, o)) sends.push_back(c);
+  }
+  walk(order.size());
+  for (auto& c : sends) c->wait();
+  for (auto& a : ring_actors) a->join();
+  sh->connections.join();
+}
+
+} // namespace
+
+WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const TransferIndex& index, int worker, int slot,
+                          MailboxTable& mailboxes) {
+  WorkerBytes bytes;
+  const auto& in = index.incoming[static_cast<std::size_t>(worker)];
+  const auto& out = index.outgoing[static_cast<std::size_t>(worker)];
+  if (in.empty() && out.empty()) return bytes;
+  if (index.streamed)
+    run_streamed(transfers, index, worker, slot, mailboxes);
+  else
+    run_in_step_order(transfers, index, worker, slot, mailboxes);
+  for (int i : in) bytes.received += transfers[static_cast<std::size_t>(i)].bytes;
+  for (int i : out) bytes.sent += transfers[static_cast<std::size_t>(i)].bytes;
   return bytes;
 }
 

@@ -1,18 +1,20 @@
 // Point-to-point transfers of one exchange, replayed as SimGrid communications between worker actors.
-// The rule (core/collective.hpp): a transfer of step k leaves its source once every transfer into that
-// source whose last step is smaller than k has arrived. Every receive is posted up front, so transfers
-// that are free to go overlap, and SimGrid shares the links they cross.
+// The rule (core/collective.hpp): a transfer leaves its source once the transfers into that source of
+// earlier phases have arrived, and a ring's step once its ring's earlier steps into that source have
+// too. Every receive is posted up front, so transfers that are free to go overlap, and SimGrid shares the
+// links they cross; a connection's ring transfers go in order (one after the other, as NCCL's steps).
+// With ring steps, each ring a worker is in progresses on an actor of its own, so the pieces of a
+// pipelined algorithm never wait for each other's steps.
 //
 // Spans (a ring phase's steps between two workers as one transfer) stream: each moves its bytes as one
 // SimGrid communication, as NCCL's chunks go through one connection in order. A ring forwards what it
 // receives, so no member is done before the slowest hop has delivered: a ring phase's spans count as
 // arrived together, when the last of them has (a barrier of their receivers), and not before the ring's
-// chain of steps allows: steps x the mean over its hops of (latency + step bytes / bandwidth) after the
-// last span started (a step waits for the previous one from upstream). On a ring of equal hops that is
-// the step replay's time exactly. On unequal hops the step replay is slower than the bottleneck hop
-// allows (SimGrid shares a link among a ring's queued steps instead of sending them in order, so later
-// steps delay earlier ones, and making the other hops faster makes it slower still), and spans give the
-// bottleneck's time (tests/sim/test_replay.cpp).
+// chain of steps allows: steps x the slowest hop's (latency + step bytes / bandwidth) after the last span
+// started. That is the step replay's time on a ring whose links nothing else uses: with its connections in
+// order, a ring's step k on hop i ends at max(step k-1 on hop i, step k-1 on hop i-1) + that hop's time,
+// and the longest such chain stays on the slowest hop (tests/sim/test_closed_forms.cpp,
+// experiments/sim_speed/replay_compare.sh).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -37,7 +39,18 @@ namespace resist::sim {
 struct TransferIndex {
   std::vector<std::vector<int>> incoming; // per worker: indices into the transfers, ascending step
   std::vector<std::vector<int>> outgoing; // per worker: indices, ascending step
-  std::vector<std::vector<int>> arrival_order; // per worker: positions in incoming, ascending last step
+  // Per worker: positions in incoming by ascending phase_last, and those phase_lasts. A transfer waits for
+  // the prefix of this order that ends before its phase starts (earlier_phases).
+  std::vector<std::vector<int>> arrival_order;
+  std::vector<std::vector<int>> arrival_last;
+  // Per transfer: its mailbox lane on its pair (kMailboxLanes), how many ring transfers its connection
+  // (source, destination) carries in this exchange, and whether that is more than one (it then waits for
+  // the earlier ones to arrive before it starts).
+  std::vector<int> lane;
+  std::vector<std::size_t> per_connection;
+  std::vector<char> in_order;
+  std::vector<std::size_t> connection_place; // per ring transfer: its place in its connection's order
+  bool streamed = false; // holds ring steps (not spans): each ring progresses on its own actor
   // Spans, per phase (a ring phase: same first step and steps): its chain time, the barrier of its
   // receivers, and when its last span was posted (this repetition). Per worker and arrival position:
   // the phase to wait for after that receive (the worker's last span of the phase), or -1.
@@ -46,6 +59,13 @@ struct TransferIndex {
   std::vector<simgrid::s4u::BarrierPtr> barriers;
   mutable std::vector<double> phase_posted_s; // written by the replay as spans are posted
   std::vector<std::vector<int>> barrier_after;
+
+  int outgoing_dst(std::size_t transfer) const { return dst[transfer]; }
+  std::vector<int> dst; // per transfer: its destination
+
+  /// How many of `worker`'s receives (a prefix of its arrival order) end before a phase starting at
+  /// `first_step`: those a transfer of that phase waits for.
+  std::size_t earlier_phases(int worker, int first_step) const;
 };
 using RouteOf = std::function<RouteInfo(int src, int dst)>;
 /// Call from an actor when the transfers hold spans (it creates their phases' barriers); `route` is
@@ -68,10 +88,11 @@ constexpr const char* kActorStackConfig = "contexts/stack-size:8192";
 constexpr const char* kActorStackConfig = "contexts/stack-size:256";
 #endif
 
-/// Lanes per (source, destination) pair: the k-th transfer of a pair goes through lane k mod kMailboxLanes
-/// (first in, first matched within a lane keeps the pair's order). SimGrid 3.32 scans a mailbox's queue
-/// of posted receives at every match and completion through it; lanes keep the queues of a long ring
-/// short and the number of mailboxes bounded.
+/// Lanes per (source, destination) pair and ring: the k-th plain transfer of a pair goes through lane
+/// k mod kMailboxLanes, the k-th of a ring phase through lane k mod kMailboxLanes of that ring's own block
+/// (first in, first matched within a lane keeps the order). SimGrid 3.32 scans a mailbox's queue of posted
+/// receives at every match and completion through it; lanes keep the queues of a long ring short and the
+/// number of mailboxes bounded.
 constexpr int kMailboxLanes = 16;
 
 /// A worker posts the communications of its part of an exchange itself up to this many; beyond, a helper

@@ -33,10 +33,10 @@ struct PlatformParams {
   double group_init_exponent = 0.5;
   // DDP (sim/ddp_model.hpp); the defaults hold for every platform unless it or the CLI sets them.
   // comm_compute_slowdown 0.10: ASSUMED, the share of SMs NCCL's channels take (one thread block per
-  // channel, 8-16 channels on 80-132 SMs). ddp_step_cv 0.0194: FITTED to PyTorch DDP 1 -> 8 V100 FP32
+  // channel, 8-16 channels on 80-132 SMs). ddp_step_cv 0.0193: FITTED to PyTorch DDP 1 -> 8 V100 FP32
   // strong scaling 7.76 (NVIDIA DeepLearningExamples RN50; experiments/sim_calibration/fit_ddp.py).
   double comm_compute_slowdown = 0.10; // backward runs this much longer beside an all-reduce
-  double ddp_step_cv = 0.0194;         // coefficient of variation of a worker's step time (barrier)
+  double ddp_step_cv = 0.0193;         // coefficient of variation of a worker's step time (barrier)
   // Host input pipeline per node, images/s (sim/input_pipeline.hpp); 0 = unbounded. Dataset- and
   // host-specific, so no platform sets it.
   double input_img_per_s = 0;

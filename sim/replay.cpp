@@ -255,6 +255,8 @@ std::string round_key(const RoundInput& in, const RunContext& ctx) {
       put(key, t.bytes);
       put(key, t.step);
       put(key, t.steps);
+      put(key, t.ring_first);
+      put(key, t.ring_steps);
     }
     for (int w : op.participants) {
       put(key, w);

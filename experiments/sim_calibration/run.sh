@@ -2,8 +2,8 @@
 # Calibration of the simulator's hardware models against published measurements, held apart from validation.
 # Fits what each model fits (GPU efficiencies, DDP step variation) and reports the error on every published
 # point, fitted and held out. Expected (README.md): single-GPU ResNet-50 held-out mean |error| 10.8% (FP32/TF32
-# within 8%), nccl-tests busbw held-out mean 1.8% (max 6.7%; 17 points, 7 across nodes), DDP overhead held-out
-# within 1 point (host input pipeline rates fitted per host on the AMP rows). About 10 minutes on 2 idle cores.
+# within 8%), nccl-tests busbw held-out mean 2.3% (max 8.7%; 17 points, 7 across nodes), DDP overhead held-out
+# within 1 point (host input pipeline rates fitted per host on the AMP rows). About half a minute on 2 idle cores.
 # Usage: experiments/sim_calibration/run.sh [path/to/resist]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
