@@ -2,8 +2,9 @@
 # How accurately does the simulator predict real runs on this machine? Real Fashion-MNIST training
 # (resist train, Gloo over loopback) of two models x three protocols x two placements (2 ranks of 1
 # thread on the 2 cores; 4 ranks time-sharing them), each held against the simulation of its own
-# schedule by `resist validate`. One profile per model and one platform per rank count are measured
-# first (resist profile) and shared by the runs. Writes $OUT/results.csv and prints the table.
+# schedule by `resist validate`. One profile per model and rank count, measured right before that model's
+# runs on that many ranks, and one platform per rank count, measured first (resist profile), are shared by
+# the runs. Writes $OUT/results.csv and prints the table.
 #   experiments/validate_cpu/run.sh [OUT]        (default runs/validate_cpu; about 15 minutes on 2 cores)
 #   REPEATS=3 experiments/validate_cpu/run.sh OUT  the whole experiment 3 times (OUT/rep1 ..., each with its
 #                                                 own profiles and platforms), then the medians over them
@@ -36,14 +37,12 @@ for n in $RANKS; do
 done
 for m in $MODELS; do
   for n in $RANKS; do
+    # Each profile right before the runs it predicts: this VM's speed drifts 5-10% over minutes, and a
+    # profile taken at the start of the experiment was 3-13 minutes older than the runs it served.
     # As many profiling processes at once as the run has ranks: their CPU seconds carry what sharing the
     # cores costs (caches, switches); dividing the cores' time among them is the simulator's part.
     [ -s "$OUT/profile_${m}_r$n.csv" ] || "$R" profile ${MODEL_ARGS[$m]} "${DATA[@]}" --threads 1 --ranks "$n" -q \
       --out "$OUT/profile_${m}_r$n.csv" > "$OUT/profile_${m}_r$n.log"
-  done
-done
-for m in $MODELS; do
-  for n in $RANKS; do
     for p in $PROTOCOLS; do
       dir="$OUT/${m}_${p}_r$n"
       rm -rf "$dir"

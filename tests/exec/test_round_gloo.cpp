@@ -171,3 +171,16 @@ TEST_CASE("2-rank data parallel: identical parameters on both ranks, bytes = cor
     CHECK(got[static_cast<std::size_t>(w)].stats.bytes_received == predicted[static_cast<std::size_t>(w)].received);
   }
 }
+
+TEST_CASE("strings through the store: empty and non-empty values arrive as sent", "[exec][gloo]") {
+  // The trainer sends "" from ranks that have nothing to say (the clock offset, rank 0's rows); the
+  // store itself is slow on empty values (Comm::all_gather_strings), so they travel with a marker byte.
+  test::run_gloo_ranks(3, [](Comm& comm, int r) {
+    const std::string mine = r == 1 ? std::string() : std::string(static_cast<std::size_t>(r + 1), 'x');
+    const auto all = comm.all_gather_strings("probe", mine);
+    REQUIRE(all.size() == 3);
+    CHECK(all[0] == "x");
+    CHECK(all[1].empty());
+    CHECK(all[2] == "xxx");
+  });
+}
