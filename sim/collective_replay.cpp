@@ -58,11 +58,8 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
   // Lanes, and the connections' ring transfers. A pair's plain transfers take lanes 0..kMailboxLanes-1 in
   // turn; each ring phase on the pair a block of lanes of its own, so rings that progress independently
   // (streamed) never meet another ring's receive.
-  idx.dst.resize(n_transfers);
-  for (std::size_t i = 0; i < n_transfers; ++i) idx.dst[i] = transfers[i].dst;
   idx.lane.assign(n_transfers, 0);
   idx.per_connection.assign(n_transfers, 0);
-  idx.in_order.assign(n_transfers, 0);
   // pair -> ring phase -> (its block of lanes on the pair, in order of first sight; its transfers so far)
   std::map<std::pair<int, int>, std::map<std::pair<int, int>, std::pair<int, int>>> rings_of_pair;
   std::map<std::pair<int, int>, int> plain_of_pair;
@@ -88,7 +85,6 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
     if (!t.in_ring()) continue;
     by_phase.push_back(static_cast<int>(i));
     idx.per_connection[i] = ring_transfers_of_pair.at({t.src, t.dst});
-    idx.in_order[i] = idx.per_connection[i] > 1;
     if (t.steps < t.ring_steps) idx.streamed = true;
   }
   std::stable_sort(by_phase.begin(), by_phase.end(), [&](int a, int b) {
@@ -168,9 +164,9 @@ public:
       : index_(index), slot_(slot), worker_(worker), mailboxes_(mailboxes) {}
 
   /// Whether transfer i would wait for its connection if sent now.
-  bool busy(std::size_t i) const {
-    if (!index_.in_order[i]) return false;
-    const auto it = by_dst_.find(index_.outgoing_dst(i));
+  bool busy(const std::vector<Transfer>& transfers, std::size_t i) const {
+    if (!index_.in_order(i)) return false;
+    const auto it = by_dst_.find(transfers[i].dst);
     if (it == by_dst_.end()) return index_.connection_place[i] != 0;
     const Connection& conn = *it->second;
     return conn.sender || index_.connection_place[i] != conn.next || (conn.last && !conn.last->test()) ||
@@ -182,7 +178,7 @@ public:
   sg4::CommPtr send(const std::vector<Transfer>& transfers, std::size_t i, bool wait_if_busy = false) {
     const Transfer& t = transfers[i];
     sg4::Mailbox* box = mailboxes_.get(slot_, worker_, t.dst, index_.lane[i]);
-    if (!index_.in_order[i]) {
+    if (!index_.in_order(i)) {
       mark_posted(index_.phase[i]);
       // The payload is the transfer itself (SimGrid refuses a null payload); its size is what moves.
       return box->put_async(const_cast<Transfer*>(&t), static_cast<uint64_t>(t.bytes));
@@ -263,6 +259,18 @@ private:
   std::unordered_map<int, std::shared_ptr<Connection>> by_dst_;
 };
 
+/// Posts every receive of `worker` up front, each on its transfer's mailbox lane.
+void post_receives(const std::vector<Transfer>& transfers, const TransferIndex& index, int worker, int slot,
+                   MailboxTable& mailboxes, std::vector<Transfer*>& landed, std::vector<sg4::CommPtr>& receives) {
+  const auto& in = index.incoming[static_cast<std::size_t>(worker)];
+  landed.assign(in.size(), nullptr);
+  receives.resize(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    const auto t = static_cast<std::size_t>(in[i]);
+    receives[i] = mailboxes.get(slot, transfers[t].src, worker, index.lane[t])->get_async<Transfer>(&landed[i]);
+  }
+}
+
 /// Spans and plain transfers: the worker goes through its sends in step order, waiting before each for
 /// the receives of earlier phases (a prefix of its arrival order).
 void run_in_step_order(const std::vector<Transfer>& transfers, const TransferIndex& index, int worker, int slot,
@@ -293,16 +301,10 @@ void run_in_step_order(const std::vector<Transfer>& transfers, const TransferInd
     sg4::SemaphorePtr go, posted;
   };
   auto sh = std::make_shared<Shared>(index, slot, worker, mailboxes);
-  sh->landed.resize(in.size(), nullptr);
-  sh->receives.resize(in.size());
   sh->sends.reserve(out.size());
   // Touch the transfers and mailboxes only while the worker waits on `posted` (or is the caller).
-  auto post_receives = [sh, &transfers, &in, &index, &mailboxes, slot, worker] {
-    for (std::size_t i = 0; i < in.size(); ++i) {
-      const auto t = static_cast<std::size_t>(in[i]);
-      sh->receives[i] =
-          mailboxes.get(slot, transfers[t].src, worker, index.lane[t])->get_async<Transfer>(&sh->landed[i]);
-    }
+  auto receive_all = [sh, &transfers, &index, &mailboxes, slot, worker] {
+    post_receives(transfers, index, worker, slot, mailboxes, sh->landed, sh->receives);
   };
   // A step's transfers onto free connections first, then those whose connection is busy, each waiting for
   // it (the next step's sends need this step's receives, which come no sooner).
@@ -312,7 +314,7 @@ void run_in_step_order(const std::vector<Transfer>& transfers, const TransferInd
     for (; sh->next_out < out.size() && transfers[static_cast<std::size_t>(out[sh->next_out])].step == step;
          ++sh->next_out) {
       const auto i = static_cast<std::size_t>(out[sh->next_out]);
-      if (sh->connections.busy(i))
+      if (sh->connections.busy(transfers, i))
         busy.push_back(i);
       else if (auto c = sh->connections.send(transfers, i))
         sh->sends.push_back(c);
@@ -324,8 +326,8 @@ void run_in_step_order(const std::vector<Transfer>& transfers, const TransferInd
   if (helper) {
     sh->go = sg4::Semaphore::create(0);
     sh->posted = sg4::Semaphore::create(0);
-    sg4::Actor::create("post", sg4::this_actor::get_host(), [sh, post_receives, post_step] {
-      post_receives();
+    sg4::Actor::create("post", sg4::this_actor::get_host(), [sh, receive_all, post_step] {
+      receive_all();
       sh->posted->release();
       for (;;) {
         sh->go->acquire();
@@ -336,7 +338,7 @@ void run_in_step_order(const std::vector<Transfer>& transfers, const TransferInd
     });
     sh->posted->acquire();
   } else {
-    post_receives();
+    receive_all();
   }
 
   const auto& order = index.arrival_order[static_cast<std::size_t>(worker)];
@@ -394,14 +396,8 @@ void run_streamed(const std::vector<Transfer>& transfers, const TransferIndex& i
     sg4::ConditionVariablePtr changed = sg4::ConditionVariable::create();
   };
   auto sh = std::make_shared<Shared>(index, slot, worker, mailboxes);
-  sh->landed.resize(in.size(), nullptr);
-  sh->receives.resize(in.size());
+  post_receives(transfers, index, worker, slot, mailboxes, sh->landed, sh->receives);
   sh->arrived.assign(in.size(), 0);
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const auto t = static_cast<std::size_t>(in[i]);
-    sh->receives[i] =
-        mailboxes.get(slot, transfers[t].src, worker, index.lane[t])->get_async<Transfer>(&sh->landed[i]);
-  }
   // A receive is waited for by the actor it belongs to (its ring's, or this one for plain transfers); the
   // others learn of it through `changed`.
   auto receive = [sh, &order](std::size_t i) {

@@ -43,12 +43,10 @@ struct TransferIndex {
   // the prefix of this order that ends before its phase starts (earlier_phases).
   std::vector<std::vector<int>> arrival_order;
   std::vector<std::vector<int>> arrival_last;
-  // Per transfer: its mailbox lane on its pair (kMailboxLanes), how many ring transfers its connection
-  // (source, destination) carries in this exchange, and whether that is more than one (it then waits for
-  // the earlier ones to arrive before it starts).
+  // Per transfer: its mailbox lane on its pair (kMailboxLanes), and how many ring transfers its connection
+  // (source, destination) carries in this exchange (0: not a ring's; more than one: in_order).
   std::vector<int> lane;
   std::vector<std::size_t> per_connection;
-  std::vector<char> in_order;
   std::vector<std::size_t> connection_place; // per ring transfer: its place in its connection's order
   bool streamed = false; // holds ring steps (not spans): each ring progresses on its own actor
   // Spans, per phase (a ring phase: same first step and steps): its chain time, the barrier of its
@@ -60,8 +58,8 @@ struct TransferIndex {
   mutable std::vector<double> phase_posted_s; // written by the replay as spans are posted
   std::vector<std::vector<int>> barrier_after;
 
-  int outgoing_dst(std::size_t transfer) const { return dst[transfer]; }
-  std::vector<int> dst; // per transfer: its destination
+  /// Whether transfer i waits for its connection's earlier ring transfers to arrive before it starts.
+  bool in_order(std::size_t transfer) const { return per_connection[transfer] > 1; }
 
   /// How many of `worker`'s receives (a prefix of its arrival order) end before a phase starting at
   /// `first_step`: those a transfer of that phase waits for.

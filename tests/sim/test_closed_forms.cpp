@@ -24,6 +24,17 @@ std::string uniform_platform(double bw_GBps, double latency_us) {
                      bw_GBps, latency_us);
 }
 
+/// The same run simulated as spans and as steps (o.step_replay is set here): totals within `epsilon`.
+void check_spans_equal_steps(const Schedule& s, SimOptions o, double epsilon) {
+  o.step_replay = false;
+  const SimResult spans = simulate(s, o);
+  o.step_replay = true;
+  const SimResult steps = simulate(s, o);
+  CHECK(spans.total_s == Approx(steps.total_s).epsilon(epsilon));
+  CHECK(spans.comm_s == Approx(steps.comm_s).epsilon(epsilon));
+  CHECK(spans.wire_bytes == steps.wire_bytes);
+}
+
 } // namespace
 
 TEST_CASE("one transfer there and back takes 2 (latency + B / bw)", "[sim][closed-form]") {
@@ -74,13 +85,8 @@ TEST_CASE("spans replay rings of equal hops as the step replay does, to rounding
       SimOptions o;
       o.platform = platform;
       o.collective = "ring";
-      const SimResult spans = simulate(s, o);
-      o.step_replay = true;
-      const SimResult steps = simulate(s, o);
       INFO(platform << ", " << to_string(p));
-      CHECK(spans.total_s == Approx(steps.total_s).epsilon(1e-9));
-      CHECK(spans.comm_s == Approx(steps.comm_s).epsilon(1e-9));
-      CHECK(spans.wire_bytes == steps.wire_bytes);
+      check_spans_equal_steps(s, o, 1e-9);
     }
 }
 
@@ -120,12 +126,7 @@ TEST_CASE("spans replay unequal hops and pipelined pieces as the step replay doe
   SimOptions o;
   o.platform = two_by_eight;
   o.collective = "hierarchical";
-  const SimResult spans = simulate(s, o);
-  o.step_replay = true;
-  const SimResult steps = simulate(s, o);
-  CHECK(spans.total_s == Approx(steps.total_s).epsilon(1e-3));
-  CHECK(spans.comm_s == Approx(steps.comm_s).epsilon(1e-3));
-  CHECK(spans.wire_bytes == steps.wire_bytes);
+  check_spans_equal_steps(s, o, 1e-3);
 }
 
 TEST_CASE("a ring across unequal hops runs at its bottleneck hop", "[sim][closed-form]") {
