@@ -1,6 +1,7 @@
 #include "core/schedule_check.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h> // fmt::join (in format.h before fmt 11)
 
 #include <algorithm>
 #include <cmath>

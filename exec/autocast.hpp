@@ -10,7 +10,7 @@
 
 namespace resist::exec {
 
-/// Sets the process-wide math switches of `p` (TF32 on or off for CUDA matmul and cuDNN).
+/// Sets the process-wide math switches of `p` (TF32 on or off for CUDA matmul and cuDNN; cuDNN benchmark mode).
 void apply_math_mode(Precision p);
 
 /// Autocast on for the scope (bf16 / fp16 on the device's type), off and its cast cache cleared after.

@@ -68,7 +68,7 @@ Comm::Comm(const LaunchInfo& launch, const CommOptions& options)
     c10d::TCPStoreOptions so;
     so.port = static_cast<std::uint16_t>(launch.master_port);
     so.isServer = launch.rank == 0 && !launch.agent_store;
-    so.numWorkers = launch.agent_store ? c10::nullopt : c10::optional<std::size_t>(launch.world_size);
+    if (!launch.agent_store) so.numWorkers = static_cast<std::size_t>(launch.world_size);
     so.waitWorkers = false;
     so.timeout = to_ms(options.timeout_s);
     c10::intrusive_ptr<c10d::Store> tcp = c10::make_intrusive<c10d::TCPStore>(launch.master_addr, so);
@@ -182,16 +182,27 @@ double Comm::probe_group_create(const std::vector<int>& members, const std::stri
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
+torch::Tensor Comm::stage_for_gloo(const torch::Tensor& t, bool copy) const {
+  if (options_.backend != Backend::gloo || !t.is_cuda()) return {};
+  return copy ? t.to(torch::kCPU) : torch::empty(t.sizes(), t.options().device(torch::kCPU));
+}
+
 Work Comm::send(torch::Tensor& t, int dst, int tag) {
-  std::vector<torch::Tensor> v{t};
   handed_out_bytes += tensor_bytes(t);
-  return world_->send(v, dst, tag);
+  torch::Tensor host = stage_for_gloo(t, true);
+  std::vector<torch::Tensor> v{host.defined() ? host : t};
+  Work w = world_->send(v, dst, tag);
+  if (host.defined()) staged_[w.get()] = {host, {}};
+  return w;
 }
 
 Work Comm::recv(torch::Tensor& t, int src, int tag) {
-  std::vector<torch::Tensor> v{t};
   handed_in_bytes += tensor_bytes(t);
-  return world_->recv(v, src, tag);
+  torch::Tensor host = stage_for_gloo(t, false);
+  std::vector<torch::Tensor> v{host.defined() ? host : t};
+  Work w = world_->recv(v, src, tag);
+  if (host.defined()) staged_[w.get()] = {host, t};
+  return w;
 }
 
 std::vector<int> Comm::everyone() const {
@@ -218,9 +229,12 @@ void Comm::wait_all(std::vector<Work>& works, const std::string& what) {
   for (auto& w : works) { // wait for all even after a failure, so no operation outlives its buffers
     try {
       if (w) w->wait();
+      const auto it = staged_.find(w.get());
+      if (it != staged_.end() && it->second.device.defined()) it->second.device.copy_(it->second.host);
     } catch (const std::exception& e) {
       if (first_error.empty()) first_error = e.what();
     }
+    staged_.erase(w.get());
   }
   works.clear();
   if (!first_error.empty()) {

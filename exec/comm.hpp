@@ -94,6 +94,13 @@ private:
   std::map<std::vector<int>, c10::intrusive_ptr<GroupBase>> groups_; // only sets this rank belongs to
   std::vector<std::vector<int>> created_;                            // every set created, in order
   std::vector<c10::intrusive_ptr<GroupBase>> probes_;                // probe_group_create's, until released
+  // Gloo's send and recv read and write the tensor's memory as host memory: a CUDA tensor goes through a
+  // host copy, kept here until wait_all (which copies a received one to its device tensor).
+  struct Staged {
+    torch::Tensor host, device; // device: the recv's destination (undefined for a send)
+  };
+  std::map<const c10d::Work*, Staged> staged_;
+  torch::Tensor stage_for_gloo(const torch::Tensor& t, bool copy) const;
 };
 
 } // namespace resist::exec

@@ -1,6 +1,7 @@
 // The round loop: local steps on this round's sub-network, a loss check, the aggregation, evaluation
 // and checkpoints; per round and rank the measured phases and bytes, next to core's prediction.
 #include <fmt/format.h>
+#include <fmt/ranges.h> // fmt::join (in format.h before fmt 11)
 
 #include <algorithm>
 #include <chrono>

@@ -1,6 +1,7 @@
 #include "sim/comm_pattern.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h> // fmt::join (in format.h before fmt 11)
 
 #include <algorithm>
 #include <map>

@@ -1,6 +1,7 @@
 #include "sim/gpu_model.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h> // fmt::join (in format.h before fmt 11)
 
 #include <algorithm>
 #include <fstream>

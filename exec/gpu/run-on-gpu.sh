@@ -4,41 +4,152 @@
 # build the trainer (exec only: SimGrid stays home) against PyTorch's LibTorch with NCCL, run the [gpu]
 # tests, then measure, writing everything to one folder:
 #   exec/gpu/run-on-gpu.sh [OUT]          (OUT defaults to $OUT, else gpu-results)
-# What it measures (issue "The trainer on GPUs"): per-layer profiles of preact_resnet101_cifar at batch 128
-# in fp32, tf32 and bf16 (platforms/profiles/h100_<model>_<precision>_b<batch>.csv); one training step of
-# ours against the same step in that machine's PyTorch; short ResIST and local SGD runs of
-# preact_resnet101_cifar with 2 ranks time-sharing the GPU over Gloo (CUDA tensors), whose run directories
-# come back for `resist validate` here; the GPU's clocks and the software versions.
-# NOT YET RUN ON A GPU: written and checked on CPU only (no device was lent to the session that wrote it).
+# Environment: BUDGET_S (default 560): seconds the whole script may take; phases that would not fit are
+# skipped and say so. PHASES (default "all"): a subset of facts build gputests bench r50 profiles runs
+# nccl vruns cputests. A carried build-gpu/bin/resist (from an earlier run's bin.tar.gz) skips the build.
+# What comes back in OUT: log.txt, results.tar.gz (every measurement: profiles, bench JSON, run
+# directories, GPU clocks, versions), bin.tar.gz (the stripped binaries, to carry into the next run).
+# experiments/gpu_h100/README.md says what each measurement is for and how it is compared at home.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 RES=${1:-${OUT:-gpu-results}}
 mkdir -p "$RES"
+W=$(mktemp -d)                     # the measurements; tarred into RES at the end
 exec > >(tee "$RES/log.txt") 2>&1
+T0=$(date +%s)
+DEADLINE=$((T0 + ${BUDGET_S:-560}))
+PHASES=" ${PHASES:-all} "
+left() { echo $((DEADLINE - $(date +%s))); }
+want() { [[ $PHASES == *" all "* || $PHASES == *" $1 "* ]]; }
+# fits NAME SECONDS: true when the phase is wanted and SECONDS remain (plus 25 s for packing up)
+fits() { want "$1" || return 1; if (($(left) < $2 + 25)); then echo "== skip $1: $(left) s left, needs $2"; return 1; fi; echo "== $1 ($(left) s left)"; }
+finish() {
+  nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,clocks.mem,temperature.gpu,power.draw --format=csv > "$W/gpu_after.csv" 2>&1
+  tar -C "$W" --exclude='*.pt' -czf "$RES/results.tar.gz" . && echo "results: $(du -h "$RES/results.tar.gz" | cut -f1)"
+  if [[ -x build-gpu/bin/resist && ! -f build-gpu/.carried ]]; then
+    strip -o build-gpu/resist.stripped build-gpu/bin/resist && strip -o build-gpu/test_exec.stripped build-gpu/bin/test_exec
+    tar -czf "$RES/bin.tar.gz" build-gpu/*.stripped && echo "bin: $(du -h "$RES/bin.tar.gz" | cut -f1)"
+  fi
+  echo "== end after $(($(date +%s) - T0)) s"
+}
+trap finish EXIT
+
+# --- facts: the GPU, its clocks, the software
+nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,clocks.mem,driver_version,temperature.gpu,power.draw --format=csv > "$W/gpu.csv" 2>&1
+cat "$W/gpu.csv"
+python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), "nccl", torch.cuda.nccl.version())' | tee "$W/versions.txt"
+{ g++ --version | head -1; cmake --version | head -1; ninja --version; nproc; } 2>&1 | tee -a "$W/versions.txt"
+TORCH_PREFIX=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
+TORCH_INC=$(python3 -c 'import torch, os; print(os.path.join(os.path.dirname(torch.__file__), "include"))')
+echo "torch include: $(ls "$TORCH_INC" | tr '\n' ' ')"
+echo "std::filesystem functions libtorch.so exports: $(nm -D --defined-only "$(dirname "$TORCH_INC")/lib/libtorch.so" 2>/dev/null | grep -c 'St10filesystem')"
+
+# --- deps: Debian's dev packages into a prefix. Gloo's headers only when PyTorch ships none (its own
+# Gloo is compiled into libtorch_cpu; headers of another version might not match it; 2.11's wheel ships
+# none). They go in with -I, not -isystem: GCC searches -I folders first, so Debian's fmt 9 wins over the
+# fmt PyTorch ships, which libfmt.so.9 would not match.
 DEPS=/tmp/resist-deps
 mkdir -p "$DEPS"
-for f in .debs/*.deb; do dpkg -x "$f" "$DEPS"; done
-TORCH_PREFIX=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
-nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,clocks.mem,driver_version --format=csv > "$RES/gpu.csv" || true
-python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), "nccl", torch.cuda.nccl.version())' > "$RES/versions.txt"
+for f in .debs/*.deb; do
+  [[ $f == *libgloo-dev* && -f $TORCH_INC/gloo/algorithm.h ]] && continue
+  dpkg -x "$f" "$DEPS"
+done
 export LD_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu:${LD_LIBRARY_PATH:-}"
-cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release -DRESIST_BUILD_SIM=OFF -DRESIST_BUILD_TESTS=ON \
-  -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$DEPS/usr" -DCMAKE_CXX_FLAGS="-I$DEPS/usr/include" \
-  -DCMAKE_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu" 2>&1 | tee "$RES/cmake.txt" | grep 'resist:'
-cmake --build build-gpu -j"$(nproc)" > "$RES/build.txt" 2>&1 || { tail -40 "$RES/build.txt"; exit 1; }
 R=build-gpu/bin/resist
-build-gpu/bin/test_exec "[gpu]" > "$RES/gpu_tests.txt" 2>&1; echo "[gpu] tests: exit $?"
+[[ -x $R ]] && touch build-gpu/.carried
+
+if [[ ! -x $R ]] && fits build 200; then
+  GEN=(); command -v ninja > /dev/null && GEN=(-G Ninja)
+  cmake -S . -B build-gpu "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DRESIST_BUILD_SIM=OFF -DRESIST_BUILD_TESTS=ON \
+    -DCMAKE_PREFIX_PATH="$TORCH_PREFIX;$DEPS/usr" -DCMAKE_CXX_FLAGS="-I$DEPS/usr/include" \
+    -DCMAKE_LIBRARY_PATH="$DEPS/usr/lib/x86_64-linux-gnu" > "$W/cmake.txt" 2>&1
+  grep -E 'resist:|Error|error' "$W/cmake.txt"
+  tb=$(date +%s)
+  # -k 0: every compile error in one go (a GPU run is too dear to learn them one at a time)
+  if ! timeout $(($(left) - 60)) cmake --build build-gpu -j"$(nproc)" -- -k 0 > "$W/build.txt" 2>&1; then
+    grep -E 'error|Error' "$W/build.txt" | head -60
+    echo "build FAILED"; exit 1
+  fi
+  echo "built in $(($(date +%s) - tb)) s"
+fi
+[[ -x $R ]] || { echo "no binary"; exit 1; }
+
+if fits gputests 60; then
+  timeout 120 build-gpu/bin/test_exec "[gpu]" -s > "$W/gpu_tests.txt" 2>&1; echo "[gpu] tests: exit $?"; tail -3 "$W/gpu_tests.txt"
+  grep -q "test skipped" "$W/gpu_tests.txt" && echo "[gpu] tests SKIPPED: test_exec sees no CUDA"
+  echo "passed CHECKs on CUDA: $(grep -c PASSED "$W/gpu_tests.txt")"
+fi
+
 M=(--model preact_resnet101_cifar --dataset synthetic --train-size 2560 --device cuda)
-mkdir -p "$RES/profiles"
-for p in fp32 tf32 bf16; do
-  "$R" profile "${M[@]}" --batch 128 --precision "$p" --repeats 20 --warmup 5 -q \
-    --out "$RES/profiles/h100_preact_resnet101_cifar_${p}_b128.csv" > "$RES/profile_$p.txt" 2>&1
-  "$R" train "${M[@]}" --batch 128 --precision "$p" --bench-steps 20 > "$RES/bench_ours_$p.json" 2>&1
-done
-python3 exec/gpu/torch_step.py > "$RES/bench_pytorch.json" 2>&1
-for proto in resist local_sgd; do
-  "$R" train --nproc 2 --backend gloo --protocol "$proto" "${M[@]}" --batch 128 --rounds 6 --local-steps 10 \
-    --test-size 1000 --run-dir "$RES/run_$proto" -q > "$RES/run_$proto.txt" 2>&1
-  cp "$RES/profiles/h100_preact_resnet101_cifar_fp32_b128.csv" "$RES/run_$proto/profile.csv"
-done
-echo "done: $RES (bring run_* back and run: resist validate --run-dir RUN --platform <a GPU platform>)"
+if fits bench 90; then
+  for p in fp32 tf32 bf16 fp16; do
+    timeout 60 "$R" train "${M[@]}" --batch 128 --precision "$p" --bench-steps 20 > "$W/bench_ours_$p.json" 2>&1
+    echo "ours $p: $(tail -1 "$W/bench_ours_$p.json")"
+  done
+  timeout 90 python3 exec/gpu/torch_step.py > "$W/bench_pytorch.json" 2>&1; cat "$W/bench_pytorch.json"
+fi
+
+if fits r50 120; then
+  PYTHONUNBUFFERED=1 timeout 150 python3 exec/gpu/torch_resnet50.py 256 ${R50_PRECISIONS:-fp32 tf32 bf16 fp16} \
+    > "$W/torch_resnet50_b256.jsonl" 2>&1
+  cat "$W/torch_resnet50_b256.jsonl"
+fi
+
+if fits profiles 120; then
+  mkdir -p "$W/profiles"
+  for p in fp32 tf32 bf16; do
+    f="$W/profiles/h100_preact_resnet101_cifar_${p}_b128.csv"
+    timeout 100 "$R" profile "${M[@]}" --batch 128 --precision "$p" --repeats 20 --warmup 5 --test-size 1000 -q \
+      --out "$f" > "$W/profile_$p.txt" 2>&1
+    echo "profile $p: exit $? $(wc -l < "$f" 2>/dev/null) lines"
+  done
+fi
+
+if fits runs 120; then
+  for proto in resist local_sgd; do
+    timeout 150 "$R" train --nproc 2 --backend gloo --protocol "$proto" "${M[@]}" --batch 128 --rounds 6 --local-steps 10 \
+      --test-size 1000 --run-dir "$W/run_$proto" -q > "$W/run_$proto.txt" 2>&1
+    echo "run $proto: exit $?"; tail -2 "$W/run_$proto.txt"
+  done
+fi
+
+if fits nccl 40; then # one rank: NCCL refuses two ranks on one GPU; this builds the NCCL world group
+  timeout 60 "$R" train --nproc 1 --backend nccl --protocol data_parallel "${M[@]}" --batch 128 --rounds 2 \
+    --local-steps 5 --test-size 500 --run-dir "$W/run_nccl1" -q > "$W/run_nccl1.txt" 2>&1
+  echo "nccl 1 rank: exit $?"; tail -2 "$W/run_nccl1.txt"
+fi
+
+# For `resist validate` at home: Gloo among 2 local ranks (the platform's network), a 1-rank fp32 profile
+# (the simulator time-shares the one GPU between the ranks), and runs of every protocol on 2 ranks.
+if fits vruns 150; then
+  timeout 90 "$R" profile --comm --nproc 2 --repeats 5 -q --out "$W/h100_gloo_r2.toml" > "$W/comm_profile.txt" 2>&1
+  echo "comm profile: exit $?"
+  timeout 60 "$R" profile "${M[@]}" --batch 128 --precision fp32 --repeats 20 --warmup 5 --test-size 1000 -q \
+    --out "$W/vprofile_fp32_b128.csv" > "$W/vprofile.txt" 2>&1
+  echo "profile: exit $?"
+  # Two processes profiling at once on the one GPU, as the runs' two ranks share it (validate_cpu does the
+  # same with cores): the per-layer times then carry what sharing the GPU costs and gains.
+  timeout 90 "$R" profile "${M[@]}" --batch 128 --precision fp32 --repeats 20 --warmup 5 --test-size 1000 -q \
+    --ranks 2 --out "$W/vprofile_fp32_b128_r2.csv" > "$W/vprofile_r2.txt" 2>&1
+  echo "profile, 2 ranks: exit $?"
+  for proto in ${VPROTOCOLS:-resist local_sgd data_parallel}; do
+    (($(left) < 70)) && { echo "v_$proto: not run (time)"; continue; }
+    timeout 120 "$R" train --nproc 2 --backend gloo --protocol "$proto" "${M[@]}" --batch 128 --rounds 8 \
+      --local-steps 20 --test-size 1000 --run-dir "$W/v_$proto" -q > "$W/v_$proto.txt" 2>&1
+    echo "v_$proto: exit $?"; tail -1 "$W/v_$proto.txt"
+  done
+fi
+
+if fits cputests 60; then
+  # One process per test file ([#file] tags), so a crash names its file and the others still run.
+  for f in tests/exec/test_*.cpp; do
+    t=$(basename "$f" .cpp)
+    (($(left) < 40)) && { echo "$t: not run (time)"; continue; }
+    timeout $(($(left) - 30)) build-gpu/bin/test_exec -# "[#$t]~[gpu]" > "$W/cpu_$t.txt" 2>&1
+    rc=$?; echo "$t: exit $rc, $(grep -E '^(All tests passed|test cases:)' "$W/cpu_$t.txt" | head -1)"
+    ((rc != 0)) && grep -B3 -A12 -E 'FAILED|SIGSEGV|fatal error' "$W/cpu_$t.txt" | head -40
+    if ((rc == 139)) && command -v cuda-gdb > /dev/null; then # where it crashed
+      timeout 60 cuda-gdb -batch -ex run -ex bt --args build-gpu/bin/test_exec -# "[#$t]~[gpu]" 2>&1 | grep -E '^#|signal' | head -25
+    fi
+  done
+fi

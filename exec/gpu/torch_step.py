@@ -17,22 +17,26 @@ from bench import PreActNet  # noqa: E402
 
 
 def main():
-    for precision in ("fp32", "tf32", "bf16"):
+    torch.backends.cudnn.benchmark = True  # as resist's apply_math_mode
+    for precision in ("fp32", "tf32", "bf16", "fp16"):
         torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
         torch.backends.cudnn.allow_tf32 = precision == "tf32"
         net = PreActNet(in_channels=3, depths=(3, 4, 23, 3), widths=(64, 128, 256, 512)).cuda()
         opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
         x = torch.randn(128, 3, 32, 32, device="cuda")
         y = torch.randint(0, 10, (128,), device="cuda")
+        half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
+        scaler = torch.amp.GradScaler("cuda", enabled=precision == "fp16")  # as resist's LossScaler
         times = []
         for k in range(25):
             torch.cuda.synchronize()
             t0 = time.perf_counter()
             opt.zero_grad()
-            with torch.autocast("cuda", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            with torch.autocast("cuda", dtype=half or torch.float32, enabled=half is not None):
                 loss = F.cross_entropy(net(x), y)
-            loss.backward()
-            opt.step()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
             loss.item()
             torch.cuda.synchronize()
             if k >= 5:

@@ -20,6 +20,7 @@ bool no_cuda() {
 
 TEST_CASE("a local step on CUDA in every precision keeps fp32 weights and lowers the loss", "[exec][gpu]") {
   if (no_cuda()) return;
+  REQUIRE(torch::cuda::device_count() > 0);
   const Model m = make_model("preact_resnet_small", {3, 16, 10});
   for (const auto p : {exec::Precision::fp32, exec::Precision::tf32, exec::Precision::bf16, exec::Precision::fp16}) {
     INFO(exec::to_string(p));
@@ -58,5 +59,8 @@ TEST_CASE("a profile on CUDA names every layer with positive times", "[exec][gpu
   o.warmup = 2;
   const Profile p = exec::measure_profile(o);
   CHECK_NOTHROW(p.check_against(make_model("preact_resnet_small", {3, 16, 10})));
+  std::size_t layers = 0;
+  for (const Block& b : make_model("preact_resnet_small", {3, 16, 10}).blocks) layers += b.layers.size();
+  REQUIRE(p.layers.size() == layers);
   for (const auto& [name, e] : p.layers) CHECK(e.forward_s > 0);
 }

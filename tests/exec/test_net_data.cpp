@@ -1,6 +1,9 @@
 // The LibTorch network against core's description, and the data readers on files made here.
 #include <zlib.h>
 
+#include <ftw.h>
+
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -15,6 +18,15 @@
 using namespace resist;
 using namespace resist::exec;
 namespace fs = std::filesystem;
+
+namespace {
+// Not std::filesystem::remove_all: PyTorch 2.11's libtorch.so exports its own copy of it, which the
+// dynamic linker binds this call to, and which crashed (a null call) in this test on the H100 machine.
+void remove_tree(const fs::path& dir) {
+  nftw(dir.c_str(), [](const char* path, const struct stat*, int, struct FTW*) { return std::remove(path); }, 16,
+       FTW_DEPTH | FTW_PHYS);
+}
+} // namespace
 
 TEST_CASE("LibTorch networks have core's layers, names and parameter counts", "[exec][net]") {
   for (const char* name : {"preact_resnet_small", "preact_resnet18_cifar", "preact_resnet110_cifar"}) {
@@ -63,7 +75,7 @@ namespace {
 
 fs::path temp_dir(const std::string& name) {
   const fs::path d = fs::temp_directory_path() / ("resist_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
+  remove_tree(d);
   fs::create_directories(d);
   return d;
 }
@@ -122,7 +134,7 @@ TEST_CASE("CIFAR-10 and CIFAR-100 binary readers", "[exec][data]") {
   fs::rename(d / "bad.bin", d / "test_batch.bin");
   o.name = "cifar10";
   CHECK_THROWS_AS(load_dataset(o, false), InputError);
-  fs::remove_all(d);
+  remove_tree(d);
 }
 
 TEST_CASE("IDX .gz reader (Fashion-MNIST layout) and the missing-data message", "[exec][data]") {
@@ -156,7 +168,7 @@ TEST_CASE("IDX .gz reader (Fashion-MNIST layout) and the missing-data message", 
   o.channels = 3;
   o.image_size = 32;
   CHECK_THROWS_WITH(load_dataset(o, true), Catch::Contains("cifar-10-binary.tar.gz"));
-  fs::remove_all(d);
+  remove_tree(d);
 }
 
 TEST_CASE("Debian's Fashion-MNIST, when installed, has 60000 + 10000 images", "[exec][data]") {
