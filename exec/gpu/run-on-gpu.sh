@@ -78,6 +78,7 @@ if fits gputests 60; then
   timeout 120 build-gpu/bin/test_exec "[gpu]" -s > "$W/gpu_tests.txt" 2>&1; echo "[gpu] tests: exit $?"; tail -3 "$W/gpu_tests.txt"
   grep -q "test skipped" "$W/gpu_tests.txt" && echo "[gpu] tests SKIPPED: test_exec sees no CUDA"
   echo "passed CHECKs on CUDA: $(grep -c PASSED "$W/gpu_tests.txt")"
+  timeout 60 build-gpu/bin/test_exec "[gpu]" -r xml -s -d yes > "$W/gpu_tests.xml" 2>&1
 fi
 
 M=(--model preact_resnet101_cifar --dataset synthetic --train-size 2560 --device cuda)

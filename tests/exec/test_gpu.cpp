@@ -1,12 +1,14 @@
 // [gpu]: the trainer's step on CUDA in each precision, and a profile there. Without CUDA (every CI
 // machine, Debian's CPU LibTorch) each test says so and passes without running anything.
-#include <catch2/catch.hpp>
-
 #include "core/model_zoo.hpp"
 #include "core/rng.hpp"
 #include "core/schedule.hpp"
 #include "exec/profile.hpp"
 #include "exec/step.hpp"
+
+// Catch last: LibTorch's c10/util/Logging.h defines its own fatal CHECK(), which would otherwise replace
+// Catch's (the redefinition warning is silent, as torch's headers are system headers).
+#include <catch2/catch.hpp>
 
 using namespace resist;
 

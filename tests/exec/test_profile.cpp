@@ -1,11 +1,13 @@
 // resist profile on a tiny model: every core layer measured with the trainer's modules (names and
 // shapes from core), positive times, the costs outside the layers, and a profile that core accepts for
 // this model and rejects for another.
-#include <catch2/catch.hpp>
-
 #include "core/error.hpp"
 #include "core/model_zoo.hpp"
 #include "exec/profile.hpp"
+
+// Catch last: LibTorch's c10/util/Logging.h defines its own fatal CHECK(), which would otherwise replace
+// Catch's (the redefinition warning is silent, as torch's headers are system headers).
+#include <catch2/catch.hpp>
 
 using namespace resist;
 
