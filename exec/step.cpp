@@ -43,6 +43,9 @@ StepStats train_round(PreActNetImpl& net, BatchSampler& sampler, const Round& ro
     scaler.scale(loss).backward();
     double comm_s = 0;
     if (dp) {
+      // On a GPU, backward() returns before its kernels finish; the all-reduce would wait for them and count
+      // them as communication (on an H100, data parallel's compute read 38% short, its communication 35% long).
+      if (device.is_cuda()) torch::cuda::synchronize();
       const auto c0 = std::chrono::steady_clock::now();
       const SyncStats s = dp->allreduce_gradients();
       comm_s = seconds_since(c0);
