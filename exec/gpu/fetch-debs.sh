@@ -4,7 +4,9 @@
 # run exec/gpu/run-on-gpu.sh there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-grep -qx '/.debs/' .git/info/exclude 2>/dev/null || echo '/.debs/' >> .git/info/exclude
+exclude=$(git rev-parse --git-path info/exclude) # also in a worktree, where .git is a file
+mkdir -p "$(dirname "$exclude")"
+grep -qx '/.debs/' "$exclude" 2>/dev/null || echo '/.debs/' >> "$exclude"
 mkdir -p .debs && cd .debs
 apt-get download libfmt-dev libfmt9 libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libtomlplusplus3 \
   libxxhash-dev libxxhash0 catch2 libgloo-dev zlib1g-dev

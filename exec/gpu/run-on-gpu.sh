@@ -5,8 +5,8 @@
 # tests, then measure, writing everything to one folder:
 #   exec/gpu/run-on-gpu.sh [OUT]          (OUT defaults to $OUT, else gpu-results)
 # Environment: BUDGET_S (default 560): seconds the whole script may take; phases that would not fit are
-# skipped and say so. PHASES (default "all"): a subset of facts build gputests bench r50 profiles runs
-# nccl vruns cputests. A carried build-gpu/bin/resist (from an earlier run's bin.tar.gz) skips the build.
+# skipped and say so. PHASES (default "all"): a subset of build gputests bench r50 profiles nccl vruns
+# cputests (the facts about the machine are always taken). A carried build-gpu/bin/resist (from an earlier run's bin.tar.gz) skips the build.
 # What comes back in OUT: log.txt, results.tar.gz (every measurement: profiles, bench JSON, run
 # directories, GPU clocks, versions), bin.tar.gz (the stripped binaries, to carry into the next run).
 # experiments/gpu_h100/README.md says what each measurement is for and how it is compared at home.
@@ -25,6 +25,7 @@ want() { [[ $PHASES == *" all "* || $PHASES == *" $1 "* ]]; }
 fits() { want "$1" || return 1; if (($(left) < $2 + 25)); then echo "== skip $1: $(left) s left, needs $2"; return 1; fi; echo "== $1 ($(left) s left)"; }
 finish() {
   nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,clocks.mem,temperature.gpu,power.draw --format=csv > "$W/gpu_after.csv" 2>&1
+  echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$W/loadavg_end.txt"
   tar -C "$W" --exclude='*.pt' -czf "$RES/results.tar.gz" . && echo "results: $(du -h "$RES/results.tar.gz" | cut -f1)"
   if [[ -x build-gpu/bin/resist && ! -f build-gpu/.carried ]]; then
     strip -o build-gpu/resist.stripped build-gpu/bin/resist && strip -o build-gpu/test_exec.stripped build-gpu/bin/test_exec
@@ -37,6 +38,7 @@ trap finish EXIT
 # --- facts: the GPU, its clocks, the software
 nvidia-smi --query-gpu=name,clocks.sm,clocks.max.sm,clocks.mem,driver_version,temperature.gpu,power.draw --format=csv > "$W/gpu.csv" 2>&1
 cat "$W/gpu.csv"
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$W/loadavg_start.txt"
 python3 -c 'import torch; print("torch", torch.__version__, "cuda", torch.version.cuda, "cudnn", torch.backends.cudnn.version(), "nccl", torch.cuda.nccl.version())' | tee "$W/versions.txt"
 { g++ --version | head -1; cmake --version | head -1; ninja --version; nproc; } 2>&1 | tee -a "$W/versions.txt"
 TORCH_PREFIX=$(python3 -c 'import torch; print(torch.utils.cmake_prefix_path)')
@@ -74,11 +76,10 @@ if [[ ! -x $R ]] && fits build 200; then
 fi
 [[ -x $R ]] || { echo "no binary"; exit 1; }
 
-if fits gputests 60; then
-  timeout 120 build-gpu/bin/test_exec "[gpu]" -s > "$W/gpu_tests.txt" 2>&1; echo "[gpu] tests: exit $?"; tail -3 "$W/gpu_tests.txt"
-  grep -q "test skipped" "$W/gpu_tests.txt" && echo "[gpu] tests SKIPPED: test_exec sees no CUDA"
-  echo "passed CHECKs on CUDA: $(grep -c PASSED "$W/gpu_tests.txt")"
-  timeout 60 build-gpu/bin/test_exec "[gpu]" -r xml -s -d yes > "$W/gpu_tests.xml" 2>&1
+if fits gputests 60; then # one run, XML: every check and warning (a skip says "no CUDA device") is in it
+  timeout 120 build-gpu/bin/test_exec "[gpu]" -r xml -s -d yes > "$W/gpu_tests.xml" 2>&1; echo "[gpu] tests: exit $?"
+  grep -q "test skipped" "$W/gpu_tests.xml" && echo "[gpu] tests SKIPPED: test_exec sees no CUDA"
+  grep -m1 "<OverallResults " "$W/gpu_tests.xml"
 fi
 
 M=(--model preact_resnet101_cifar --dataset synthetic --train-size 2560 --device cuda)
@@ -106,22 +107,14 @@ if fits profiles 120; then
   done
 fi
 
-if fits runs 120; then
-  for proto in resist local_sgd; do
-    timeout 150 "$R" train --nproc 2 --backend gloo --protocol "$proto" "${M[@]}" --batch 128 --rounds 6 --local-steps 10 \
-      --test-size 1000 --run-dir "$W/run_$proto" -q > "$W/run_$proto.txt" 2>&1
-    echo "run $proto: exit $?"; tail -2 "$W/run_$proto.txt"
-  done
-fi
-
 if fits nccl 40; then # one rank: NCCL refuses two ranks on one GPU; this builds the NCCL world group
   timeout 60 "$R" train --nproc 1 --backend nccl --protocol data_parallel "${M[@]}" --batch 128 --rounds 2 \
     --local-steps 5 --test-size 500 --run-dir "$W/run_nccl1" -q > "$W/run_nccl1.txt" 2>&1
   echo "nccl 1 rank: exit $?"; tail -2 "$W/run_nccl1.txt"
 fi
 
-# For `resist validate` at home: Gloo among 2 local ranks (the platform's network), a 1-rank fp32 profile
-# (the simulator time-shares the one GPU between the ranks), and runs of every protocol on 2 ranks.
+# For `resist validate` at home (experiments/gpu_h100/compare.py): Gloo among 2 local ranks (the platform's
+# network), fp32 profiles by 1 process and by 2 at once, and runs of every protocol on 2 ranks.
 if fits vruns 150; then
   timeout 90 "$R" profile --comm --nproc 2 --repeats 5 -q --out "$W/h100_gloo_r2.toml" > "$W/comm_profile.txt" 2>&1
   echo "comm profile: exit $?"

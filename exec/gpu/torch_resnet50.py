@@ -47,8 +47,15 @@ def one(precision, channels_last, batch, steps=20, warmup=10):
 
 
 def main():
-    batch = int(sys.argv[1]) if len(sys.argv) > 1 else 256
-    precisions = sys.argv[2:] or ["fp32", "tf32", "bf16", "fp16"]
+    known = ["fp32", "tf32", "bf16", "fp16"]
+    batch = sys.argv[1] if len(sys.argv) > 1 else "256"
+    precisions = sys.argv[2:] or known
+    bad = [p for p in precisions if p not in known] + ([] if batch.isdigit() and int(batch) > 0 else [batch])
+    if bad:
+        print(f"torch_resnet50.py: bad argument '{bad[0]}' (usage: [BATCH [PRECISION ...]], precisions {known})",
+              file=sys.stderr)
+        sys.exit(2)
+    batch = int(batch)
     torch.backends.cudnn.benchmark = True
     for precision in precisions:
         for channels_last in (False, True):

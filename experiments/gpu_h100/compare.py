@@ -53,21 +53,29 @@ def bench():
         meas = {r["channels_last"]: r["images_per_s"] for r in r50 if r["precision"] == p}
         sim = json.loads(run("bench", "train", "--gpu", "H100", "--model", "resnet50", "--precision", p,
                              "--batch", "256", "--format", "json"))
-        sim = sim[0] if isinstance(sim, list) else sim
-        ips = sim["img_per_s"]
+        ips = sim[0]["img_per_s"]
         print(f"| torchvision resnet50 | 256 | {p} | {meas[False]:.0f} img/s | {meas[True]:.0f} img/s | {ips:.0f} img/s | "
               f"{(ips / meas[True] - 1) * 100:+.1f}% | {(ips / meas[False] - 1) * 100:+.1f}% |")
     torch_steps = {r["precision"]: r["median_step_s"] for r in jsonl(os.path.join(M, "call3_bench_pytorch.json"))}
     for p in ("fp32", "tf32", "bf16"):
         sim = json.loads(run("bench", "train", "--gpu", "H100", "--model", "preact_resnet101_cifar", "--precision", p,
                              "--batch", "128", "--format", "json"))
-        sim = sim[0] if isinstance(sim, list) else sim
-        ips = 128 / torch_steps[p]
+        ips, sim_ips = 128 / torch_steps[p], sim[0]["img_per_s"]
         print(f"| preact_resnet101_cifar (PyTorch, exec/gpu/torch_step.py) | 128 | {p} | {ips:.0f} img/s | - | "
-              f"{sim['img_per_s']:.0f} img/s | - | {(sim['img_per_s'] / ips - 1) * 100:+.1f}% |")
+              f"{sim_ips:.0f} img/s | - | {(sim_ips / ips - 1) * 100:+.1f}% |")
     print()
 
 
+def fail(why):
+    print(f"compare.py: {why}", file=sys.stderr)
+    sys.exit(2)
+
+
 if __name__ == "__main__":
-    validate()
-    bench()
+    if not (os.path.isfile(R) and os.access(R, os.X_OK)):
+        fail(f"'{R}' is not an executable resist binary (build it, or pass its path)")
+    try:
+        validate()
+        bench()
+    except (OSError, subprocess.CalledProcessError) as e:  # a missing binary or file, or resist refusing
+        fail(f"{e}" + (f": {e.stderr.strip()}" if getattr(e, "stderr", None) else ""))
