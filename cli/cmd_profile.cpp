@@ -153,6 +153,9 @@ void add_profile_command(CLI::App& app) {
   sub->add_option("--device", a->layers.device, "cpu or cuda")->capture_default_str();
   sub->add_option("--precision", a->layers.precision, "fp32, tf32 (CUDA), bf16 or fp16 (CUDA), as resist train")
       ->capture_default_str();
+  sub->add_option("--memory-format", a->layers.memory_format,
+                  "auto (channels-last on CUDA in tf32/bf16/fp16), nchw or channels_last, as resist train")
+      ->capture_default_str();
   sub->add_option("--threads", a->layers.threads, "Intra-op threads per rank, as resist train sets them (0 = cores / ranks)")
       ->capture_default_str();
   sub->add_option("--ranks", a->layers.ranks_sharing,

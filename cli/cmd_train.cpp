@@ -152,6 +152,9 @@ void add_train_commands(CLI::App& app) {
                   "fp32, tf32 (CUDA), bf16 or fp16 (CUDA; dynamic loss scaling): autocast for bf16/fp16, weights, "
                   "averaging and optimizer in fp32")
       ->capture_default_str();
+  sub->add_option("--memory-format", o.memory_format,
+                  "auto (channels-last on CUDA in tf32/bf16/fp16, NCHW otherwise), nchw or channels_last")
+      ->capture_default_str();
   sub->add_option("--threads", o.threads, "Intra-op threads per rank (0 = cores / local ranks)")->capture_default_str();
   sub->add_option("--timeout-s", o.timeout_s, "Seconds before a missing or hung rank fails the others")
       ->capture_default_str();

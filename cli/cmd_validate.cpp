@@ -144,7 +144,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
               std::to_string(local_ranks), "--test-size",
               std::to_string(train.value("test_size", 0)), "--precision",
               train.value("precision", std::string("fp32")), "--device", train.value("device", std::string("cpu")),
-              "--quiet", "--out", profile});
+              "--memory-format", train.value("memory_format", std::string("nchw")), "--quiet", "--out", profile});
   }
   std::string platform = a.platform.empty() ? (fs::path(dir) / "platform.toml").string() : a.platform;
   if (a.platform.empty() && (a.remeasure || !fs::exists(platform))) {
@@ -160,6 +160,10 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   if (!prof.get("precision").empty() && prof.get("precision") != run_precision)
     throw InputError(fmt::format("the profile {} was measured in {}, the run trained in {}", profile,
                                  prof.get("precision"), run_precision));
+  const std::string run_format = train.value("memory_format", std::string("nchw"));
+  if (!prof.get("memory_format").empty() && prof.get("memory_format") != run_format)
+    throw InputError(fmt::format("the profile {} was measured {}, the run trained {}", profile,
+                                 prof.get("memory_format"), run_format));
 
   // Other programs' busy threads while the run ran: from its load averages (auto) or as given.
   double background = 0;

@@ -13,6 +13,10 @@ namespace resist::exec {
 /// Sets the process-wide math switches of `p` (TF32 on or off for CUDA matmul and cuDNN; cuDNN benchmark mode).
 void apply_math_mode(Precision p);
 
+/// Lays out every 4-D parameter (convolution weights) channels-last, or back to NCHW. Convolutions then
+/// pick the weights' layout for their outputs, so activations follow from the first one on.
+void to_memory_format(torch::nn::Module& module, bool channels_last);
+
 /// Autocast on for the scope (bf16 / fp16 on the device's type), off and its cast cache cleared after.
 class AutocastScope {
 public:

@@ -192,14 +192,14 @@ torch::Tensor normalize(const Dataset& d, torch::Tensor x) {
   for (std::size_t i = 0; i < d.mean.size(); ++i) identity = identity && d.mean[i] == 0 && d.std[i] == 1;
   if (identity) return x;
   const auto c = static_cast<std::int64_t>(d.mean.size());
-  const torch::Tensor mean = torch::tensor(d.mean, torch::kFloat32).view({1, c, 1, 1});
-  const torch::Tensor inv_std = 1.0 / torch::tensor(d.std, torch::kFloat32).view({1, c, 1, 1});
+  const torch::Tensor mean = torch::tensor(d.mean, torch::kFloat32).view({1, c, 1, 1}).to(x.device());
+  const torch::Tensor inv_std = (1.0 / torch::tensor(d.std, torch::kFloat32).view({1, c, 1, 1})).to(x.device());
   return (x - mean) * inv_std;
 }
 
-BatchSampler::BatchSampler(const Dataset& data, int batch, std::uint64_t data_seed)
-    : data_(data), batch_(batch), data_seed_(data_seed),
-      steps_per_epoch_(static_cast<int>((data.size() + batch - 1) / batch)) {}
+BatchSampler::BatchSampler(const Dataset& data, int batch, std::uint64_t data_seed, torch::Device device)
+    : data_(data), images_(data.images.to(device)), labels_(data.labels.to(device)), device_(device),
+      batch_(batch), data_seed_(data_seed), steps_per_epoch_(static_cast<int>((data.size() + batch - 1) / batch)) {}
 
 std::pair<torch::Tensor, torch::Tensor> BatchSampler::batch(std::int64_t step) {
   const std::int64_t epoch = step / steps_per_epoch_;
@@ -207,31 +207,38 @@ std::pair<torch::Tensor, torch::Tensor> BatchSampler::batch(std::int64_t step) {
   if (epoch != epoch_) {
     Rng rng(derive_seed(data_seed_, Stream::data, static_cast<std::uint64_t>(epoch)));
     const std::vector<int> perm = rng.permutation(static_cast<int>(data_.size()));
-    order_ = torch::tensor(std::vector<std::int64_t>(perm.begin(), perm.end()), torch::kInt64);
+    order_ = torch::tensor(std::vector<std::int64_t>(perm.begin(), perm.end()), torch::kInt64).to(device_);
     epoch_ = epoch;
   }
   const std::int64_t first = pos * batch_;
   const std::int64_t n = std::min<std::int64_t>(batch_, data_.size() - first);
   const torch::Tensor idx = order_.narrow(0, first, n);
-  torch::Tensor x = data_.images.index_select(0, idx); // [B,C,H,W]
-  const torch::Tensor y = data_.labels.index_select(0, idx);
+  torch::Tensor x = images_.index_select(0, idx); // [B,C,H,W]
+  const torch::Tensor y = labels_.index_select(0, idx);
   if (data_.crop || data_.flip) {
     Rng rng(derive_seed(data_seed_, Stream::data, static_cast<std::uint64_t>(step), 1)); // this step's draws
-    const int pad = data_.crop ? 4 : 0;
+    const std::int64_t pad = data_.crop ? 4 : 0;
     const auto h = x.size(2), w = x.size(3);
-    torch::Tensor padded = pad == 0 ? x
-                           : data_.reflect_pad
-                               ? torch::reflection_pad2d(x, {pad, pad, pad, pad})
-                               : torch::constant_pad_nd(x, {pad, pad, pad, pad}, 0.0); // [B,C,H+8,W+8]
-    torch::Tensor out = torch::empty_like(x);
+    const torch::Tensor padded = pad == 0 ? x
+                                 : data_.reflect_pad
+                                     ? torch::reflection_pad2d(x, {pad, pad, pad, pad})
+                                     : torch::constant_pad_nd(x, {pad, pad, pad, pad}, 0.0); // [B,C,H+2p,W+2p]
+    // Image i's crop rows dy..dy+h-1 and columns dx..dx+w-1 (reversed when flipped), drawn in the order
+    // dy, dx, flip per image; then one gather for the whole batch instead of a copy per image.
+    std::vector<std::int64_t> rows(static_cast<std::size_t>(n * h)), cols(static_cast<std::size_t>(n * w));
     for (std::int64_t i = 0; i < n; ++i) {
       const auto dy = static_cast<std::int64_t>(rng.uniform_below(static_cast<std::uint64_t>(2 * pad + 1)));
       const auto dx = static_cast<std::int64_t>(rng.uniform_below(static_cast<std::uint64_t>(2 * pad + 1)));
       const bool flip = data_.flip && rng.uniform_below(2) == 1;
-      torch::Tensor crop = padded[i].narrow(1, dy, h).narrow(2, dx, w); // [C,H,W]
-      out[i].copy_(flip ? crop.flip({2}) : crop);
+      for (std::int64_t r = 0; r < h; ++r) rows[static_cast<std::size_t>(i * h + r)] = dy + r;
+      for (std::int64_t q = 0; q < w; ++q) cols[static_cast<std::size_t>(i * w + q)] = dx + (flip ? w - 1 - q : q);
     }
-    x = out;
+    const auto on = torch::TensorOptions().dtype(torch::kInt64);
+    const torch::Tensor ri = torch::tensor(rows, on).view({n, h, 1}).to(device_);
+    const torch::Tensor ci = torch::tensor(cols, on).view({n, 1, w}).to(device_);
+    const torch::Tensor bi = torch::arange(n, on.device(device_)).view({n, 1, 1});
+    // padded[b, :, rows[b], cols[b]]: the advanced indices come first, so the result is [B,H,W,C]
+    x = padded.permute({0, 2, 3, 1}).index({bi, ri, ci}).permute({0, 3, 1, 2}).contiguous();
   }
   return {normalize(data_, x), y};
 }

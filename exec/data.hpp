@@ -56,15 +56,20 @@ Dataset load_dataset(const DataOptions& options, bool train);
 std::vector<std::uint8_t> read_file_bytes(const std::string& path);
 
 /// The batches of one worker: step s of the run -> (images [B,C,H,W] normalized, labels [B]).
+/// With a CUDA `device`, the data set is copied there once and batches are gathered, cropped, flipped
+/// and normalized there (the same draws, the same values as on the CPU): no host work or copy per step
+/// (on an H100 the host path was 0.6-4.5 ms of a 25-55 ms step).
 class BatchSampler {
 public:
-  BatchSampler(const Dataset& data, int batch, std::uint64_t data_seed);
+  BatchSampler(const Dataset& data, int batch, std::uint64_t data_seed, torch::Device device = torch::kCPU);
   int steps_per_epoch() const { return steps_per_epoch_; }
   /// The batch of global step `step` (0-based, per worker); the last batch of an epoch may be smaller.
   std::pair<torch::Tensor, torch::Tensor> batch(std::int64_t step);
 
 private:
   const Dataset& data_;
+  torch::Tensor images_, labels_; // data_'s, on the device
+  torch::Device device_;
   int batch_;
   std::uint64_t data_seed_;
   int steps_per_epoch_;
@@ -72,7 +77,7 @@ private:
   torch::Tensor order_; // [N] int64: this epoch's shuffle
 };
 
-/// Standardizes a batch with the data set's mean and std (in place on a fresh tensor).
+/// Standardizes a batch with the data set's mean and std (a fresh tensor, on x's device).
 torch::Tensor normalize(const Dataset& data, torch::Tensor x);
 
 } // namespace resist::exec

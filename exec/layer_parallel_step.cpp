@@ -23,16 +23,8 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-torch::optim::SGD make_sgd(const std::vector<torch::Tensor>& params, const RunConfig& c, double lr) {
-  return torch::optim::SGD(params, torch::optim::SGDOptions(lr)
-                                       .momentum(c.momentum)
-                                       .dampening(0)
-                                       .weight_decay(c.weight_decay)
-                                       .nesterov(false));
-}
-
-void set_lr(torch::optim::Optimizer& opt, double lr) {
-  static_cast<torch::optim::SGDOptions&>(opt.param_groups()[0].options()).lr(lr);
+Sgd make_sgd(const std::vector<torch::Tensor>& params, const RunConfig& c, double lr) {
+  return Sgd(params, {lr, c.momentum, c.weight_decay});
 }
 
 } // namespace
@@ -68,8 +60,8 @@ std::vector<torch::Tensor> LayerParallelWorker::module_params() const {
   return out;
 }
 
-double LayerParallelWorker::step(const torch::Tensor& x, const torch::Tensor& y, torch::optim::Optimizer& module_opt,
-                                 torch::optim::Optimizer* aux_opt, StepStats& st, bool poison) {
+double LayerParallelWorker::step(const torch::Tensor& x, const torch::Tensor& y, Sgd& module_opt,
+                                 Sgd* aux_opt, StepStats& st, bool poison) {
   const int K = cut_.modules();
   const bool first = rank_ == 0, last = rank_ == K - 1;
   const double beta = lp_.beta;
@@ -161,13 +153,13 @@ StepStats LayerParallelWorker::train_round(BatchSampler& sampler, const Round& r
   net_.train();
   // Fresh optimizers every round, as for the other protocols (momentum restarts).
   auto module_opt = make_sgd(module_params(), c, round.lr_at(0));
-  std::unique_ptr<torch::optim::SGD> aux_opt;
-  if (aux_) aux_opt = std::make_unique<torch::optim::SGD>(make_sgd(aux_->parameters(), c, round.lr_at(0)));
+  std::unique_ptr<Sgd> aux_opt;
+  if (aux_) aux_opt = std::make_unique<Sgd>(make_sgd(aux_->parameters(), c, round.lr_at(0)));
   for (int k = 0; k < round.steps; ++k) {
     const auto t0 = std::chrono::steady_clock::now();
     const double comm0 = st.communication_s;
-    set_lr(module_opt, round.lr_at(k));
-    if (aux_opt) set_lr(*aux_opt, round.lr_at(k));
+    module_opt.set_lr(round.lr_at(k));
+    if (aux_opt) aux_opt->set_lr(round.lr_at(k));
     auto [x, y] = sampler.batch(round.first_step + k); // the same batch on every rank
     x = x.to(device_);
     y = y.to(device_);

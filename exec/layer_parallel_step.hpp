@@ -26,6 +26,7 @@
 #include "exec/comm.hpp"
 #include "exec/data.hpp"
 #include "exec/net.hpp"
+#include "exec/sgd.hpp"
 #include "exec/step.hpp"
 
 namespace resist::exec {
@@ -45,8 +46,8 @@ public:
   StepStats train_round(BatchSampler& sampler, const Round& round, bool poison = false);
 
   /// One step on batch (x, y) with the optimizers of the round; returns this rank's local loss.
-  double step(const torch::Tensor& x, const torch::Tensor& y, torch::optim::Optimizer& module_opt,
-              torch::optim::Optimizer* aux_opt, StepStats& stats, bool poison = false);
+  double step(const torch::Tensor& x, const torch::Tensor& y, Sgd& module_opt,
+              Sgd* aux_opt, StepStats& stats, bool poison = false);
 
   /// Every module's parameters to rank 0 (point to point), for the serial evaluation there.
   void gather_for_eval();

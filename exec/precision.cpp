@@ -32,6 +32,25 @@ void check_precision(Precision p, bool cuda) {
     throw InputError(fmt::format("--precision {} needs --device cuda (on CPU: fp32 or bf16)", to_string(p)));
 }
 
+MemoryFormat parse_memory_format(const std::string& name) {
+  if (name == "auto") return MemoryFormat::automatic;
+  if (name == "nchw") return MemoryFormat::nchw;
+  if (name == "channels_last") return MemoryFormat::channels_last;
+  throw InputError(fmt::format("unknown memory format '{}' (known: auto, nchw, channels_last)", name));
+}
+
+bool channels_last(MemoryFormat f, Precision p, bool cuda) {
+  if (f != MemoryFormat::automatic) return f == MemoryFormat::channels_last;
+  return cuda && p != Precision::fp32;
+}
+
+void to_memory_format(torch::nn::Module& module, bool channels_last) {
+  const auto format = channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+  torch::NoGradGuard no_grad;
+  for (auto& p : module.parameters()) // convolution weights; the other parameters have no layout to choose
+    if (p.dim() == 4) p.set_data(p.data().contiguous(format));
+}
+
 void apply_math_mode(Precision p) {
   const bool tf32 = p == Precision::tf32;
   at::globalContext().setAllowTF32CuBLAS(tf32);

@@ -28,6 +28,7 @@
 #include "exec/launch_env.hpp"
 #include "exec/data.hpp"
 #include "exec/net.hpp"
+#include "exec/sgd.hpp"
 #include "exec/step.hpp"
 #include "exec/train.hpp"
 
@@ -200,6 +201,7 @@ Profile measure_profile(const ProfileOptions& o) {
   const Precision precision = parse_precision(o.precision);
   check_precision(precision, device.is_cuda());
   apply_math_mode(precision);
+  const bool nhwc = channels_last(parse_memory_format(o.memory_format), precision, device.is_cuda());
   LaunchInfo local;
   local.local_world_size = o.ranks_sharing;
   const int threads = o.threads > 0 ? o.threads : default_threads(local);
@@ -216,7 +218,9 @@ Profile measure_profile(const ProfileOptions& o) {
   torch::manual_seed(derive_seed(c.seed, Stream::init));
   PreActNet net(model);
   net->to(device);
+  to_memory_format(*net, nhwc);
   net->train();
+  BatchSampler sampler(train_set, c.batch, sched.rounds.front().workers.front().data_seed, device); // on a GPU: copies the data there
   // Started as one of K ranks (--ranks K): the rendezvous and the exchanges before the trainer's first
   // step too (world group, schedule hash, clock, barrier), so @startup is all that the trainer pays before
   // round 0 and the simulator adds no group creation of its own (meta startup_includes_rendezvous).
@@ -233,7 +237,6 @@ Profile measure_profile(const ProfileOptions& o) {
 
   const int batch = c.batch;
   Samples eval_s;
-  BatchSampler sampler(train_set, batch, sched.rounds.front().workers.front().data_seed);
   const auto params = net->parameters();
   const double eval_images = std::min<std::int64_t>(200, test_set.size());
   Progress bar(o.progress ? "profile" : "", 3 * (o.warmup + o.repeats));
@@ -244,6 +247,7 @@ Profile measure_profile(const ProfileOptions& o) {
   // inflates one pass (seen as a whole step 2x its layers): then the pass with the lower median is kept;
   // otherwise the two are pooled (keeping the lower would bias every profile low by half their spread,
   // 3-4% on this machine). Both passes are written to the profile's meta.
+  std::unique_ptr<Sgd> opt;
   auto whole_steps = [&] {
     StepSamples out;
     for (int rep = 0; rep < o.warmup + o.repeats; ++rep) {
@@ -257,11 +261,11 @@ Profile measure_profile(const ProfileOptions& o) {
       torch::Tensor z = torch::randn({x.size(0), model.classes}, torch::TensorOptions().device(device)).set_requires_grad(true);
       const Span lf = timed(device, [&] { loss = torch::nn::functional::cross_entropy(z, labels); });
       const Span lb = timed(device, [&] { loss.backward(); });
-      std::unique_ptr<torch::optim::SGD> opt;
-      const Span oc = timed(device, [&] {
-        opt = std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(c.lr).momentum(c.momentum)
-                                                                 .dampening(0).weight_decay(c.weight_decay).nesterov(false));
-      });
+      std::unique_ptr<Sgd> fresh;
+      const Span oc = timed(device, [&] { fresh = std::make_unique<Sgd>(params, Sgd::Options{c.lr, c.momentum, c.weight_decay}); });
+      // One optimizer kept across repetitions: after the warm-up its steps carry momentum, as all but the
+      // first step of a round do (a first step only copies the gradients into the momentum buffers).
+      if (!opt) opt = std::move(fresh);
       const Span zg = timed(device, [&] { opt->zero_grad(); });
       const Span sf = timed(device, [&] {
         AutocastScope autocast(precision, device);
@@ -303,6 +307,13 @@ Profile measure_profile(const ProfileOptions& o) {
   // Phase 2: every layer alone, interleaved within each repetition. The layers' inputs are made only now,
   // so the first pass (and the process's first step) sees the memory a trainer has, not 1 GB more.
   auto runs = layer_runs(*net, model, batch, device);
+  if (nhwc) // the layers' inputs as the network passes them: channels-last from the first convolution on
+    for (LayerRun& r : runs) {
+      const bool grad = r.x.requires_grad();
+      if (r.x.dim() == 4) r.x = r.x.detach().contiguous(torch::MemoryFormat::ChannelsLast).set_requires_grad(grad);
+      if (r.x2.defined() && r.x2.dim() == 4)
+        r.x2 = r.x2.detach().contiguous(torch::MemoryFormat::ChannelsLast).set_requires_grad(true);
+    }
   std::vector<Samples> layer_samples(runs.size());
   for (int rep = 0; rep < o.warmup + o.repeats; ++rep) {
     const bool keep = rep >= o.warmup;
@@ -346,6 +357,7 @@ Profile measure_profile(const ProfileOptions& o) {
             {"threads", std::to_string(threads)},
             {"ranks_sharing", std::to_string(o.ranks_sharing)},
             {"precision", to_string(precision)},
+            {"memory_format", nhwc ? "channels_last" : "nchw"},
             {"repeats", std::to_string(o.repeats)},
             {"warmup", std::to_string(o.warmup)},
             {"load_avg_end", fmt::format("{:.2f}", load_average_1m())},

@@ -19,6 +19,7 @@ struct ProfileOptions {
   RunConfig config;              // model (and its options), batch, dataset, seed, train size
   std::string device = "cpu";    // cpu or cuda
   std::string precision = "fp32"; // fp32, tf32, bf16, fp16 (exec/precision.hpp), as resist train --precision
+  std::string memory_format = "auto"; // auto, nchw, channels_last, as resist train --memory-format
   int threads = 0;               // intra-op threads (0 = cores / ranks sharing, as resist train sets them)
   int ranks_sharing = 1;         // processes measuring at once on this machine (this one included)
   int repeats = 15;              // interleaved repetitions (median reported)

@@ -1,6 +1,7 @@
 #include "exec/step.hpp"
 
 #include "exec/autocast.hpp"
+#include "exec/sgd.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -22,14 +23,10 @@ StepStats train_round(PreActNetImpl& net, BatchSampler& sampler, const Round& ro
   net.set_active(active);
   net.train();
   // Only the held blocks' parameters: skipped blocks get neither gradient nor weight decay.
-  torch::optim::SGD opt(net.active_params(), torch::optim::SGDOptions(round.lr_at(0))
-                                                 .momentum(config.momentum)
-                                                 .dampening(0)
-                                                 .weight_decay(config.weight_decay)
-                                                 .nesterov(false));
+  Sgd opt(net.active_params(), {round.lr_at(0), config.momentum, config.weight_decay});
   for (int k = 0; k < round.steps; ++k) {
     const auto t0 = std::chrono::steady_clock::now();
-    static_cast<torch::optim::SGDOptions&>(opt.param_groups()[0].options()).lr(round.lr_at(k));
+    opt.set_lr(round.lr_at(k));
     auto [x, y] = sampler.batch(round.first_step + k); // [B,C,H,W], [B]
     x = x.to(device);
     y = y.to(device);

@@ -16,6 +16,7 @@ struct TrainOptions {
   std::string backend = "gloo";  // gloo or nccl
   std::string device = "cpu";    // cpu or cuda
   std::string precision = "fp32"; // fp32, tf32, bf16, fp16 (exec/precision.hpp)
+  std::string memory_format = "auto"; // auto, nchw, channels_last (exec/precision.hpp)
   int threads = 0;               // intra-op threads; 0 = cores / ranks on this machine
   double timeout_s = 60;         // rendezvous, store and every collective
   std::string run_dir;           // empty = runs/<schedule hash prefix>

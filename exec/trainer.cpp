@@ -56,6 +56,7 @@ struct Setup {
   torch::Device device = torch::kCPU;
   int threads = 1;
   Precision precision = Precision::fp32;
+  bool channels_last = false;
 };
 
 Setup setup(const TrainOptions& o, const LaunchInfo& launch) {
@@ -73,6 +74,7 @@ Setup setup(const TrainOptions& o, const LaunchInfo& launch) {
   s.precision = parse_precision(o.precision);
   check_precision(s.precision, s.device.is_cuda());
   apply_math_mode(s.precision);
+  s.channels_last = channels_last(parse_memory_format(o.memory_format), s.precision, s.device.is_cuda());
   s.threads = o.threads > 0 ? o.threads : default_threads(launch);
   at::set_num_threads(s.threads);
   return s;
@@ -128,7 +130,8 @@ nlohmann::json resolved_config(const TrainOptions& o, const Setup& s, const Laun
                    {"local_world_size", launch.local_world_size},
                    {"load_avg_start", load_average_1m()}};
   j["train"] = {{"world_size", launch.world_size}, {"launcher", launch.source}, {"backend", o.backend},
-                {"device", o.device},              {"threads", s.threads}, {"precision", to_string(s.precision)},       {"timeout_s", o.timeout_s},
+                {"device", o.device},              {"threads", s.threads}, {"precision", to_string(s.precision)},
+                {"memory_format", s.channels_last ? "channels_last" : "nchw"},       {"timeout_s", o.timeout_s},
                 {"eval_every", o.eval_every},      {"checkpoint_every", o.checkpoint_every},
                 {"test_size", o.test_size},        {"data_dir", o.data_dir.empty() ? default_data_dir(s.schedule.config.dataset) : o.data_dir},
                 {"run_dir", dir},                  {"rounds", s.schedule.rounds.size()},
@@ -264,13 +267,15 @@ TrainResult train(const TrainOptions& o) {
   torch::manual_seed(derive_seed(c.seed, Stream::init)); // identical initial weights on every rank
   PreActNet net(s.model);
   net->to(s.device);
+  to_memory_format(*net, s.channels_last);
   Aggregator agg(comm, *net, s.model, sched);
   const bool dp = c.protocol == Protocol::data_parallel;
   // layer_parallel: this rank's module and AuxNet, neighbour transfers inside the steps, no aggregation.
   const bool lp = c.protocol == Protocol::layer_parallel;
   std::unique_ptr<LayerParallelWorker> lp_worker;
   if (lp) lp_worker = std::make_unique<LayerParallelWorker>(comm, *net, s.model, sched, s.device);
-  BatchSampler sampler(train_set, c.batch, sched.rounds.front().workers[static_cast<std::size_t>(rank)].data_seed);
+  BatchSampler sampler(train_set, c.batch, sched.rounds.front().workers[static_cast<std::size_t>(rank)].data_seed,
+                       s.device);
   if (sampler.steps_per_epoch() != sched.steps_per_epoch)
     throw Error(fmt::format("{} steps per epoch in the data, {} in the schedule", sampler.steps_per_epoch(), sched.steps_per_epoch));
 
@@ -416,7 +421,8 @@ BenchResult bench_steps(const TrainOptions& o, int steps, int warmup) {
   torch::manual_seed(derive_seed(c.seed, Stream::init));
   PreActNet net(s.model);
   net->to(s.device);
-  BatchSampler sampler(data, c.batch, s.schedule.rounds.front().workers.front().data_seed);
+  to_memory_format(*net, s.channels_last);
+  BatchSampler sampler(data, c.batch, s.schedule.rounds.front().workers.front().data_seed, s.device);
   Round round;
   round.steps = warmup + steps;
   round.lr = {{0, c.lr}};

@@ -6,7 +6,8 @@
 #   exec/gpu/run-on-gpu.sh [OUT]          (OUT defaults to $OUT, else gpu-results)
 # Environment: BUDGET_S (default 560): seconds the whole script may take; phases that would not fit are
 # skipped and say so. PHASES (default "all"): a subset of build gputests bench r50 profiles nccl vruns
-# cputests (the facts about the machine are always taken). A carried build-gpu/bin/resist (from an earlier run's bin.tar.gz) skips the build.
+# cputests (the facts about the machine are always taken). PROFILE_MODELS (profiles), VREPEATS,
+# VPROTOCOLS (vruns), R50_PRECISIONS (r50): see those phases. A carried build-gpu/bin/resist (from an earlier run's bin.tar.gz) skips the build.
 # What comes back in OUT: log.txt, results.tar.gz (every measurement: profiles, bench JSON, run
 # directories, GPU clocks, versions), bin.tar.gz (the stripped binaries, to carry into the next run).
 # experiments/gpu_h100/README.md says what each measurement is for and how it is compared at home.
@@ -83,10 +84,13 @@ if fits gputests 60; then # one run, XML: every check and warning (a skip says "
 fi
 
 M=(--model preact_resnet101_cifar --dataset synthetic --train-size 2560 --device cuda)
-if fits bench 90; then
+if fits bench 120; then
   for p in fp32 tf32 bf16 fp16; do
-    timeout 60 "$R" train "${M[@]}" --batch 128 --precision "$p" --bench-steps 20 > "$W/bench_ours_$p.json" 2>&1
-    echo "ours $p: $(tail -1 "$W/bench_ours_$p.json")"
+    for mf in nchw channels_last; do
+      timeout 60 "$R" train "${M[@]}" --batch 128 --precision "$p" --memory-format $mf --bench-steps 20 \
+        > "$W/bench_ours_${p}_$mf.json" 2>&1
+      echo "ours $p $mf: $(tail -1 "$W/bench_ours_${p}_$mf.json")"
+    done
   done
   timeout 90 python3 exec/gpu/torch_step.py > "$W/bench_pytorch.json" 2>&1; cat "$W/bench_pytorch.json"
 fi
@@ -97,13 +101,19 @@ if fits r50 120; then
   cat "$W/torch_resnet50_b256.jsonl"
 fi
 
+# Per-layer profiles as `resist train` runs by default (--memory-format auto: channels-last in tf32/bf16).
+# PROFILE_MODELS: "preact_resnet101_cifar:128" and/or "resnet50:256" (ImageNet shape, synthetic data).
 if fits profiles 120; then
   mkdir -p "$W/profiles"
-  for p in fp32 tf32 bf16; do
-    f="$W/profiles/h100_preact_resnet101_cifar_${p}_b128.csv"
-    timeout 100 "$R" profile "${M[@]}" --batch 128 --precision "$p" --repeats 20 --warmup 5 --test-size 1000 -q \
-      --out "$f" > "$W/profile_$p.txt" 2>&1
-    echo "profile $p: exit $? $(wc -l < "$f" 2>/dev/null) lines"
+  for mb in ${PROFILE_MODELS:-preact_resnet101_cifar:128}; do
+    model=${mb%%:*} batch=${mb##*:}
+    for p in fp32 tf32 bf16; do
+      (($(left) < 60)) && { echo "profile $model $p: not run (time)"; continue; }
+      f="$W/profiles/h100_${model}_${p}_b$batch.csv"
+      timeout 150 "$R" profile --model "$model" --dataset synthetic --train-size $((batch * 4)) --device cuda \
+        --batch "$batch" --precision "$p" --repeats 20 --warmup 5 --test-size 200 -q --out "$f" > "$W/profile_${model}_$p.txt" 2>&1
+      echo "profile $model $p: exit $? $(wc -l < "$f" 2>/dev/null) lines"
+    done
   done
 fi
 
@@ -126,11 +136,16 @@ if fits vruns 150; then
   timeout 90 "$R" profile "${M[@]}" --batch 128 --precision fp32 --repeats 20 --warmup 5 --test-size 1000 -q \
     --ranks 2 --out "$W/vprofile_fp32_b128_r2.csv" > "$W/vprofile_r2.txt" 2>&1
   echo "profile, 2 ranks: exit $?"
-  for proto in ${VPROTOCOLS:-resist local_sgd data_parallel}; do
-    (($(left) < 70)) && { echo "v_$proto: not run (time)"; continue; }
-    timeout 120 "$R" train --nproc 2 --backend gloo --protocol "$proto" "${M[@]}" --batch 128 --rounds 8 \
-      --local-steps 20 --test-size 1000 --run-dir "$W/v_$proto" -q > "$W/v_$proto.txt" 2>&1
-    echo "v_$proto: exit $?"; tail -1 "$W/v_$proto.txt"
+  # VREPEATS: runs per protocol, interleaved (rep 1 of each protocol, then rep 2, ...), so a slow spell
+  # of the machine does not fall on one protocol alone.
+  for rep in $(seq 1 "${VREPEATS:-1}"); do
+    for proto in ${VPROTOCOLS:-resist local_sgd data_parallel}; do
+      d=v_$proto; ((${VREPEATS:-1} > 1)) && d=v_${proto}_r$rep
+      (($(left) < 70)) && { echo "$d: not run (time)"; continue; }
+      timeout 120 "$R" train --nproc 2 --backend gloo --protocol "$proto" "${M[@]}" --batch 128 --rounds 8 \
+        --local-steps 20 --test-size 1000 --run-dir "$W/$d" -q > "$W/$d.txt" 2>&1
+      echo "$d: exit $?"; tail -1 "$W/$d.txt"
+    done
   done
 fi
 

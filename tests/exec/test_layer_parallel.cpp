@@ -76,9 +76,10 @@ std::vector<RankOut> run_distributed(const RunConfig& c) {
     });
     const Round& round = s.rounds[0];
     BatchSampler sampler(data, c.batch, round.workers[static_cast<std::size_t>(r)].data_seed);
-    auto mopt = sgd(worker->module_params(), c, round.lr_at(0));
-    std::unique_ptr<torch::optim::SGD> aopt;
-    if (worker->auxnet()) aopt = std::make_unique<torch::optim::SGD>(sgd(worker->auxnet()->parameters(), c, round.lr_at(0)));
+    // The trainer's foreach SGD here, LibTorch's torch::optim::SGD in the single-process reference.
+    Sgd mopt(worker->module_params(), {round.lr_at(0), c.momentum, c.weight_decay});
+    std::unique_ptr<Sgd> aopt;
+    if (worker->auxnet()) aopt = std::make_unique<Sgd>(worker->auxnet()->parameters(), Sgd::Options{round.lr_at(0), c.momentum, c.weight_decay});
     RankOut& o = out[static_cast<std::size_t>(r)];
     StepStats st;
     for (int k = 0; k < round.steps; ++k) {
