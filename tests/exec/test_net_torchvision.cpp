@@ -120,6 +120,7 @@ TEST_CASE("profile of a torchvision ResNet-50: every core layer by name, positiv
   o.config.dataset = "synthetic";
   o.config.train_size = 16;
   o.config.batch = 2;
+  o.config.workers = 8; // more than the 5 blocks ResIST could drop: the profile draws no partition
   o.threads = 1;
   o.repeats = 1;
   o.warmup = 1;
