@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "exec/torchvision_block.hpp"
 
 namespace resist::exec {
 
@@ -13,23 +14,18 @@ namespace nn = torch::nn;
 
 namespace {
 
-nn::BatchNorm2d batchnorm(int channels) {
-  // Batch statistics always: nothing to track, nothing to aggregate but the affine parameters.
-  return nn::BatchNorm2d(nn::BatchNorm2dOptions(channels).eps(1e-5).momentum(0.1).affine(true).track_running_stats(false));
-}
-
-nn::Conv2d conv(int in, int out, int kernel, int stride, int padding) {
-  return nn::Conv2d(nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false));
+bool is_residual(BlockType t) {
+  return t == BlockType::preact_basic || t == BlockType::basic || t == BlockType::bottleneck;
 }
 
 } // namespace
 
 PreActBlockImpl::PreActBlockImpl(const Block& b) {
-  bn1 = register_module("bn1", batchnorm(b.in_channels));
-  conv1 = register_module("conv1", conv(b.in_channels, b.out_channels, 3, b.stride, 1));
-  bn2 = register_module("bn2", batchnorm(b.out_channels));
-  conv2 = register_module("conv2", conv(b.out_channels, b.out_channels, 3, 1, 1));
-  if (b.projection) shortcut = register_module("shortcut", conv(b.in_channels, b.out_channels, 1, b.stride, 0));
+  bn1 = register_module("bn1", batchnorm2d(b.in_channels));
+  conv1 = register_module("conv1", conv2d(b.in_channels, b.out_channels, 3, b.stride, 1));
+  bn2 = register_module("bn2", batchnorm2d(b.out_channels));
+  conv2 = register_module("conv2", conv2d(b.out_channels, b.out_channels, 3, 1, 1));
+  if (b.projection) shortcut = register_module("shortcut", conv2d(b.in_channels, b.out_channels, 1, b.stride, 0));
 }
 
 torch::Tensor PreActBlockImpl::forward(const torch::Tensor& x, double scale) {
@@ -49,35 +45,67 @@ PreActNetImpl::PreActNetImpl(const Model& model) : model_(model) {
   }
   if (model.blocks.size() < 2 || model.blocks.front().type != BlockType::stem ||
       model.blocks.back().type != BlockType::head)
-    throw InputError(fmt::format("the trainer builds pre-activation ResNets (preact_*, wrn28_10); {} is not one",
-                                 model.name));
+    throw InputError(fmt::format("the trainer builds ResNets (stem, residual blocks, head: preact_*, wrn28_10, "
+                                 "resnet18..152) and fully connected nets; {} is neither", model.name));
   std::map<int, nn::ModuleList> stages;
+  bool post_activation = false;
   for (const Block& b : model.blocks) {
     if (b.type == BlockType::stem) {
-      if (b.layers.size() != 1 || b.layers[0].kind != LayerKind::conv2d)
-        throw InputError(fmt::format("the trainer builds pre-activation ResNets with a single-conv stem; {} has "
-                                     "another stem (torchvision ResNets are not supported)", model.name));
-      const Layer& c = b.layers[0];
-      stem_ = register_module("conv1", conv(c.in_channels, c.out_channels, c.kernel, c.stride, c.padding));
-    } else if (b.type == BlockType::preact_basic) {
+      build_stem(b);
+    } else if (is_residual(b.type)) {
       // "layer3.5" -> ModuleList "layer3", child "5": named_parameters() gives "layer3.5.conv1.weight".
       auto it = stages.find(b.stage);
       if (it == stages.end())
         it = stages.emplace(b.stage, register_module(fmt::format("layer{}", b.stage), nn::ModuleList())).first;
       block_of_residual_.push_back(static_cast<int>(&b - model.blocks.data()));
-      blocks_.push_back(PreActBlock(b));
+      if (b.type == BlockType::preact_basic) {
+        blocks_.push_back(PreActBlock(b).ptr());
+      } else {
+        blocks_.push_back(PostActBlock(b).ptr());
+        post_activation = true;
+      }
       it->second->push_back(blocks_.back());
     } else if (b.type == BlockType::head) {
       for (const Layer& l : b.layers) {
-        if (l.kind == LayerKind::batchnorm) head_bn_ = register_module("bn", batchnorm(l.in_channels));
-        if (l.kind == LayerKind::linear) fc_ = register_module("fc", nn::Linear(nn::LinearOptions(l.in_channels, l.out_channels).bias(l.bias)));
+        if (l.kind == LayerKind::batchnorm) head_bn_ = register_module(l.name, batchnorm2d(l.in_channels));
+        if (l.kind == LayerKind::linear) fc_ = register_module(l.name, nn::Linear(nn::LinearOptions(l.in_channels, l.out_channels).bias(l.bias)));
       }
     } else {
-      throw InputError(fmt::format("the trainer builds pre-activation ResNets; block {} of {} is {}", b.name,
-                                   model.name, to_string(b.type)));
+      throw InputError(fmt::format("the trainer builds ResNets; block {} of {} is {}", b.name, model.name,
+                                   to_string(b.type)));
     }
   }
+  // torchvision initializes its ResNets' convolutions its own way; the pre-activation nets keep PyTorch's
+  // default, as kuangliu's PreActResNet (the ResIST reference) does.
+  if (post_activation) torchvision_init_convs(*this);
   map_params();
+}
+
+void PreActNetImpl::build_stem(const Block& stem) {
+  // Accepted: conv [-> BN] [-> ReLU] [-> max-pool], in that order (the 3x3 CIFAR stem is the conv alone,
+  // torchvision's has all four). Module names are core's layer names ("conv1", "bn1").
+  const std::vector<Layer>& ls = stem.layers;
+  std::size_t i = 0;
+  auto next_is = [&](LayerKind k) { return i < ls.size() && ls[i].kind == k; };
+  if (!next_is(LayerKind::conv2d))
+    throw InputError(fmt::format("the trainer builds stems that begin with a convolution; {}'s does not", model_.name));
+  const Layer& c = ls[i++];
+  stem_ = register_module(c.name, nn::Conv2d(nn::Conv2dOptions(c.in_channels, c.out_channels, c.kernel)
+                                                 .stride(c.stride).padding(c.padding).bias(c.bias)));
+  if (next_is(LayerKind::batchnorm)) stem_bn_ = register_module(ls[i++].name, batchnorm2d(c.out_channels));
+  if (next_is(LayerKind::relu)) {
+    stem_relu_ = true;
+    ++i;
+  }
+  if (next_is(LayerKind::maxpool)) {
+    const Layer& p = ls[i++];
+    pool_kernel_ = p.kernel;
+    pool_stride_ = p.stride;
+    pool_padding_ = p.padding;
+  }
+  if (i != ls.size())
+    throw InputError(fmt::format("the trainer builds stems of conv [-> BN] [-> ReLU] [-> max-pool]; {}'s layer {} "
+                                 "is a {}", model_.name, ls[i].name, to_string(ls[i].kind)));
 }
 
 void PreActNetImpl::build_mlp() {
@@ -161,6 +189,9 @@ torch::Tensor PreActNetImpl::forward_range(const torch::Tensor& x, int first, in
     const BlockType type = model_.blocks[bi].type;
     if (type == BlockType::stem) {
       out = stem_(out);
+      if (stem_bn_) out = stem_bn_(out);
+      if (stem_relu_) out = torch::relu(out);
+      if (pool_kernel_ > 0) out = torch::max_pool2d(out, pool_kernel_, pool_stride_, pool_padding_); // [B,C,H/4,W/4]
     } else if (type == BlockType::head) {
       if (head_bn_) out = torch::relu(head_bn_(out));
       out = torch::adaptive_avg_pool2d(out, {1, 1}).flatten(1); // [B,C]
@@ -175,7 +206,7 @@ torch::Tensor PreActNetImpl::forward_range(const torch::Tensor& x, int first, in
 void PreActNetImpl::set_active(std::vector<bool> active) {
   if (active.size() != model_.blocks.size()) throw Error("set_active: one flag per block expected");
   for (std::size_t b = 0; b < active.size(); ++b)
-    if (!active[b] && model_.blocks[b].type != BlockType::preact_basic)
+    if (!active[b] && !is_residual(model_.blocks[b].type))
       throw Error(fmt::format("set_active: block {} cannot be skipped", model_.blocks[b].name));
   for (std::size_t i = 0; i < blocks_.size(); ++i) {
     // Skipping is only an identity when the block keeps the shape.

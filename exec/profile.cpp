@@ -210,7 +210,12 @@ Profile measure_profile(const ProfileOptions& o) {
   // Startup as the trainer pays it: data (train, and the test split rank 0 loads) and the network.
   const double load_start_s = process_age_s();
   const auto t_load = Clock::now();
-  const Schedule sched = make_schedule(c);
+  // The schedule gives only the data: its size and worker 0's order, the same under every protocol. ResIST's
+  // partition is not drawn, so a model with fewer partitionable blocks than --workers (resnet18 has one in
+  // stage 3) profiles too.
+  RunConfig data_config = c;
+  if (data_config.protocol == Protocol::resist) data_config.protocol = Protocol::local_sgd;
+  const Schedule sched = make_schedule(data_config);
   const DataOptions d = run_data_options(c.dataset, c.seed, model.in_channels, model.image_size, model.classes,
                                          sched.train_size, o.test_size, o.data_dir);
   const Dataset train_set = load_dataset(d, true);
@@ -331,9 +336,15 @@ Profile measure_profile(const ProfileOptions& o) {
         if (r.x.requires_grad() || !r.params.empty()) y.backward(g);
       });
       if (keep) layer_samples[i].add(f, b);
+      // Gradients freed now, not at the layer's next turn: every layer's input and its gradient held at once
+      // would be twice the inputs (ResNet-50, batch 256, 224x224: 2 x 44 GB, more than an H100 has).
+      clear_grads({r.x, r.x2});
+      clear_grads(r.params);
     }
     bar.update(++bar_at);
   }
+  // The inputs go too (the names stay), so the second pass of whole steps has the memory the first had.
+  for (LayerRun& r : runs) r.x = r.x2 = torch::Tensor();
   net->zero_grad();
   const StepSamples pass2 = whole_steps();
   // CPU seconds on the CPU (what the simulator reads there), wall seconds on a GPU.
