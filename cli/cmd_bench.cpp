@@ -1,6 +1,7 @@
 // resist bench: what the hardware models give, in the form people compare with their own measurements.
 //   resist bench allreduce  an nccl-tests all_reduce_perf table (size, time, algbw, busbw) on a platform;
-//   resist bench train      single-GPU training throughput (img/s) of a model by the GPU model.
+//   resist bench train      single-GPU training throughput (img/s) of a model by the GPU model, or with
+//                           --per-layer each layer's roofline (what `resist simulate` charges it).
 // experiments/sim_calibration holds both against published measurements.
 #include <fmt/format.h>
 
@@ -13,6 +14,7 @@
 #include "core/model_zoo.hpp"
 #include "sim/collective_bench.hpp"
 #include "sim/gpu_model.hpp"
+#include "sim/train_bench.hpp"
 
 namespace resist::cli {
 namespace {
@@ -48,10 +50,24 @@ struct TrainArgs {
   ModelOptions model_options;
   std::string gpu = "A100", gpu_table, precision = "fp32";
   int batch = 256;
+  bool per_layer = false;
   std::string format = "table";
 };
 
-/// Seconds of one step by layer class: convolutions and linear layers, memory-bound layers, optimizer.
+/// One row per layer: its roofline, the quantities behind it, and which roof it sits under.
+void print_layers(const sim::TrainBench& bench, Format format) {
+  Table t({"layer", "block", "kind", "forward_s", "backward_s", "update_s", "flops_fwd", "flops_bwd", "bytes_fwd",
+           "bytes_bwd", "bound_fwd", "bound_bwd", "kernels"});
+  for (const auto& [block, l, r] : bench.layers)
+    t.add_row({l.name, block, std::string(to_string(l.kind)), r.time.forward_s, r.time.backward_s, r.time.update_s,
+               r.forward_flops, r.backward_flops, r.forward_bytes, r.backward_bytes,
+               std::string(sim::to_string(r.forward_bound)), std::string(sim::to_string(r.backward_bound)),
+               std::int64_t{r.kernels}});
+  print_table(t, format);
+}
+
+/// Seconds of one step by layer class (convolutions and linear layers, memory-bound layers, optimizer),
+/// or layer by layer (--per-layer).
 void run_train(const TrainArgs& a) {
   const Format format = parse_format(a.format);
   if (a.batch < 1) throw InputError(fmt::format("--batch {}: must be >= 1", a.batch));
@@ -59,18 +75,19 @@ void run_train(const TrainArgs& a) {
   const sim::GpuKind& gpu = table.at(a.gpu);
   const sim::MathMode math = sim::parse_math(a.precision);
   const Model m = make_model(a.model, a.model_options);
-  double matmul_s = 0, memory_s = 0, update_s = 0;
-  for (const Block& b : m.blocks)
-    for (const Layer& l : b.layers) {
-      const sim::StepTime t = sim::roofline_layer_time(l, gpu, math, a.batch);
-      const bool matmul = l.kind == LayerKind::conv2d || l.kind == LayerKind::linear;
-      (matmul ? matmul_s : memory_s) += t.forward_s + t.backward_s;
-      update_s += t.update_s;
-    }
-  const double step_s = matmul_s + memory_s + update_s;
+  const sim::TrainBench bench = sim::bench_train(m, gpu, math, a.batch);
+  const double step_s = bench.step_s();
+  if (a.per_layer) {
+    if (format == Format::table)
+      std::cout << fmt::format("# {} on {}, {}, batch {}: step {:.6g} s = the rows' forward + backward + update; "
+                               "ReLU fused (0 s), launches of {:.3g} us inside the times\n",
+                               m.name, gpu.name, sim::to_string(math), a.batch, step_s, gpu.launch_s * 1e6);
+    print_layers(bench, format);
+    return;
+  }
   Table t({"model", "gpu", "precision", "batch", "step_s", "img_per_s", "matmul_s", "memory_bound_s", "update_s"});
   t.add_row({m.name, gpu.name, std::string(sim::to_string(math)), std::int64_t{a.batch}, step_s, a.batch / step_s,
-             matmul_s, memory_s, update_s});
+             bench.matmul_s, bench.memory_s, bench.update_s});
   print_table(t, format);
 }
 
@@ -105,6 +122,8 @@ void add_bench_commands(CLI::App& app) {
   tr->add_option("--gpu-table", t->gpu_table, "GPU table CSV instead of the built-in one");
   tr->add_option("--precision,--math", t->precision, "fp32, tf32, fp16 or bf16 (AMP)")->capture_default_str();
   tr->add_option("--batch", t->batch, "Images per step")->capture_default_str();
+  tr->add_flag("--per-layer", t->per_layer,
+               "Every layer's roofline (forward, backward, update seconds; FLOPs, bytes, bound) instead of the sum");
   add_format_option(*tr, t->format);
   tr->callback([t] { run_train(*t); });
 }

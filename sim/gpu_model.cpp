@@ -148,35 +148,58 @@ std::vector<std::string> GpuTable::names() const {
   return out;
 }
 
-StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode math, int batch) {
+const char* to_string(Bound bound) {
+  switch (bound) {
+  case Bound::compute: return "compute";
+  case Bound::memory: return "memory";
+  case Bound::fused: return "fused";
+  }
+  return "?";
+}
+
+LayerRoofline roofline_layer(const Layer& layer, const GpuKind& gpu, MathMode math, int batch) {
+  LayerRoofline r;
+  // ReLU always follows a BatchNorm or an add in these networks, and cuDNN and the frameworks fuse it
+  // into that kernel (forward epilogue, backward mask): it moves no bytes of its own.
+  if (layer.kind == LayerKind::relu) return r;
   const bool matmul = layer.kind == LayerKind::conv2d || layer.kind == LayerKind::linear;
   const bool half = is_half(math);
   const double bytes_per_s = gpu.mem_Bps * gpu.mem_efficiency;
   const double act_bytes = static_cast<double>(layer.input_bytes + layer.output_bytes) * batch * (half ? 0.5 : 1.0);
   const double param_bytes = static_cast<double>(layer.param_bytes()); // FP32 master copy
   const double param_read_bytes = half && matmul ? param_bytes / 2 : param_bytes; // autocast's half copy
-  const double fwd_mem_s = (act_bytes + param_read_bytes) / bytes_per_s;
-  const double bwd_mem_s = 2 * (act_bytes + param_read_bytes) / bytes_per_s;
+  r.forward_bytes = act_bytes + param_read_bytes;
+  r.backward_bytes = 2 * (act_bytes + param_read_bytes);
+  const double fwd_mem_s = r.forward_bytes / bytes_per_s;
+  const double bwd_mem_s = r.backward_bytes / bytes_per_s;
   // Backward: data gradient (skipped for the first layer) and, with parameters, weight gradient.
   const int bwd_kernels = (layer.first_layer ? 0 : 1) + (layer.params > 0 ? 1 : 0);
-  StepTime t;
-  // ReLU always follows a BatchNorm or an add in these networks, and cuDNN and the frameworks fuse it
-  // into that kernel (forward epilogue, backward mask): it moves no bytes of its own.
-  if (layer.kind == LayerKind::relu) return t;
+  StepTime& t = r.time;
+  r.forward_bound = r.backward_bound = Bound::memory;
   if (matmul) {
     const double flops_per_s = gpu.matmul_flops(math);
-    t.forward_s = std::max(static_cast<double>(layer.forward_flops()) * batch / flops_per_s, fwd_mem_s);
-    t.backward_s = std::max(static_cast<double>(layer.backward_flops()) * batch / flops_per_s, bwd_mem_s);
+    r.forward_flops = static_cast<double>(layer.forward_flops()) * batch;
+    r.backward_flops = static_cast<double>(layer.backward_flops()) * batch;
+    const double fwd_math_s = r.forward_flops / flops_per_s, bwd_math_s = r.backward_flops / flops_per_s;
+    t.forward_s = std::max(fwd_math_s, fwd_mem_s);
+    t.backward_s = std::max(bwd_math_s, bwd_mem_s);
+    if (fwd_math_s >= fwd_mem_s) r.forward_bound = Bound::compute;
+    if (bwd_math_s >= bwd_mem_s) r.backward_bound = Bound::compute;
   } else {
     t.forward_s = fwd_mem_s;
     t.backward_s = bwd_mem_s;
   }
+  r.kernels = 1 + bwd_kernels;
   t.forward_s += gpu.launch_s;
   t.backward_s += bwd_kernels * gpu.launch_s;
   // SGD with momentum on FP32: read w, grad, momentum; write w, momentum. AMP adds the cast of the
   // weights to half (read 4, write 2 bytes per parameter) and the unscale of the gradients (read, write).
   t.update_s = (half ? 5 + 1.5 + 2 : 5) * param_bytes / bytes_per_s;
-  return t;
+  return r;
+}
+
+StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode math, int batch) {
+  return roofline_layer(layer, gpu, math, batch).time;
 }
 
 std::vector<StepTime> block_step_times(const Model& model, const GpuKind& gpu, MathMode math, int batch,

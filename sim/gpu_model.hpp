@@ -78,6 +78,23 @@ struct StepTime {
   double total_s() const { return forward_s + backward_s + update_s; }
 };
 
+/// Which roof a pass of a layer sits under: FLOPs at the achieved FLOP/s (convolutions and linear layers
+/// whose math outweighs their bytes), bytes at the achieved bandwidth, or none (ReLU, fused: no time).
+enum class Bound { compute, memory, fused };
+const char* to_string(Bound bound);
+
+/// One layer's roofline with the quantities behind it, for `batch` images: what `roofline_layer_time`
+/// returns and why. FLOPs count 2 per MAC (0 outside convolutions and linear layers); bytes are those the
+/// roofline charges (activations and parameters, halved as the math mode halves them).
+struct LayerRoofline {
+  StepTime time;          // launches included
+  double forward_flops = 0, backward_flops = 0;
+  double forward_bytes = 0, backward_bytes = 0;
+  Bound forward_bound = Bound::fused, backward_bound = Bound::fused;
+  int kernels = 0;        // launches, forward and backward, each charged GpuKind::launch_s
+};
+LayerRoofline roofline_layer(const Layer& layer, const GpuKind& gpu, MathMode math, int batch);
+
 /// Roofline time of one layer for `batch` images plus a launch cost per kernel. Convolutions and linear
 /// layers: max(FLOPs / achieved FLOP/s, bytes / achieved bandwidth); other layers: bytes / achieved
 /// bandwidth. Bytes are activations in and out (read once forward, twice backward; half precision

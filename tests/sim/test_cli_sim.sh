@@ -56,4 +56,17 @@ check_exit 2 "slice out of range" "$RESIST" sweep "${grid[@]}" --slice 2/2
 check_exit 2 "negative jobs" "$RESIST" sweep "${grid[@]}" --jobs -1
 check_exit 2 "merge of a non-sweep file" "$RESIST" sweep --merge "$tmp/s.json" -o "$tmp/m2.csv"
 [ ! -e "$tmp/m2.csv" ] || { echo "FAIL failed merge wrote its output"; fail=1; }
+# bench train --per-layer: the rows' seconds add up to the step the summary reports (printed to 6 digits).
+bt=(bench train --model preact_resnet_small --gpu H100 --precision bf16 --batch 64)
+"$RESIST" "${bt[@]}" --format csv > "$tmp/bt.csv" || fail=1
+"$RESIST" "${bt[@]}" --per-layer --format csv > "$tmp/bt_layers.csv" || fail=1
+python3 - "$tmp/bt.csv" "$tmp/bt_layers.csv" <<'PY' || { echo "FAIL bench train --per-layer rows do not sum to the step"; fail=1; }
+import csv, sys
+step = float(next(csv.DictReader(open(sys.argv[1])))["step_s"])
+rows = list(csv.DictReader(open(sys.argv[2])))
+total = sum(float(r["forward_s"]) + float(r["backward_s"]) + float(r["update_s"]) for r in rows)
+assert abs(total - step) <= 1e-5 * step, (total, step)
+assert {r["bound_fwd"] for r in rows} <= {"compute", "memory", "fused"}
+PY
+check_exit 2 "bench train --per-layer, unknown precision" "$RESIST" "${bt[@]:0:6}" --precision fp8 --per-layer
 exit $fail
