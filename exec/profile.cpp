@@ -312,12 +312,24 @@ Profile measure_profile(const ProfileOptions& o) {
   // Phase 2: every layer alone, interleaved within each repetition. The layers' inputs are made only now,
   // so the first pass (and the process's first step) sees the memory a trainer has, not 1 GB more.
   auto runs = layer_runs(*net, model, batch, device);
-  if (nhwc) // the layers' inputs as the network passes them: channels-last from the first convolution on
+  // The layers' inputs as the network passes them: channels-last from the first convolution on, and in
+  // bf16 / fp16 half-precision activations after the first layer (autocast's convolutions output half,
+  // and BN, ReLU and add keep it). FP32 inputs there would charge each layer autocast's casts and twice
+  // the bytes (seen in the first H100 bf16 profile: experiments/gpu_h100/roofline_vs_profile.md).
+  const bool half = precision == Precision::bf16 || precision == Precision::fp16;
+  const auto act_dtype = precision == Precision::bf16 ? torch::kBFloat16 : torch::kHalf;
+  auto as_passed = [&](const torch::Tensor& t, bool first) {
+    if (!t.defined()) return t;
+    const bool grad = t.requires_grad();
+    torch::Tensor u = t.detach();
+    if (half && !first) u = u.to(act_dtype);
+    if (nhwc && u.dim() == 4) u = u.contiguous(torch::MemoryFormat::ChannelsLast);
+    return u.set_requires_grad(grad);
+  };
+  if (nhwc || half)
     for (LayerRun& r : runs) {
-      const bool grad = r.x.requires_grad();
-      if (r.x.dim() == 4) r.x = r.x.detach().contiguous(torch::MemoryFormat::ChannelsLast).set_requires_grad(grad);
-      if (r.x2.defined() && r.x2.dim() == 4)
-        r.x2 = r.x2.detach().contiguous(torch::MemoryFormat::ChannelsLast).set_requires_grad(true);
+      r.x = as_passed(r.x, r.layer->first_layer);
+      r.x2 = as_passed(r.x2, false);
     }
   std::vector<Samples> layer_samples(runs.size());
   for (int rep = 0; rep < o.warmup + o.repeats; ++rep) {
