@@ -26,6 +26,7 @@
 #include "core/schedule_io.hpp"
 #include "core/validation.hpp"
 #include "sim/platform.hpp"
+#include "sim/gpu_model.hpp"
 #include "sim/simulate.hpp"
 
 namespace resist::cli {
@@ -35,7 +36,7 @@ namespace fs = std::filesystem;
 
 struct ValidateArgs {
   std::vector<std::string> run_dirs;
-  std::string profile, platform, format = "table", basis = "auto", background = "0";
+  std::string profile, platform, format = "table", basis = "auto", background = "0", gpu;
   bool no_plot = false, remeasure = false;
 };
 
@@ -129,6 +130,18 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   check_number(cores, "config.json measured.cores", 1, 4096);
   check_number(local_ranks, "config.json measured.local_world_size", 1, limits::kLocalRanks);
   const std::string collective = measured.value("collective", std::string("c10d"));
+  // Ranks on CUDA: the GPUs are what they share (local rank r on GPU r mod count, as the trainer assigns
+  // them); a GPU runs one rank's kernels at a time, so its ranks' compute time-shares it (SimGrid's
+  // sharing of a one-core host per GPU), and the profile is of one rank alone on the device.
+  const bool cuda = train.value("device", std::string("cpu")) == "cuda";
+  const int gpus_shared = cuda ? std::max(1, std::min(local_ranks, measured.value("cuda_devices", 1))) : 0;
+  // The GPU's kind sets its memory bandwidth (the gradients' copies); the compute comes from the profile.
+  std::string gpu_kind = a.gpu;
+  if (cuda && gpu_kind.empty()) {
+    const std::string name = measured.value("gpu_name", std::string());
+    for (const std::string& k : sim::GpuTable::builtin().names()) // the longest kind the name holds
+      if (k != "cpu" && name.find(k) != std::string::npos && k.size() > gpu_kind.size()) gpu_kind = k;
+  }
 
   // The profile and the platform: given, the run's own, or measured now.
   std::string profile = a.profile.empty() ? (fs::path(dir) / "profile.csv").string() : a.profile;
@@ -141,7 +154,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
               std::to_string(model.image_size), "--classes", std::to_string(model.classes), "--batch",
               std::to_string(c.batch), "--dataset", c.dataset, "--train-size", std::to_string(c.train_size),
               "--threads", std::to_string(threads), "--ranks",
-              std::to_string(local_ranks), "--test-size",
+              std::to_string(cuda ? 1 : local_ranks), "--test-size",
               std::to_string(train.value("test_size", 0)), "--precision",
               train.value("precision", std::string("fp32")), "--device", train.value("device", std::string("cpu")),
               "--memory-format", train.value("memory_format", std::string("nchw")), "--quiet", "--out", profile});
@@ -175,13 +188,16 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     background = parse_double(a.background, "--background-threads (auto or a number)", 0, 1024);
   }
 
+  if (cuda && a.background == "auto") background = 0; // other programs' threads do not slow the GPU
   sim::SimOptions o;
   o.background_threads = background;
   o.platform = platform;
   o.collective = collective;
   o.profile = profile;
   o.profile_basis = a.basis;
-  o.threads = threads;
+  o.threads = cuda ? 1 : threads; // on a GPU: one stream of kernels per rank
+  o.shared_devices = gpus_shared;
+  o.gpu = gpu_kind;
   o.timeline = true;
   const sim::SimResult r = sim::simulate(sched, o);
   const auto measured_events = timeline_from_csv(read_text((fs::path(dir) / "timeline.csv").string()));
@@ -223,6 +239,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     j["load_avg_start"] = summary.value("load_avg_start", -1.0);
     j["load_avg_end"] = summary.value("load_avg_end", -1.0);
     j["background_threads"] = background;
+    j["gpus_shared"] = gpus_shared; // 0: a CPU run
     std::cout << j.dump(2) << "\n";
   } else {
     Table t({"round", "predicted_s", "measured_s", "error_pct", "compute_p", "compute_m", "comm_p", "comm_m",
@@ -242,11 +259,12 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
           "(simulated with {:.1f} busy threads of other programs)\n"
           "round error: median {:+.1f}% (|median| of |errors| {:.1f}%), p90 {:.1f}%, max {:.1f}%; whole run {:+.1f}%\n"
           "median part of the round error per phase (percent of the measured round): compute {:+.1f}, communication "
-          "{:+.1f}, overhead {:+.1f}, idle {:+.1f}\n",
+          "{:+.1f}, overhead {:+.1f}, idle {:+.1f}\n{}",
           to_string(c.protocol), c.workers, threads, cores, v.rounds.size(), summary.value("load_avg_start", -1.0),
           summary.value("load_avg_end", -1.0), background, v.median_round_error_pct, v.median_abs_round_error_pct,
           v.p90_round_error_pct, v.max_round_error_pct, v.total_error_pct, v.median_phase_error_pct.compute_s,
-          v.median_phase_error_pct.communication_s, v.median_phase_error_pct.overhead_s, v.median_phase_error_pct.idle_s);
+          v.median_phase_error_pct.communication_s, v.median_phase_error_pct.overhead_s, v.median_phase_error_pct.idle_s,
+          cuda ? fmt::format("on CUDA: {} rank(s) per node time-sharing {} GPU(s)\n", local_ranks, gpus_shared) : "");
     }
   }
   if (!a.no_plot) {
@@ -300,6 +318,9 @@ void add_validate_command(CLI::App& app) {
       ->required();
   sub->add_option("--profile", a->profile, "Profile CSV (default: RUN_DIR/profile.csv, measured when absent)");
   sub->add_option("--platform", a->platform, "Platform (default: RUN_DIR/platform.toml, measured when absent)");
+  sub->add_option("--gpu", a->gpu,
+                  "A CUDA run's GPU kind (platforms/gpus.csv; default: from its config.json's gpu_name): its memory "
+                  "bandwidth prices the gradients' copies");
   sub->add_option("--profile-basis", a->basis, "The profile's cpu or wall seconds, or auto (as resist simulate)")
       ->capture_default_str();
   sub->add_option("--background-threads", a->background,

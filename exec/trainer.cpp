@@ -1,6 +1,9 @@
 // The round loop: local steps on this round's sub-network, a loss check, the aggregation, evaluation
 // and checkpoints; per round and rank the measured phases and bytes, next to core's prediction.
 #include <fmt/format.h>
+#ifdef RESIST_WITH_NCCL
+#include <ATen/cuda/CUDAContext.h>
+#endif
 #include <fmt/ranges.h> // fmt::join (in format.h before fmt 11)
 
 #include <algorithm>
@@ -48,6 +51,15 @@ using Clock = std::chrono::steady_clock;
 // Waiting for rank 0's evaluation or a checkpoint write may take long; a dead peer still fails at
 // once (its sockets close), only a hung one is waited for this much longer.
 constexpr double kSlowPhaseS = 3600;
+
+/// The CUDA device's name ("NVIDIA H100 80GB HBM3"), for `resist validate` to find its kind; "" on the CPU.
+std::string cuda_device_name(const torch::Device& device) {
+#ifdef RESIST_WITH_NCCL // CUDA LibTorch builds only
+  if (device.is_cuda()) return at::cuda::getDeviceProperties(device.index())->name;
+#endif
+  (void)device;
+  return "";
+}
 
 struct Setup {
   Schedule schedule;
@@ -127,6 +139,8 @@ nlohmann::json resolved_config(const TrainOptions& o, const Setup& s, const Laun
   // --algorithm c10d is exec/aggregate.cpp's), threads and ranks per machine, the machine's load.
   j["measured"] = {{"collective", "c10d"},
                    {"cores", static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))},
+                   {"cuda_devices", s.device.is_cuda() ? static_cast<int>(torch::cuda::device_count()) : 0},
+                   {"gpu_name", cuda_device_name(s.device)},
                    {"local_world_size", launch.local_world_size},
                    {"load_avg_start", load_average_1m()}};
   j["train"] = {{"world_size", launch.world_size}, {"launcher", launch.source}, {"backend", o.backend},

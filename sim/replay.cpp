@@ -61,18 +61,21 @@ HeldShare held_share(const RunContext& ctx, const std::vector<bool>& held) {
   return {pt > 0 ? p / pt : 1, lt > 0 ? l / lt : 1};
 }
 
-/// Measured costs outside the layers of one step: (before the backward, after it).
-std::pair<double, double> step_costs_s(const RunContext& ctx, const HeldShare& share) {
-  if (!ctx.profile) return {0, 0};
+/// Measured costs outside the layers of one step: before the backward (batch, zero_grad, loss, the
+/// forward's autograd glue), inside it (the loss's backward, the backward's glue: negative when layers
+/// alone ran slower than in the graph) and after it (the optimizer step).
+struct StepCosts {
+  double before_s = 0, backward_s = 0, after_s = 0;
+};
+StepCosts step_costs(const RunContext& ctx, const HeldShare& share) {
+  if (!ctx.profile) return {};
   const int batch = ctx.schedule.config.batch;
   const Profile& p = *ctx.profile;
   const ProfileEntry batch_e = p.cost(profile_cost::batch, batch), loss = p.cost(profile_cost::loss, batch),
                      autograd = p.cost(profile_cost::autograd, batch), zero = p.cost(profile_cost::zero_grad, batch),
                      opt = p.cost(profile_cost::optimizer_step, batch);
-  const double before = batch_e.forward_s + loss.forward_s + zero.forward_s * share.params +
-                        autograd.forward_s * share.layers;
-  const double after = loss.backward_s + autograd.backward_s * share.layers + opt.forward_s * share.params;
-  return {before, after};
+  return {batch_e.forward_s + loss.forward_s + zero.forward_s * share.params + autograd.forward_s * share.layers,
+          loss.backward_s + autograd.backward_s * share.layers, opt.forward_s * share.params};
 }
 
 /// DDP: backward runs from the last block to the first; a bucket is ready once its block is done and its
@@ -94,19 +97,25 @@ OverlapStep overlap_step(const RunContext& ctx, int w) {
     st.forward_s += b.forward_s * barrier;
     st.update_s += b.update_s * barrier;
   }
-  const auto [before_s, after_s] = step_costs_s(ctx, {});
+  const StepCosts costs = step_costs(ctx, {});
   const double speed = ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
-  st.forward_s += before_s / speed;
-  st.update_s += after_s / speed;
+  st.forward_s += costs.before_s / speed;
+  st.update_s += costs.after_s / speed;
+  // The backward's own costs outside the layers stretch (or, when negative, shrink) every block's backward
+  // alike: a segment cannot run for negative time, so they are not a segment of their own.
+  double backward_s = 0;
+  for (const auto& b : t) backward_s += b.backward_s * barrier;
+  const double stretch = backward_s > 0 ? std::max(0.0, (backward_s + costs.backward_s / speed) / backward_s) : 1;
   int next = static_cast<int>(t.size()) - 1; // next block whose backward has not run
   for (const GradientBucket& bucket : gradient_buckets(ctx.model)) {
     double s = 0;
-    for (; next >= bucket.ready_after_block; --next) s += t[static_cast<std::size_t>(next)].backward_s * barrier;
+    for (; next >= bucket.ready_after_block; --next) s += t[static_cast<std::size_t>(next)].backward_s * barrier * stretch;
     const double copy_s = workers > 1 ? bucket_copy_s(bucket.bytes, mem_Bps) : 0;
     st.backward_before_bucket_s.push_back(s + copy_s);
+    st.bucket_copy_in_s.push_back(copy_s);
     st.bucket_copy_out_s.push_back(copy_s);
   }
-  for (; next >= 0; --next) st.backward_tail_s += t[static_cast<std::size_t>(next)].backward_s * barrier;
+  for (; next >= 0; --next) st.backward_tail_s += t[static_cast<std::size_t>(next)].backward_s * barrier * stretch;
   // The step's batch not decoded yet: the GPU waits before forward.
   st.forward_s += input_wait_s(st.compute_s(), ctx.schedule.config.batch, node_workers(ctx, w),
                                ctx.params.input_img_per_s);
@@ -139,9 +148,9 @@ double round_compute_s(const RunContext& ctx, int round, int w, int steps) {
     const auto [params, layers] = ctx.ist_share[static_cast<std::size_t>(w)];
     share = {params, layers};
   }
-  const auto [before_s, after_s] = step_costs_s(ctx, share);
+  const StepCosts costs = step_costs(ctx, share);
   const double speed = ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
-  step += (before_s + after_s) / speed;
+  step += (costs.before_s + costs.backward_s + costs.after_s) / speed;
   return steps * step + round_fixed_s(ctx, round, w, share);
 }
 
@@ -179,10 +188,11 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
       OverlapStep st = overlap_step(ctx, w);
       if (choice.c10d) { // the trainer all-reduces after the whole backward: no overlap
         double backward = st.backward_tail_s;
-        for (double& b : st.backward_before_bucket_s) {
-          backward += b;
-          b = 0;
+        for (std::size_t j = 0; j < st.backward_before_bucket_s.size(); ++j) {
+          backward += st.backward_before_bucket_s[j] - st.bucket_copy_in_s[j]; // copies: in the all-reduce call
+          st.backward_before_bucket_s[j] = 0;
         }
+        st.copy_in_on_comm = true;
         st.backward_tail_s = 0;
         if (!st.backward_before_bucket_s.empty()) st.backward_before_bucket_s.front() = backward;
         else st.backward_tail_s = backward;

@@ -125,6 +125,9 @@ void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphoreP
   for (int k = 0; k < s.in.overlap_steps; ++k) {
     for (std::size_t j = 0; j < s.in.ops.size(); ++j) {
       ready->acquire();
+      const auto& copy_in = s.in.step[static_cast<std::size_t>(w)].bucket_copy_in_s;
+      if (s.in.step[static_cast<std::size_t>(w)].copy_in_on_comm && j < copy_in.size() && copy_in[j] > 0)
+        sg4::this_actor::sleep_for(copy_in[j]); // the trainer flattens the gradients inside its all-reduce call
       const double overhead = op_overhead_s(s.in.ops[j], w, s.params);
       if (overhead > 0) sg4::this_actor::sleep_for(overhead);
       // Slots alternate between steps so a worker a step ahead never meets last step's receives.

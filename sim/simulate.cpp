@@ -22,6 +22,13 @@ PlatformDesc platform_for(const SimOptions& options) {
   } else if (options.nic_bw_GBps < 0) {
     throw InputError(fmt::format("bandwidth {} GB/s: must be > 0", options.nic_bw_GBps));
   }
+  if (options.shared_devices > 0) {
+    if (!d.parametric)
+      throw InputError(fmt::format("shared devices need a parametric platform; '{}' is SimGrid XML", options.platform));
+    d.spec.cores_per_node = options.shared_devices;
+  } else if (options.shared_devices < 0) {
+    throw InputError(fmt::format("shared devices {}: must be >= 0", options.shared_devices));
+  }
   return d;
 }
 

@@ -30,6 +30,8 @@ struct SimOptions {
                                            // (cores_per_node / compute_host): they take their share
   int threads = 0;                         // intra-op threads per worker (0 = the profile's, else 1):
                                            // what time-sharing a platform's cores divides
+  int shared_devices = 0;                  // > 0: each node's workers time-share this many devices (GPU ranks
+                                           // beyond its GPUs; parametric platforms: sets cores_per_node)
   double nic_bw_GBps = 0;                  // parametric platforms: NIC bandwidth instead of theirs (0 = theirs)
   bool reuse = true;                       // simulate identical rounds and data-parallel steps once
   bool step_replay = false;                // every ring step a SimGrid transfer (else spans: collective.hpp)

@@ -7,7 +7,8 @@
 # Environment: BUDGET_S (default 560): seconds the whole script may take; phases that would not fit are
 # skipped and say so. PHASES (default "all"): a subset of build gputests bench r50 profiles nccl vruns
 # cputests (the facts about the machine are always taken). PROFILE_MODELS (profiles), VREPEATS,
-# VPROTOCOLS (vruns), R50_PRECISIONS (r50): see those phases. A carried build-gpu/bin/resist (from an earlier run's bin.tar.gz) skips the build.
+# VPROTOCOLS, VPRECISION, VSOLO, VPROFILE_R2 (vruns), R50_PRECISIONS (r50), CPUTESTS (cputests: test
+# files, default all): see those phases. A carried build-gpu/bin/resist (from an earlier run's bin.tar.gz) skips the build.
 # What comes back in OUT: log.txt, results.tar.gz (every measurement: profiles, bench JSON, run
 # directories, GPU clocks, versions), bin.tar.gz (the stripped binaries, to carry into the next run).
 # experiments/gpu_h100/README.md says what each measurement is for and how it is compared at home.
@@ -124,26 +125,34 @@ if fits nccl 40; then # one rank: NCCL refuses two ranks on one GPU; this builds
 fi
 
 # For `resist validate` at home (experiments/gpu_h100/compare.py): Gloo among 2 local ranks (the platform's
-# network), fp32 profiles by 1 process and by 2 at once, and runs of every protocol on 2 ranks.
+# network), a profile of one rank alone on the GPU (validate models the ranks time-sharing it), and runs of
+# every protocol on 2 ranks. VPRECISION (default fp32): the runs' and profile's precision (memory format:
+# auto). VSOLO=1: also 1-worker local SGD runs (the profile against a run with the GPU to itself).
+# VPROFILE_R2=1: also a profile by 2 processes at once (the earlier way to capture sharing).
 if fits vruns 150; then
+  VP=${VPRECISION:-fp32}
   timeout 90 "$R" profile --comm --nproc 2 --repeats 5 -q --out "$W/h100_gloo_r2.toml" > "$W/comm_profile.txt" 2>&1
   echo "comm profile: exit $?"
-  timeout 60 "$R" profile "${M[@]}" --batch 128 --precision fp32 --repeats 20 --warmup 5 --test-size 1000 -q \
-    --out "$W/vprofile_fp32_b128.csv" > "$W/vprofile.txt" 2>&1
+  timeout 60 "$R" profile "${M[@]}" --batch 128 --precision "$VP" --repeats 20 --warmup 5 --test-size 1000 -q \
+    --out "$W/vprofile_${VP}_b128.csv" > "$W/vprofile.txt" 2>&1
   echo "profile: exit $?"
-  # Two processes profiling at once on the one GPU, as the runs' two ranks share it (validate_cpu does the
-  # same with cores): the per-layer times then carry what sharing the GPU costs and gains.
-  timeout 90 "$R" profile "${M[@]}" --batch 128 --precision fp32 --repeats 20 --warmup 5 --test-size 1000 -q \
-    --ranks 2 --out "$W/vprofile_fp32_b128_r2.csv" > "$W/vprofile_r2.txt" 2>&1
-  echo "profile, 2 ranks: exit $?"
+  if [[ ${VPROFILE_R2:-0} == 1 ]]; then
+    timeout 90 "$R" profile "${M[@]}" --batch 128 --precision "$VP" --repeats 20 --warmup 5 --test-size 1000 -q \
+      --ranks 2 --out "$W/vprofile_${VP}_b128_r2.csv" > "$W/vprofile_r2.txt" 2>&1
+    echo "profile, 2 ranks: exit $?"
+  fi
+  tag=; [[ $VP != fp32 ]] && tag=_$VP
   # VREPEATS: runs per protocol, interleaved (rep 1 of each protocol, then rep 2, ...), so a slow spell
   # of the machine does not fall on one protocol alone.
   for rep in $(seq 1 "${VREPEATS:-1}"); do
-    for proto in ${VPROTOCOLS:-resist local_sgd data_parallel}; do
-      d=v_$proto; ((${VREPEATS:-1} > 1)) && d=v_${proto}_r$rep
+    runs=(); for proto in ${VPROTOCOLS:-resist local_sgd data_parallel}; do runs+=("$proto:2"); done
+    [[ ${VSOLO:-0} == 1 ]] && runs+=("local_sgd:1")
+    for pw in "${runs[@]}"; do
+      proto=${pw%%:*} n=${pw##*:}
+      d=v_$proto$tag; ((n == 1)) && d=v_${proto}${tag}_solo; ((${VREPEATS:-1} > 1)) && d=${d}_r$rep
       (($(left) < 70)) && { echo "$d: not run (time)"; continue; }
-      timeout 120 "$R" train --nproc 2 --backend gloo --protocol "$proto" "${M[@]}" --batch 128 --rounds 8 \
-        --local-steps 20 --test-size 1000 --run-dir "$W/$d" -q > "$W/$d.txt" 2>&1
+      timeout 120 "$R" train --nproc "$n" --workers "$n" --backend gloo --protocol "$proto" "${M[@]}" --batch 128 \
+        --precision "$VP" --rounds 8 --local-steps 20 --test-size 1000 --run-dir "$W/$d" -q > "$W/$d.txt" 2>&1
       echo "$d: exit $?"; tail -1 "$W/$d.txt"
     done
   done
@@ -151,7 +160,7 @@ fi
 
 if fits cputests 60; then
   # One process per test file ([#file] tags), so a crash names its file and the others still run.
-  for f in tests/exec/test_*.cpp; do
+  for f in ${CPUTESTS:-tests/exec/test_*.cpp}; do
     t=$(basename "$f" .cpp)
     (($(left) < 40)) && { echo "$t: not run (time)"; continue; }
     timeout $(($(left) - 30)) build-gpu/bin/test_exec -# "[#$t]~[gpu]" > "$W/cpu_$t.txt" 2>&1
