@@ -36,7 +36,7 @@ namespace fs = std::filesystem;
 
 struct ValidateArgs {
   std::vector<std::string> run_dirs;
-  std::string profile, platform, format = "table", basis = "auto", background = "0", gpu;
+  std::string profile, platform, format = "table", basis = "auto", background = "0", gpu, gpu_sharing = "auto";
   bool no_plot = false, remeasure = false;
 };
 
@@ -130,11 +130,17 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   check_number(cores, "config.json measured.cores", 1, 4096);
   check_number(local_ranks, "config.json measured.local_world_size", 1, limits::kLocalRanks);
   const std::string collective = measured.value("collective", std::string("c10d"));
-  // Ranks on CUDA: the GPUs are what they share (local rank r on GPU r mod count, as the trainer assigns
-  // them); a GPU runs one rank's kernels at a time, so its ranks' compute time-shares it (SimGrid's
-  // sharing of a one-core host per GPU), and the profile is of one rank alone on the device.
+  // Ranks on CUDA share the GPUs (local rank r on GPU r mod count, as the trainer assigns them). How much
+  // that costs depends on how busy one rank keeps its GPU: on an H100, two fp32 ranks of
+  // preact_resnet101_cifar each ran at half speed (+6%), two bf16 ranks (launch-bound) at 93% of full
+  // speed. So the profile is measured as on the CPU, by as many processes at once as the run had ranks
+  // per machine, and carries the sharing. A profile of one rank alone (given, or --gpu-sharing model)
+  // is simulated with the ranks time-sharing each GPU instead (a one-core SimGrid host per GPU): right for
+  // ranks that keep the GPU busy, too slow for launch-bound ones.
   const bool cuda = train.value("device", std::string("cpu")) == "cuda";
-  const int gpus_shared = cuda ? std::max(1, std::min(local_ranks, measured.value("cuda_devices", 1))) : 0;
+  const int gpus = cuda ? std::max(1, std::min(local_ranks, measured.value("cuda_devices", 1))) : 0;
+  if (a.gpu_sharing != "auto" && a.gpu_sharing != "model" && a.gpu_sharing != "profile")
+    throw InputError(fmt::format("--gpu-sharing '{}': auto, model or profile", a.gpu_sharing));
   // The GPU's kind sets its memory bandwidth (the gradients' copies); the compute comes from the profile.
   std::string gpu_kind = a.gpu;
   if (cuda && gpu_kind.empty()) {
@@ -154,7 +160,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
               std::to_string(model.image_size), "--classes", std::to_string(model.classes), "--batch",
               std::to_string(c.batch), "--dataset", c.dataset, "--train-size", std::to_string(c.train_size),
               "--threads", std::to_string(threads), "--ranks",
-              std::to_string(cuda ? 1 : local_ranks), "--test-size",
+              std::to_string(cuda && a.gpu_sharing == "model" ? 1 : local_ranks), "--test-size",
               std::to_string(train.value("test_size", 0)), "--precision",
               train.value("precision", std::string("fp32")), "--device", train.value("device", std::string("cpu")),
               "--memory-format", train.value("memory_format", std::string("nchw")), "--quiet", "--out", profile});
@@ -188,6 +194,11 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     background = parse_double(a.background, "--background-threads (auto or a number)", 0, 1024);
   }
 
+  // auto: modelled when the profile was measured by fewer processes than the run had local ranks.
+  const bool model_sharing =
+      cuda && local_ranks > gpus &&
+      (a.gpu_sharing == "model" || (a.gpu_sharing == "auto" && prof.ranks_sharing() < local_ranks));
+  const int gpus_shared = model_sharing ? gpus : 0;
   if (cuda && a.background == "auto") background = 0; // other programs' threads do not slow the GPU
   sim::SimOptions o;
   o.background_threads = background;
@@ -195,7 +206,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   o.collective = collective;
   o.profile = profile;
   o.profile_basis = a.basis;
-  o.threads = cuda ? 1 : threads; // on a GPU: one stream of kernels per rank
+  o.threads = model_sharing ? 1 : threads; // time-sharing a GPU: one stream of kernels per rank
   o.shared_devices = gpus_shared;
   o.gpu = gpu_kind;
   o.timeline = true;
@@ -239,7 +250,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     j["load_avg_start"] = summary.value("load_avg_start", -1.0);
     j["load_avg_end"] = summary.value("load_avg_end", -1.0);
     j["background_threads"] = background;
-    j["gpus_shared"] = gpus_shared; // 0: a CPU run
+    j["gpus_time_shared"] = gpus_shared; // > 0: GPU time-sharing modelled (0: a CPU run, or measured by the profile)
     std::cout << j.dump(2) << "\n";
   } else {
     Table t({"round", "predicted_s", "measured_s", "error_pct", "compute_p", "compute_m", "comm_p", "comm_m",
@@ -264,7 +275,12 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
           summary.value("load_avg_end", -1.0), background, v.median_round_error_pct, v.median_abs_round_error_pct,
           v.p90_round_error_pct, v.max_round_error_pct, v.total_error_pct, v.median_phase_error_pct.compute_s,
           v.median_phase_error_pct.communication_s, v.median_phase_error_pct.overhead_s, v.median_phase_error_pct.idle_s,
-          cuda ? fmt::format("on CUDA: {} rank(s) per node time-sharing {} GPU(s)\n", local_ranks, gpus_shared) : "");
+          !cuda ? std::string()
+          : model_sharing
+              ? fmt::format("on CUDA: {} rank(s) per node modelled time-sharing {} GPU(s), from a profile of {} "
+                            "rank(s)\n", local_ranks, gpus, prof.ranks_sharing())
+              : fmt::format("on CUDA: GPU sharing as measured by the profile ({} rank(s) at once)\n",
+                            prof.ranks_sharing()));
     }
   }
   if (!a.no_plot) {
@@ -318,6 +334,11 @@ void add_validate_command(CLI::App& app) {
       ->required();
   sub->add_option("--profile", a->profile, "Profile CSV (default: RUN_DIR/profile.csv, measured when absent)");
   sub->add_option("--platform", a->platform, "Platform (default: RUN_DIR/platform.toml, measured when absent)");
+  sub->add_option("--gpu-sharing", a->gpu_sharing,
+                  "CUDA runs with more local ranks than GPUs: profile (the profile, measured by that many processes "
+                  "at once, carries it), model (time-share each GPU; with a profile of one rank), or auto (model "
+                  "when the profile was measured by fewer processes than the run had local ranks)")
+      ->capture_default_str();
   sub->add_option("--gpu", a->gpu,
                   "A CUDA run's GPU kind (platforms/gpus.csv; default: from its config.json's gpu_name): its memory "
                   "bandwidth prices the gradients' copies");

@@ -8,7 +8,8 @@
 # skipped and say so. PHASES (default "all"): a subset of build gputests bench r50 profiles nccl vruns
 # cputests (the facts about the machine are always taken). PROFILE_MODELS (profiles), VREPEATS,
 # VPROTOCOLS, VPRECISION, VSOLO, VPROFILE_R2 (vruns), R50_PRECISIONS (r50), CPUTESTS (cputests: test
-# files, default all): see those phases. A carried build-gpu/bin/resist (from an earlier run's bin.tar.gz) skips the build.
+# files, default all): see those phases. A carried build-gpu (bin.tar.gz of an earlier run, unpacked at the
+# repository root: build-gpu/bin/{resist,resist-torch,test_exec}) skips the build.
 # What comes back in OUT: log.txt, results.tar.gz (every measurement: profiles, bench JSON, run
 # directories, GPU clocks, versions), bin.tar.gz (the stripped binaries, to carry into the next run).
 # experiments/gpu_h100/README.md says what each measurement is for and how it is compared at home.
@@ -30,8 +31,10 @@ finish() {
   echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$W/loadavg_end.txt"
   tar -C "$W" --exclude='*.pt' -czf "$RES/results.tar.gz" . && echo "results: $(du -h "$RES/results.tar.gz" | cut -f1)"
   if [[ -x build-gpu/bin/resist && ! -f build-gpu/.carried ]]; then
-    strip -o build-gpu/resist.stripped build-gpu/bin/resist && strip -o build-gpu/test_exec.stripped build-gpu/bin/test_exec
-    tar -czf "$RES/bin.tar.gz" build-gpu/*.stripped && echo "bin: $(du -h "$RES/bin.tar.gz" | cut -f1)"
+    # resist runs train and profile through resist-torch: both travel (as build-gpu/bin/, ready to carry).
+    mkdir -p build-gpu/stripped/build-gpu/bin
+    for b in resist resist-torch test_exec; do strip -o build-gpu/stripped/build-gpu/bin/$b build-gpu/bin/$b; done
+    tar -C build-gpu/stripped -czf "$RES/bin.tar.gz" build-gpu && echo "bin: $(du -h "$RES/bin.tar.gz" | cut -f1)"
   fi
   echo "== end after $(($(date +%s) - T0)) s"
 }

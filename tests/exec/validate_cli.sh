@@ -72,4 +72,6 @@ grep -q "nowhere" "$D/bad.err" || fail "names the missing directory"
   --threads 1 --repeats 1 --warmup 0 -q --out "$D/p16.csv" > /dev/null 2>&1 || fail "profile 16"
 expect2 "profile of another shape" "$RESIST" validate --run-dir "$D/run" --profile "$D/p16.csv" --no-plot
 grep -q "image_size=16" "$D/bad.err" || fail "names the shape: $(cat "$D/bad.err")"
+expect2 "bad --gpu-sharing" "$RESIST" validate --run-dir "$D/run" --gpu-sharing sometimes --no-plot
+grep -q "sometimes" "$D/bad.err" || fail "names the value: $(cat "$D/bad.err")"
 echo "validate_cli: ok"
