@@ -15,6 +15,11 @@ import statistics
 import sys
 
 
+def rep_dirs(out):
+    """OUT/rep1 .. OUT/repN in numeric order (rep10 after rep9)."""
+    return sorted(glob.glob(os.path.join(out, "rep[0-9]*")), key=lambda d: int(os.path.basename(d)[3:]))
+
+
 def load(rep_dir):
     rows = {}
     for path in sorted(glob.glob(os.path.join(rep_dir, "*_r[0-9]*/validation.json"))):
@@ -32,7 +37,7 @@ def markdown(out):
     """One row per (model, protocol, ranks): each repetition's median round error, then the medians of the
     errors in each repetition's results.csv, and the range of the load averages."""
     reps = []
-    for d in sorted(glob.glob(os.path.join(out, "rep[0-9]*"))):
+    for d in rep_dirs(out):
         path = os.path.join(d, "results.csv")
         if os.path.exists(path):
             reps.append({(r["model"], r["protocol"], r["ranks"]): r for r in csv.DictReader(open(path))})
@@ -56,7 +61,7 @@ def main():
         markdown(sys.argv[2] if len(sys.argv) > 2 else "runs/validate_cpu")
         return
     out = sys.argv[1] if len(sys.argv) > 1 else "runs/validate_cpu"
-    reps = [load(d) for d in sorted(glob.glob(os.path.join(out, "rep[0-9]*")))]
+    reps = [load(d) for d in rep_dirs(out)]
     reps = [r for r in reps if r]
     if not reps:
         sys.exit(f"summarize_repeats.py: no repetitions under {out}")
