@@ -143,6 +143,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     throw InputError(fmt::format("--gpu-sharing '{}': auto, model or profile", a.gpu_sharing));
   // The GPU's kind sets its memory bandwidth (the gradients' copies); the compute comes from the profile.
   std::string gpu_kind = a.gpu;
+  if (!gpu_kind.empty()) (void)sim::GpuTable::builtin().at(gpu_kind); // a bad --gpu fails before any measuring
   if (cuda && gpu_kind.empty()) {
     const std::string name = measured.value("gpu_name", std::string());
     for (const std::string& k : sim::GpuTable::builtin().names()) // the longest kind the name holds

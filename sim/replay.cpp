@@ -112,8 +112,7 @@ OverlapStep overlap_step(const RunContext& ctx, int w) {
     for (; next >= bucket.ready_after_block; --next) s += t[static_cast<std::size_t>(next)].backward_s * barrier * stretch;
     const double copy_s = workers > 1 ? bucket_copy_s(bucket.bytes, mem_Bps) : 0;
     st.backward_before_bucket_s.push_back(s + copy_s);
-    st.bucket_copy_in_s.push_back(copy_s);
-    st.bucket_copy_out_s.push_back(copy_s);
+    st.bucket_copy_s.push_back(copy_s);
   }
   for (; next >= 0; --next) st.backward_tail_s += t[static_cast<std::size_t>(next)].backward_s * barrier * stretch;
   // The step's batch not decoded yet: the GPU waits before forward.
@@ -189,7 +188,7 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
       if (choice.c10d) { // the trainer all-reduces after the whole backward: no overlap
         double backward = st.backward_tail_s;
         for (std::size_t j = 0; j < st.backward_before_bucket_s.size(); ++j) {
-          backward += st.backward_before_bucket_s[j] - st.bucket_copy_in_s[j]; // copies: in the all-reduce call
+          backward += st.backward_before_bucket_s[j] - st.bucket_copy_s[j]; // copies: in the all-reduce call
           st.backward_before_bucket_s[j] = 0;
         }
         st.copy_in_on_comm = true;
@@ -252,9 +251,10 @@ std::string round_key(const RoundInput& in, const RunContext& ctx) {
   for (const auto& st : in.step) {
     put(key, st.forward_s);
     for (double b : st.backward_before_bucket_s) put(key, b);
-    for (double b : st.bucket_copy_out_s) put(key, b);
+    for (double b : st.bucket_copy_s) put(key, b);
     put(key, st.backward_tail_s);
     put(key, st.update_s);
+    put(key, st.copy_in_on_comm);
   }
   for (double f : in.fixed_s) put(key, f);
   for (const SyncOp& op : in.ops) {

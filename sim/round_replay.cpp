@@ -125,9 +125,10 @@ void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphoreP
   for (int k = 0; k < s.in.overlap_steps; ++k) {
     for (std::size_t j = 0; j < s.in.ops.size(); ++j) {
       ready->acquire();
-      const auto& copy_in = s.in.step[static_cast<std::size_t>(w)].bucket_copy_in_s;
-      if (s.in.step[static_cast<std::size_t>(w)].copy_in_on_comm && j < copy_in.size() && copy_in[j] > 0)
-        sg4::this_actor::sleep_for(copy_in[j]); // the trainer flattens the gradients inside its all-reduce call
+      const OverlapStep& st = s.in.step[static_cast<std::size_t>(w)];
+      const double copy_s = j < st.bucket_copy_s.size() ? st.bucket_copy_s[j] : 0;
+      if (st.copy_in_on_comm && copy_s > 0)
+        sg4::this_actor::sleep_for(copy_s); // the trainer flattens the gradients inside its all-reduce call
       const double overhead = op_overhead_s(s.in.ops[j], w, s.params);
       if (overhead > 0) sg4::this_actor::sleep_for(overhead);
       // Slots alternate between steps so a worker a step ahead never meets last step's receives.
@@ -135,8 +136,7 @@ void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphoreP
       s.comm_busy[static_cast<std::size_t>(w)] = 1;
       const WorkerBytes b = run_transfers(s.in.ops[j].transfers, s.in.index[j], w, slot, s.mailboxes);
       s.comm_busy[static_cast<std::size_t>(w)] = 0;
-      const auto& copy = s.in.step[static_cast<std::size_t>(w)].bucket_copy_out_s;
-      if (j < copy.size() && copy[j] > 0) sg4::this_actor::sleep_for(copy[j]); // averaged bucket back to .grad
+      if (copy_s > 0) sg4::this_actor::sleep_for(copy_s); // averaged bucket back to .grad
       s.bytes[static_cast<std::size_t>(w)].sent += b.sent;
       s.bytes[static_cast<std::size_t>(w)].received += b.received;
     }

@@ -19,9 +19,9 @@ struct OverlapStep {
   double forward_s = 0;
   std::vector<double> backward_before_bucket_s; // backward seconds between bucket b-1 and bucket b
   double backward_tail_s = 0;                   // backward after the last bucket is ready
-  std::vector<double> bucket_copy_out_s;        // per bucket: averaged bucket copied back (comm side)
-  std::vector<double> bucket_copy_in_s;         // per bucket: gradients copied in, inside backward_before_bucket_s
-  bool copy_in_on_comm = false; // c10d: the copy-in runs in the communication call (the trainer times it there)
+  std::vector<double> bucket_copy_s;  // per bucket, one copy of its gradients: in (inside backward_before_bucket_s)
+                                      // and the averaged bucket back (comm side)
+  bool copy_in_on_comm = false; // c10d: the copy in runs in the communication call too (the trainer times it there)
   double update_s = 0;
   double compute_s() const;
 };

@@ -1,7 +1,6 @@
 // The LibTorch network against core's description, and the data readers on files made here.
 #include <zlib.h>
 
-#include <ftw.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +10,7 @@
 #include "core/model_zoo.hpp"
 #include "exec/data.hpp"
 #include "exec/net.hpp"
+#include "remove_tree.hpp"
 // After the torch headers: glog (through torch) defines CHECK too; Catch's must win.
 #undef CHECK
 #include <catch2/catch.hpp>
@@ -19,14 +19,7 @@ using namespace resist;
 using namespace resist::exec;
 namespace fs = std::filesystem;
 
-namespace {
-// Not std::filesystem::remove_all: PyTorch 2.11's libtorch.so exports its own copy of it, which the
-// dynamic linker binds this call to, and which crashed (a null call) in this test on the H100 machine.
-void remove_tree(const fs::path& dir) {
-  nftw(dir.c_str(), [](const char* path, const struct stat*, int, struct FTW*) { return std::remove(path); }, 16,
-       FTW_DEPTH | FTW_PHYS);
-}
-} // namespace
+using test::remove_tree; // not std::filesystem::remove_all (remove_tree.hpp says why)
 
 TEST_CASE("LibTorch networks have core's layers, names and parameter counts", "[exec][net]") {
   for (const char* name : {"preact_resnet_small", "preact_resnet18_cifar", "preact_resnet110_cifar"}) {

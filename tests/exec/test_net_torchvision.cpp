@@ -1,7 +1,6 @@
 // torchvision ResNets in the trainer: the LibTorch network against core's description (names, counts,
 // torchvision's state-dict names), skipping and branch scaling of post-activation blocks, a per-layer
 // profile of ResNet-50 and a 1-rank training run of ResNet-18, all at small image sizes.
-#include <ftw.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -11,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/model_zoo.hpp"
 #include "exec/net.hpp"
+#include "remove_tree.hpp"
 #include "exec/profile.hpp"
 #include "exec/train.hpp"
 // After the torch headers: glog (through torch) defines CHECK too; Catch's must win.
@@ -20,13 +20,7 @@
 using namespace resist;
 using namespace resist::exec;
 
-namespace {
-// Not std::filesystem::remove_all (libtorch.so's copy of it crashed on the H100 machine; test_net_data.cpp).
-void remove_tree(const std::string& dir) {
-  nftw(dir.c_str(), [](const char* path, const struct stat*, int, struct FTW*) { return std::remove(path); }, 16,
-       FTW_DEPTH | FTW_PHYS);
-}
-} // namespace
+using test::remove_tree; // not std::filesystem::remove_all (remove_tree.hpp says why)
 
 TEST_CASE("torchvision ResNets: core's layer names and counts, torchvision's parameter names", "[exec][net][torchvision]") {
   struct Case {
