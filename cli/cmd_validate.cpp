@@ -37,7 +37,8 @@ namespace fs = std::filesystem;
 struct ValidateArgs {
   std::vector<std::string> run_dirs;
   std::string profile, platform, format = "table", basis = "auto", background = "0", gpu, gpu_sharing = "auto";
-  bool no_plot = false, remeasure = false;
+  std::string step_variation = "profile";
+  bool no_plot = false, remeasure = false, speed_probe = false;
 };
 
 std::string read_text(const std::string& path) {
@@ -202,6 +203,33 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   const int gpus_shared = model_sharing ? gpus : 0;
   if (cuda && a.background == "auto") background = 0; // other programs' threads do not slow the GPU
   sim::SimOptions o;
+  // A data-parallel step waits for the slowest rank: the step-time variation the profile measured among
+  // its processes (time-sharing the cores, as the run's ranks did), instead of the platform's.
+  if (a.step_variation != "profile" && a.step_variation != "platform")
+    throw InputError(fmt::format("--step-variation '{}': profile or platform", a.step_variation));
+  double step_cv = -1; // -1: the platform's
+  if (a.step_variation == "profile" && !prof.get("step_wall_cv").empty()) {
+    step_cv = parse_double(prof.get("step_wall_cv"), fmt::format("{}: step_wall_cv", profile), 0, 10);
+    o.params["ddp_step_cv"] = step_cv;
+  }
+  // The machine's speed when the run ran over its speed when the profile was measured, from the same
+  // fixed benchmark (exec/speed_probe.hpp): a shared VM drifts by 5-20% over minutes.
+  double speed = 1;
+  if (a.speed_probe) {
+    double prof_probe_s = 0, run_probe_s = 0;
+    std::stringstream pp(prof.get("speed_probe_cpu_s")); // "start;end"
+    std::vector<double> prof_probes;
+    for (std::string v; std::getline(pp, v, ';');)
+      prof_probes.push_back(parse_double(v, fmt::format("{}: speed_probe_cpu_s", profile), 1e-9, 1e3));
+    for (double v : prof_probes) prof_probe_s += v / static_cast<double>(prof_probes.size());
+    const auto probes = summary.value("speed_probe_cpu_s", std::vector<double>{});
+    for (double v : probes) run_probe_s += v / static_cast<double>(probes.size());
+    if (!(prof_probe_s > 0) || !(run_probe_s > 0))
+      throw InputError(fmt::format("--speed-probe: {} has no speed probe{}", prof_probe_s > 0 ? dir + "/summary.json" : profile,
+                                   " (measured by an older resist, or on a GPU)"));
+    speed = prof_probe_s / run_probe_s;
+    for (int w = 0; w < c.workers; ++w) o.speed_factors[w] = speed;
+  }
   o.background_threads = background;
   o.platform = platform;
   o.collective = collective;
@@ -228,7 +256,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   const EvalRows ev = read_evals((fs::path(dir) / "eval.csv").string());
   const double eval_pred = ev.evaluations * static_cast<double>(ev.images) *
                            prof.cost(profile_cost::eval_image, c.batch).forward_s *
-                           std::max(1.0, (threads + background) / cores); // rank 0 alone, beside the others' load
+                           std::max(1.0, (threads + background) / cores) / speed; // rank 0 alone, beside the others' load
   const double measured_total = summary.value("startup_s", 0.0) + summary.value("train_wall_s", 0.0);
   Outcome out;
   out.dir = dir;
@@ -251,6 +279,9 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     j["load_avg_start"] = summary.value("load_avg_start", -1.0);
     j["load_avg_end"] = summary.value("load_avg_end", -1.0);
     j["background_threads"] = background;
+    j["step_cv"] = step_cv >= 0 ? nlohmann::json(step_cv) : nlohmann::json(desc.params.count("ddp_step_cv") ? desc.params.at("ddp_step_cv") : 0.0);
+    j["step_cv_from"] = step_cv >= 0 ? "profile" : "platform";
+    j["speed_factor"] = speed; // 1 unless --speed-probe
     j["gpus_time_shared"] = gpus_shared; // > 0: GPU time-sharing modelled (0: a CPU run, or measured by the profile)
     std::cout << j.dump(2) << "\n";
   } else {
@@ -271,11 +302,14 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
           "(simulated with {:.1f} busy threads of other programs)\n"
           "round error: median {:+.1f}% (|median| of |errors| {:.1f}%), p90 {:.1f}%, max {:.1f}%; whole run {:+.1f}%\n"
           "median part of the round error per phase (percent of the measured round): compute {:+.1f}, communication "
-          "{:+.1f}, overhead {:+.1f}, idle {:+.1f}\n{}",
+          "{:+.1f}, overhead {:+.1f}, idle {:+.1f}\n"
+          "step-time variation {:.1f}% ({}){}\n{}",
           to_string(c.protocol), c.workers, threads, cores, v.rounds.size(), summary.value("load_avg_start", -1.0),
           summary.value("load_avg_end", -1.0), background, v.median_round_error_pct, v.median_abs_round_error_pct,
           v.p90_round_error_pct, v.max_round_error_pct, v.total_error_pct, v.median_phase_error_pct.compute_s,
           v.median_phase_error_pct.communication_s, v.median_phase_error_pct.overhead_s, v.median_phase_error_pct.idle_s,
+          100 * (step_cv >= 0 ? step_cv : param("ddp_step_cv")), step_cv >= 0 ? "the profile's" : "the platform's",
+          a.speed_probe ? fmt::format("; speed probe: the run's core at {:.3f} of the profile's", speed) : std::string(),
           !cuda ? std::string()
           : model_sharing
               ? fmt::format("on CUDA: {} rank(s) per node modelled time-sharing {} GPU(s), from a profile of {} "
@@ -350,6 +384,13 @@ void add_validate_command(CLI::App& app) {
                   "auto: estimated from the run's load averages at start and end less its own threads (coarse: "
                   "the kernel's 1-minute average still holds what ran before the run)")
       ->capture_default_str();
+  sub->add_option("--step-variation", a->step_variation,
+                  "Step-time variation (a data-parallel step waits for the slowest rank): profile (its step_wall_cv, "
+                  "measured among its processes) or platform (its ddp_step_cv)")
+      ->capture_default_str();
+  sub->add_flag("--speed-probe", a->speed_probe,
+                "Scale the profile by the machine's speed during the run over its speed during the profile (the "
+                "same fixed benchmark, run by both)");
   sub->add_flag("--remeasure", a->remeasure, "Measure the profile and platform again even when the run has them");
   sub->add_flag("--no-plot", a->no_plot, "Do not write validation.png");
   add_format_option(*sub, a->format);

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -26,6 +27,7 @@
 #include "exec/autocast.hpp"
 #include "exec/comm.hpp"
 #include "exec/launch_env.hpp"
+#include "exec/speed_probe.hpp"
 #include "exec/data.hpp"
 #include "exec/net.hpp"
 #include "exec/sgd.hpp"
@@ -108,6 +110,7 @@ struct Samples {
 /// One pass of whole steps: the step and the costs outside the layers.
 struct StepSamples {
   Samples batch, loss, step, zero, opt, create;
+  std::vector<double> whole_wall_s; // each step's wall seconds, batch to optimizer step
   Span first_step; // the pass's first step (of the process, in the first pass)
 };
 
@@ -122,6 +125,7 @@ StepSamples pooled(const StepSamples& a, const StepSamples& b) {
   out.zero.extend(b.zero);
   out.opt.extend(b.opt);
   out.create.extend(b.create);
+  out.whole_wall_s.insert(out.whole_wall_s.end(), b.whole_wall_s.begin(), b.whole_wall_s.end());
   return out;
 }
 
@@ -182,6 +186,19 @@ void clear_grads(const std::vector<torch::Tensor>& ts) {
 
 } // namespace
 
+double ranks_step_cv(const std::vector<std::vector<double>>& per_rank) {
+  const std::size_t n = per_rank.size(), steps = n ? per_rank.front().size() : 0;
+  if (n < 2 || steps == 0) return 0;
+  double var_sum = 0, total = 0;
+  for (std::size_t k = 0; k < steps; ++k) {
+    double mean = 0;
+    for (const auto& r : per_rank) mean += r.at(k) / static_cast<double>(n);
+    for (const auto& r : per_rank) var_sum += (r.at(k) - mean) * (r.at(k) - mean) / static_cast<double>(n - 1);
+    total += mean;
+  }
+  return total > 0 ? std::sqrt(var_sum / static_cast<double>(steps)) / (total / static_cast<double>(steps)) : 0;
+}
+
 Profile measure_profile(const ProfileOptions& o) {
   configure_host_allocator();
   if (o.repeats < 1 || o.repeats > 1000) throw InputError(fmt::format("--repeats {}: must be in 1..1000", o.repeats));
@@ -239,6 +256,8 @@ Profile measure_profile(const ProfileOptions& o) {
   }
   const double startup_s = load_start_s + std::chrono::duration<double>(Clock::now() - t_load).count();
   const double startup_cpu_s = process_cpu_s(); // the work of it: loading libraries, data, the network
+  // This core's speed now and at the end, for `resist validate --speed-probe` (CPU runs only).
+  const double probe_start_cpu_s = device.is_cuda() ? 0 : speed_probe_cpu_s();
 
   const int batch = c.batch;
   Samples eval_s;
@@ -257,6 +276,10 @@ Profile measure_profile(const ProfileOptions& o) {
     StepSamples out;
     for (int rep = 0; rep < o.warmup + o.repeats; ++rep) {
       const bool keep = rep >= o.warmup;
+      // The processes start each step together, as data-parallel ranks do after their all-reduce: then a
+      // step's spread is what the sharing gives each (unaligned, a process finishing its pass early left
+      // the last steps of the others a whole core, a third faster on 4 ranks).
+      if (comm) comm->barrier("profile step");
       torch::Tensor x, labels, logits, loss;
       const Span fb = timed(device, [&] {
         auto xy = sampler.batch(step++);
@@ -288,6 +311,7 @@ Profile measure_profile(const ProfileOptions& o) {
         out.zero.add(zg, {});
         out.opt.add(os, {});
         out.create.add(oc, {});
+        out.whole_wall_s.push_back(fb.wall_s + zg.wall_s + sf.wall_s + sb.wall_s + os.wall_s);
       }
       bar.update(++bar_at);
     }
@@ -369,6 +393,26 @@ Profile measure_profile(const ProfileOptions& o) {
   const char* kept_pass = pool ? "both" : cost2 < cost1 ? "2" : "1";
   const StepSamples kept = pool ? pooled(pass1, pass2) : cost2 < cost1 ? pass2 : pass1;
   const Span first_step = pass1.first_step; // the process's first whole step: cold pages and allocator
+  // How far the ranks' times of the same step spread (their sharing of the cores included): a
+  // data-parallel step waits for the slowest (sim/ddp_model.hpp's barrier). Every rank's steps of both
+  // passes, exchanged by all of them whichever pass each keeps.
+  double step_cv = 0;
+  if (comm) {
+    std::vector<std::vector<double>> per_rank;
+    for (const auto& [pass, key] : {std::pair{&pass1, "profile_steps_1"}, {&pass2, "profile_steps_2"}}) {
+      std::string mine;
+      for (double v : pass->whole_wall_s) mine += fmt::format("{}{:.6f}", mine.empty() ? "" : ",", v);
+      const auto all = comm->all_gather_strings(key, mine);
+      for (std::size_t r = 0; r < all.size(); ++r) {
+        if (per_rank.size() <= r) per_rank.emplace_back();
+        std::stringstream ss(all[r]);
+        for (std::string v; std::getline(ss, v, ',');) per_rank[r].push_back(std::stod(v));
+      }
+    }
+    step_cv = ranks_step_cv(per_rank);
+  }
+  if (comm) comm->barrier("speed probe"); // all processes probe at once, as at the start and in a run
+  const double probe_end_cpu_s = device.is_cuda() ? 0 : speed_probe_cpu_s();
 
   Profile p;
   p.meta = {{"model", model.name},
@@ -388,6 +432,8 @@ Profile measure_profile(const ProfileOptions& o) {
             {"whole_step_pass_kept", kept_pass},
             {"startup_includes_rendezvous", comm ? "1" : "0"},
             {"torch", TORCH_VERSION}};
+  if (comm) p.meta["step_wall_cv"] = fmt::format("{:.4f}", step_cv); // measured among ranks only
+  if (!device.is_cuda()) p.meta["speed_probe_cpu_s"] = fmt::format("{:.6f};{:.6f}", probe_start_cpu_s, probe_end_cpu_s);
   ProfileEntry layers_sum;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     const ProfileEntry e = layer_samples[i].entry(batch);

@@ -79,4 +79,10 @@ double load_average_1m();
 /// CPU seconds of this process, all threads.
 double process_cpu_s();
 
+/// The ranks' spread at the same step: sqrt(mean over steps of the variance among ranks) / mean step,
+/// from every rank's step times (`per_rank[r][k]`, equal lengths; throws std::out_of_range otherwise).
+/// What a step that waits for the slowest rank pays (sim/ddp_model.hpp); a variation that all ranks
+/// share (every other step slower, seen on 2 ranks) costs no waiting and is not in it. 0 for one rank.
+double ranks_step_cv(const std::vector<std::vector<double>>& per_rank);
+
 } // namespace resist::exec

@@ -31,6 +31,7 @@
 #include "exec/profile.hpp"
 #include "exec/spawn.hpp"
 #include "exec/run_files.hpp"
+#include "exec/speed_probe.hpp"
 #include "exec/step.hpp"
 #include "exec/train.hpp"
 
@@ -401,6 +402,10 @@ TrainResult train(const TrainOptions& o) {
     agg.gather_for_eval(rounds - 1);
     if (rank == 0) last_acc = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device).accuracy;
   }
+  const double train_wall_s = std::chrono::duration<double>(Clock::now() - t_start).count();
+  // Every rank's core speed after its rounds (outside train_wall_s), for `resist validate --speed-probe`.
+  comm.barrier("speed probe"); // every rank probes at once, as the profile's processes do
+  const auto probes = comm.all_gather_strings("speed_probe", s.device.is_cuda() ? "0" : fmt::format("{:.6f}", speed_probe_cpu_s()));
   if (rank == 0) {
     save_params(dir + "/model.pt", rounds - 1, s.hash, *net);
     result.final_accuracy = last_acc;
@@ -413,13 +418,18 @@ TrainResult train(const TrainOptions& o) {
     nlohmann::json summary = {{"schedule_hash", s.hash}, {"rounds", rounds}, {"final_accuracy", last_acc},
                               {"params_hash", result.params_hash}, {"bytes_match_core", result.bytes_match},
                               {"startup_s", startup_s}, {"eval_s", eval_s},
-                              {"train_wall_s", std::chrono::duration<double>(Clock::now() - t_start).count()},
+                              {"train_wall_s", train_wall_s},
                               {"evaluations", files->evals().size()},
                               {"load_avg_start", load_avg_start}, {"load_avg_end", load_average_1m()}};
     nlohmann::json parts = nlohmann::json::object(); // rank 0's
     for (std::size_t i = 0; i < startup_marks.size(); ++i)
       parts[startup_marks[i].first] = startup_marks[i].second - (i ? startup_marks[i - 1].second : 0.0);
     summary["startup_parts_s"] = parts;
+    if (!s.device.is_cuda()) {
+      std::vector<double> probe_s;
+      for (const auto& v : probes) probe_s.push_back(std::stod(v));
+      summary["speed_probe_cpu_s"] = probe_s; // per rank
+    }
     write_file_atomic(dir + "/summary.json", summary.dump(2) + "\n");
   }
   comm.barrier("finish"); // rank 0 may host the store (launchers other than ours): it leaves last

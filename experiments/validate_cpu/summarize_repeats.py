@@ -3,6 +3,7 @@
 
     experiments/validate_cpu/summarize_repeats.py runs/validate_cpu_repeats
     experiments/validate_cpu/summarize_repeats.py --markdown runs/validate_cpu_repeats   (the README's table)
+    VALIDATION=validation_probe.json experiments/validate_cpu/summarize_repeats.py OUT   (a variant: revalidate.sh)
 Per (model, protocol, ranks): each repetition's median round error and whole-run error, and their medians;
 per (model, ranks): the ResIST / local SGD time ratio error of each repetition (pairs from the same
 repetition) and its median; then how many rows meet the issue's targets (|error| <= 5%) by the medians.
@@ -22,7 +23,8 @@ def rep_dirs(out):
 
 def load(rep_dir):
     rows = {}
-    for path in sorted(glob.glob(os.path.join(rep_dir, "*_r[0-9]*/validation.json"))):
+    name_json = os.environ.get("VALIDATION", "validation.json")
+    for path in sorted(glob.glob(os.path.join(rep_dir, "*_r[0-9]*", name_json))):
         d = json.load(open(path))
         name = os.path.basename(os.path.dirname(path))
         proto = d["protocol"]

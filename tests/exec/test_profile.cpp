@@ -45,6 +45,12 @@ TEST_CASE("profile of a tiny model: core's layer names, positive times, costs", 
   }
   CHECK(p.threads() == 1);
   CHECK(p.get("model") == "preact_resnet_small");
+  // One process: no spread among ranks to measure; the core's speed at the start and the end.
+  CHECK(p.get("step_wall_cv").empty());
+  const std::string probe = p.get("speed_probe_cpu_s");
+  REQUIRE(probe.find(';') != std::string::npos);
+  CHECK(std::stod(probe.substr(0, probe.find(';'))) > 0);
+  CHECK(std::stod(probe.substr(probe.find(';') + 1)) > 0);
   CHECK_NOTHROW(p.check_against(m));
   // Written and read back, then held against another shape.
   const Profile q = Profile::parse(p.to_csv(), "p.csv");
@@ -65,4 +71,14 @@ TEST_CASE("profile options out of range are InputErrors", "[exec][profile]") {
   o.ranks_sharing = 1;
   o.device = "tpu";
   CHECK_THROWS_AS(exec::measure_profile(o), InputError);
+}
+
+TEST_CASE("ranks' step spread: hand-computed cases", "[exec][profile]") {
+  // Step 0: 1 and 3 s (variance 2 with n - 1), step 1: 2 and 2 s (0): sqrt(1) / mean step 2 = 0.5.
+  CHECK(exec::ranks_step_cv({{1, 2}, {3, 2}}) == Approx(0.5));
+  // A variation every rank shares costs no waiting.
+  CHECK(exec::ranks_step_cv({{1, 2, 1}, {1, 2, 1}}) == 0);
+  CHECK(exec::ranks_step_cv({{1, 2}}) == 0); // one rank
+  CHECK(exec::ranks_step_cv({}) == 0);
+  CHECK_THROWS(exec::ranks_step_cv({{1, 2}, {1}})); // unequal lengths
 }

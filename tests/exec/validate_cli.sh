@@ -21,12 +21,16 @@ grep -q 'startup_includes_rendezvous=0' "$D/run/profile.csv" || fail "a 1-rank p
 "$RESIST" profile "${M[@]}" --threads 1 --ranks 2 --repeats 2 --warmup 1 --test-size 64 -q --out "$D/p2.csv" \
   > "$D/p2.out" 2> "$D/p2.err" || fail "profile --ranks 2"
 grep -q 'startup_includes_rendezvous=1' "$D/p2.csv" || fail "a 2-rank profile times the rendezvous"
+grep -q 'step_wall_cv=[0-9]' "$D/p2.csv" || fail "a 2-rank profile measures the ranks' step spread"
+grep -q 'speed_probe_cpu_s=[0-9.]*;[0-9.]*' "$D/p2.csv" || fail "a profile probes the core's speed at start and end"
 python3 - "$D/run/summary.json" <<'PY' || fail "summary.json startup parts"
 import json, sys
 s = json.load(open(sys.argv[1]))
 parts = s["startup_parts_s"]
 assert {"data", "rendezvous", "network", "run_files"} <= set(parts), parts
 assert abs(sum(parts.values()) - s["startup_s"]) < 0.05, (parts, s["startup_s"])
+probes = s["speed_probe_cpu_s"]  # every rank's, after its rounds
+assert len(probes) == 2 and all(p > 0 for p in probes), probes
 PY
 "$RESIST" profile --comm --nproc 2 --sizes 4K,64K --repeats 2 -q --out "$D/run/platform.toml" \
   > "$D/comm.out" 2> "$D/comm.err" || fail "profile --comm"
@@ -50,6 +54,17 @@ PY
 [ "$(grep -c '^round,' "$D/run/validation.csv")" -eq 3 ] || fail "validation.csv rows"
 "$RESIST" validate --run-dir "$D/run" --no-plot > "$D/v.txt" 2>&1 || fail "validate table"
 grep -q 'round error: median' "$D/v.txt" || fail "validate summary line"
+# The speed probe: the run's core against the profile's, a factor on every worker.
+"$RESIST" validate --run-dir "$D/run" --format json --no-plot --speed-probe > "$D/vp.json" 2> "$D/vp.err" || fail "validate --speed-probe"
+python3 - "$D/vp.json" "$D/v.json" <<'PY' || fail "validate --speed-probe JSON"
+import json, sys
+p, d = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert 0.2 < p["speed_factor"] < 5 and d["speed_factor"] == 1, (p["speed_factor"], d["speed_factor"])
+assert d["step_cv_from"] == "platform", d["step_cv_from"]  # a 1-rank profile has no spread among ranks
+PY
+"$RESIST" validate --run-dir "$D/run" --profile "$D/p2.csv" --format json --no-plot > "$D/v2.json" 2> "$D/v2.err" || fail "validate, 2-rank profile"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['step_cv_from']=='profile' and d['step_cv']>=0, d" "$D/v2.json" \
+  || fail "a 2-rank profile's step spread is used"
 
 # Bad input: exit 2, one line, naming what is wrong.
 expect2() {
@@ -74,4 +89,9 @@ expect2 "profile of another shape" "$RESIST" validate --run-dir "$D/run" --profi
 grep -q "image_size=16" "$D/bad.err" || fail "names the shape: $(cat "$D/bad.err")"
 expect2 "bad --gpu-sharing" "$RESIST" validate --run-dir "$D/run" --gpu-sharing sometimes --no-plot
 grep -q "sometimes" "$D/bad.err" || fail "names the value: $(cat "$D/bad.err")"
+expect2 "bad --step-variation" "$RESIST" validate --run-dir "$D/run" --step-variation wild --no-plot
+grep -q "wild" "$D/bad.err" || fail "names the value: $(cat "$D/bad.err")"
+sed 's/ speed_probe_cpu_s=[^ ]*//' "$D/run/profile.csv" > "$D/noprobe.csv"
+expect2 "--speed-probe without a probe" "$RESIST" validate --run-dir "$D/run" --profile "$D/noprobe.csv" --speed-probe --no-plot
+grep -q "noprobe.csv" "$D/bad.err" || fail "names the profile: $(cat "$D/bad.err")"
 echo "validate_cli: ok"
