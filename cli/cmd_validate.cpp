@@ -203,14 +203,14 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   const int gpus_shared = model_sharing ? gpus : 0;
   if (cuda && a.background == "auto") background = 0; // other programs' threads do not slow the GPU
   sim::SimOptions o;
-  // A data-parallel step waits for the slowest rank: the step-time variation the profile measured among
-  // its processes (time-sharing the cores, as the run's ranks did), instead of the platform's.
+  // A data-parallel step, and a round's sync, wait for the slowest rank: the spread the profile measured
+  // among its processes at the same step (time-sharing the cores, as the run's ranks did).
   if (a.step_variation != "profile" && a.step_variation != "platform")
     throw InputError(fmt::format("--step-variation '{}': profile or platform", a.step_variation));
   double step_cv = -1; // -1: the platform's
   if (a.step_variation == "profile" && !prof.get("step_wall_cv").empty()) {
     step_cv = parse_double(prof.get("step_wall_cv"), fmt::format("{}: step_wall_cv", profile), 0, 10);
-    o.params["ddp_step_cv"] = step_cv;
+    o.step_spread_cv = step_cv;
   }
   // The machine's speed when the run ran over its speed when the profile was measured, from the same
   // fixed benchmark (exec/speed_probe.hpp): a shared VM drifts by 5-20% over minutes.
@@ -303,12 +303,13 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
           "round error: median {:+.1f}% (|median| of |errors| {:.1f}%), p90 {:.1f}%, max {:.1f}%; whole run {:+.1f}%\n"
           "median part of the round error per phase (percent of the measured round): compute {:+.1f}, communication "
           "{:+.1f}, overhead {:+.1f}, idle {:+.1f}\n"
-          "step-time variation {:.1f}% ({}){}\n{}",
+          "ranks' step spread {:.1f}% ({}){}\n{}",
           to_string(c.protocol), c.workers, threads, cores, v.rounds.size(), summary.value("load_avg_start", -1.0),
           summary.value("load_avg_end", -1.0), background, v.median_round_error_pct, v.median_abs_round_error_pct,
           v.p90_round_error_pct, v.max_round_error_pct, v.total_error_pct, v.median_phase_error_pct.compute_s,
           v.median_phase_error_pct.communication_s, v.median_phase_error_pct.overhead_s, v.median_phase_error_pct.idle_s,
-          100 * (step_cv >= 0 ? step_cv : param("ddp_step_cv")), step_cv >= 0 ? "the profile's" : "the platform's",
+          100 * (step_cv >= 0 ? step_cv : param("ddp_step_cv")), step_cv >= 0 ? "the profile's: data-parallel steps and round ends wait for the slowest rank"
+                       : "the platform's ddp_step_cv: data-parallel steps only",
           a.speed_probe ? fmt::format("; speed probe: the run's core at {:.3f} of the profile's", speed) : std::string(),
           !cuda ? std::string()
           : model_sharing
@@ -385,8 +386,9 @@ void add_validate_command(CLI::App& app) {
                   "the kernel's 1-minute average still holds what ran before the run)")
       ->capture_default_str();
   sub->add_option("--step-variation", a->step_variation,
-                  "Step-time variation (a data-parallel step waits for the slowest rank): profile (its step_wall_cv, "
-                  "measured among its processes) or platform (its ddp_step_cv)")
+                  "The ranks' spread at the same step (a data-parallel step and a round's sync wait for the slowest "
+                  "rank): profile (its step_wall_cv, measured among its processes; data-parallel steps and rounds) "
+                  "or platform (its ddp_step_cv; data-parallel steps only)")
       ->capture_default_str();
   sub->add_flag("--speed-probe", a->speed_probe,
                 "Scale the profile by the machine's speed during the run over its speed during the profile (the "

@@ -9,6 +9,10 @@
 //   conv1,128,0.0021,0.0019,0.0021,0.0019
 //   @batch,128,0.0004,0,0.0004,0
 //
+// Meta written by `resist profile` also holds step_wall_cv (the spread of K ranks' times of the same
+// step, --ranks K > 1) and speed_probe_cpu_s (a fixed benchmark at its start and end, "start;end"), which
+// `resist validate` reads.
+//
 // Layer rows use core's layer names. Rows whose name starts with '@' are costs outside the layers (the
 // table below says what each is per, and which column carries it). Times are medians of interleaved
 // repetitions, wall seconds; the *_cpu_s columns are CPU seconds of the process over the same spans

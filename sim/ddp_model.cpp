@@ -21,6 +21,10 @@ double expected_max_standard_normal(int n) {
 
 double ddp_barrier_factor(int workers, double cv) { return 1 + expected_max_standard_normal(workers) * cv; }
 
+double round_barrier_factor(int workers, double cv, int steps) {
+  return steps > 0 ? ddp_barrier_factor(workers, cv / std::sqrt(static_cast<double>(steps))) : 1.0;
+}
+
 double bucket_copy_s(std::int64_t bytes, double achieved_Bps) {
   return achieved_Bps > 0 ? 2.0 * static_cast<double>(bytes) / achieved_Bps : 0;
 }

@@ -19,6 +19,12 @@ double expected_max_standard_normal(int n);
 /// Step-time factor of the barrier over `workers` with step-time coefficient of variation `cv`.
 double ddp_barrier_factor(int workers, double cv);
 
+/// A round of `steps` local steps per worker ending in a sync: every worker waits for the slowest. With
+/// independent step times of coefficient of variation `cv`, a round's varies by cv / sqrt(steps), so the
+/// round's factor is ddp_barrier_factor(workers, cv / sqrt(steps)). Time-sharing repays a slow step later
+/// (the scheduler's fairness), so this bounds the wait from above.
+double round_barrier_factor(int workers, double cv, int steps);
+
 /// Seconds of one bucket copy (read and write `bytes` once) at `achieved_Bps`.
 double bucket_copy_s(std::int64_t bytes, double achieved_Bps);
 

@@ -90,7 +90,8 @@ int node_workers(const RunContext& ctx, int w) {
 OverlapStep overlap_step(const RunContext& ctx, int w) {
   const auto& t = ctx.block_times[static_cast<std::size_t>(w)];
   const int workers = ctx.schedule.config.workers;
-  const double barrier = workers > 1 ? ddp_barrier_factor(workers, ctx.params.ddp_step_cv) : 1.0;
+  const double cv = ctx.options.step_spread_cv > 0 ? ctx.options.step_spread_cv : ctx.params.ddp_step_cv;
+  const double barrier = workers > 1 ? ddp_barrier_factor(workers, cv) : 1.0;
   const double mem_Bps = w < static_cast<int>(ctx.mem_Bps.size()) ? ctx.mem_Bps[static_cast<std::size_t>(w)] : 0;
   OverlapStep st;
   for (const auto& b : t) {
@@ -200,8 +201,12 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
       in.fixed_s.push_back(round_fixed_s(ctx, round, w, held_share(ctx, held_blocks(ctx, round, w))));
     }
   } else {
+    // The round ends in a sync that waits for the slowest worker: modelled when the spread was measured
+    // (the platform's ddp_step_cv is a DDP fit that holds other costs too).
+    const double barrier = ctx.options.step_spread_cv > 0 && in.workers > 1
+                               ? round_barrier_factor(in.workers, ctx.options.step_spread_cv, steps) : 1.0;
     for (int w = 0; w < in.workers; ++w) {
-      const double c = round_compute_s(ctx, round, w, steps);
+      const double c = round_compute_s(ctx, round, w, steps) * barrier;
       in.compute_s.push_back(c + input_wait_s(c, static_cast<double>(steps) * sched.config.batch, node_workers(ctx, w),
                                               ctx.params.input_img_per_s));
     }
@@ -296,6 +301,8 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     if (!(f > 0)) throw InputError(fmt::format("speed factor {} for worker {}: must be > 0", f, w));
     ctx.hosts[static_cast<std::size_t>(w)].speed_factor = f;
   }
+  if (!(options.step_spread_cv >= 0) || options.step_spread_cv > 10)
+    throw InputError(fmt::format("step spread {}: must be in 0..10", options.step_spread_cv));
   if (options.efficiency < 0 || options.efficiency > 1)
     throw InputError(fmt::format("GPU efficiency {}: must be in (0, 1]", options.efficiency));
   const GpuTable table = options.gpu_table.empty() ? GpuTable::builtin() : GpuTable::read(options.gpu_table);

@@ -26,6 +26,10 @@ struct SimOptions {
   double efficiency = 0;                   // achieved fraction of the FLOP peak for every kind (0 = the table's)
   std::map<std::string, double> params;    // overrides of the platform's fixed costs (platform.hpp)
   std::map<int, double> speed_factors;     // worker -> speed factor (1 = nominal, 0.5 = half speed)
+  double step_spread_cv = 0;               // > 0: the ranks' spread at the same step, measured (a profile's
+                                           // step_wall_cv): the data-parallel step barrier takes it instead of
+                                           // the platform's ddp_step_cv, and local-step rounds wait for their
+                                           // slowest worker too (ddp_model.hpp round_barrier_factor)
   double background_threads = 0;           // busy threads of other programs on every shared-cores host
                                            // (cores_per_node / compute_host): they take their share
   int threads = 0;                         // intra-op threads per worker (0 = the profile's, else 1):

@@ -79,6 +79,7 @@ std::string point_id(const Schedule& s, const SimOptions& o) {
                                 o.step_replay ? "steps" : "spans");
   for (const auto& [k, v] : o.params) key += fmt::format("|{}={}", k, v);
   for (const auto& [w, f] : o.speed_factors) key += fmt::format("|w{}={}", w, f);
+  if (o.step_spread_cv > 0) key += fmt::format("|spread={}", o.step_spread_cv);
   return fnv1a_hex(key);
 }
 

@@ -23,6 +23,10 @@ TEST_CASE("DDP barrier: expected maximum of N standard normals by hand", "[sim][
   CHECK(expected_max_standard_normal(3) == Approx(1.5 / std::sqrt(M_PI)).epsilon(1e-6)); // 0.8463
   CHECK(expected_max_standard_normal(8) == Approx(1.4236).epsilon(1e-3));
   CHECK(ddp_barrier_factor(2, 0.1) == Approx(1 + 0.1 / std::sqrt(M_PI)).epsilon(1e-6));
+  // A round of 4 steps: the round's spread is cv / sqrt(4) = 0.05.
+  CHECK(round_barrier_factor(2, 0.1, 4) == Approx(1 + 0.05 / std::sqrt(M_PI)).epsilon(1e-6));
+  CHECK(round_barrier_factor(1, 0.1, 4) == 1);
+  CHECK(round_barrier_factor(4, 0.1, 0) == 1);
   // A 25 MB bucket read and written once at 800 GB/s: 2 x 25e6 / 800e9 = 62.5 us.
   CHECK(bucket_copy_s(25'000'000, 800e9) == Approx(62.5e-6));
 }

@@ -66,6 +66,22 @@ TEST_CASE("time-sharing: 4 workers on 2 cores compute at half speed, 2 on 2 at f
   std::remove(profile.c_str());
 }
 
+TEST_CASE("a measured step spread: a local-step round waits for its slowest worker", "[sim][timeshare]") {
+  const auto [profile, step_s] = write_profile("spread_profile.csv", 1e-3);
+  const Schedule s = test::small_schedule(Protocol::local_sgd, 2, "preact_resnet_small", 0, 1, 2);
+  SimOptions o;
+  o.platform = "parametric:nodes=1,gpus_per_node=2,gpu=cpu,intra_bw_GBps=1";
+  o.profile = profile;
+  o.collective = "c10d";
+  CHECK(compute_of(simulate(s, o), 0) == Approx(2 * step_s).epsilon(1e-6)); // none measured: none modelled
+  // Steps spread by 10% among ranks; a round of 2: 1 + E[max of 2 normals] x 0.1 / sqrt(2).
+  o.step_spread_cv = 0.1;
+  CHECK(compute_of(simulate(s, o), 0) == Approx(2 * step_s * (1 + 0.1 / std::sqrt(2 * M_PI))).epsilon(1e-6));
+  o.step_spread_cv = -1;
+  CHECK_THROWS_AS(simulate(s, o), InputError);
+  std::remove(profile.c_str());
+}
+
 TEST_CASE("time-sharing: a worker that finishes early leaves its core to the others", "[sim][timeshare]") {
   // ResIST with 3 workers on 2 cores: sub-networks differ in size, so the shares change over the round.
   const auto [profile, step_s] = write_profile("timeshare_profile2.csv", 1e-3);
