@@ -142,6 +142,11 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   const int gpus = cuda ? std::max(1, std::min(local_ranks, measured.value("cuda_devices", 1))) : 0;
   if (a.gpu_sharing != "auto" && a.gpu_sharing != "model" && a.gpu_sharing != "profile")
     throw InputError(fmt::format("--gpu-sharing '{}': auto, model or profile", a.gpu_sharing));
+  if (a.step_variation != "profile" && a.step_variation != "platform")
+    throw InputError(fmt::format("--step-variation '{}': profile or platform", a.step_variation));
+  if (a.speed_probe && summary.value("speed_probe_cpu_s", std::vector<double>{}).empty()) // before any measuring
+    throw InputError(fmt::format("--speed-probe: {}/summary.json has no speed probe (trained by an older resist, or "
+                                 "on a GPU)", dir));
   // The GPU's kind sets its memory bandwidth (the gradients' copies); the compute comes from the profile.
   std::string gpu_kind = a.gpu;
   if (!gpu_kind.empty()) (void)sim::GpuTable::builtin().at(gpu_kind); // a bad --gpu fails before any measuring
@@ -205,8 +210,6 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   sim::SimOptions o;
   // A data-parallel step, and a round's sync, wait for the slowest rank: the spread the profile measured
   // among its processes at the same step (time-sharing the cores, as the run's ranks did).
-  if (a.step_variation != "profile" && a.step_variation != "platform")
-    throw InputError(fmt::format("--step-variation '{}': profile or platform", a.step_variation));
   double step_cv = -1; // -1: the platform's
   if (a.step_variation == "profile" && !prof.get("step_wall_cv").empty()) {
     step_cv = parse_double(prof.get("step_wall_cv"), fmt::format("{}: step_wall_cv", profile), 0, 10);
@@ -225,8 +228,8 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     const auto probes = summary.value("speed_probe_cpu_s", std::vector<double>{});
     for (double v : probes) run_probe_s += v / static_cast<double>(probes.size());
     if (!(prof_probe_s > 0) || !(run_probe_s > 0))
-      throw InputError(fmt::format("--speed-probe: {} has no speed probe{}", prof_probe_s > 0 ? dir + "/summary.json" : profile,
-                                   " (measured by an older resist, or on a GPU)"));
+      throw InputError(fmt::format("--speed-probe: {} has no speed probe (measured by an older resist, or on a GPU)",
+                                   prof_probe_s > 0 ? dir + "/summary.json" : profile));
     speed = prof_probe_s / run_probe_s;
     for (int w = 0; w < c.workers; ++w) o.speed_factors[w] = speed;
   }

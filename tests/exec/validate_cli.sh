@@ -89,8 +89,11 @@ expect2 "profile of another shape" "$RESIST" validate --run-dir "$D/run" --profi
 grep -q "image_size=16" "$D/bad.err" || fail "names the shape: $(cat "$D/bad.err")"
 expect2 "bad --gpu-sharing" "$RESIST" validate --run-dir "$D/run" --gpu-sharing sometimes --no-plot
 grep -q "sometimes" "$D/bad.err" || fail "names the value: $(cat "$D/bad.err")"
-expect2 "bad --step-variation" "$RESIST" validate --run-dir "$D/run" --step-variation wild --no-plot
+# Checked before anything is measured: a run directory without a profile gets none written.
+cp -r "$D/run" "$D/noprof" && rm "$D/noprof/profile.csv" "$D/noprof/validation.csv"
+expect2 "bad --step-variation" "$RESIST" validate --run-dir "$D/noprof" --step-variation wild --no-plot
 grep -q "wild" "$D/bad.err" || fail "names the value: $(cat "$D/bad.err")"
+[ ! -e "$D/noprof/profile.csv" ] && [ ! -e "$D/noprof/validation.csv" ] || fail "bad input wrote into the run directory"
 sed 's/ speed_probe_cpu_s=[^ ]*//' "$D/run/profile.csv" > "$D/noprobe.csv"
 expect2 "--speed-probe without a probe" "$RESIST" validate --run-dir "$D/run" --profile "$D/noprobe.csv" --speed-probe --no-plot
 grep -q "noprobe.csv" "$D/bad.err" || fail "names the profile: $(cat "$D/bad.err")"
