@@ -219,17 +219,17 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   // fixed benchmark (exec/speed_probe.hpp): a shared VM drifts by 5-20% over minutes.
   double speed = 1;
   if (a.speed_probe) {
-    double prof_probe_s = 0, run_probe_s = 0;
+    double prof_probe_s = 0, run_probe_s = 0; // the run's were checked to exist before any measuring
     std::stringstream pp(prof.get("speed_probe_cpu_s")); // "start;end"
     std::vector<double> prof_probes;
     for (std::string v; std::getline(pp, v, ';');)
       prof_probes.push_back(parse_double(v, fmt::format("{}: speed_probe_cpu_s", profile), 1e-9, 1e3));
+    if (prof_probes.empty())
+      throw InputError(fmt::format("--speed-probe: {} has no speed probe (measured by an older resist, or on a GPU)", profile));
     for (double v : prof_probes) prof_probe_s += v / static_cast<double>(prof_probes.size());
     const auto probes = summary.value("speed_probe_cpu_s", std::vector<double>{});
     for (double v : probes) run_probe_s += v / static_cast<double>(probes.size());
-    if (!(prof_probe_s > 0) || !(run_probe_s > 0))
-      throw InputError(fmt::format("--speed-probe: {} has no speed probe (measured by an older resist, or on a GPU)",
-                                   prof_probe_s > 0 ? dir + "/summary.json" : profile));
+    if (!(run_probe_s > 0)) throw InputError(fmt::format("--speed-probe: {}/summary.json: speed probes must be > 0", dir));
     speed = prof_probe_s / run_probe_s;
     for (int w = 0; w < c.workers; ++w) o.speed_factors[w] = speed;
   }
@@ -282,7 +282,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     j["load_avg_start"] = summary.value("load_avg_start", -1.0);
     j["load_avg_end"] = summary.value("load_avg_end", -1.0);
     j["background_threads"] = background;
-    j["step_cv"] = step_cv >= 0 ? nlohmann::json(step_cv) : nlohmann::json(desc.params.count("ddp_step_cv") ? desc.params.at("ddp_step_cv") : 0.0);
+    j["step_cv"] = step_cv >= 0 ? step_cv : param("ddp_step_cv");
     j["step_cv_from"] = step_cv >= 0 ? "profile" : "platform";
     j["speed_factor"] = speed; // 1 unless --speed-probe
     j["gpus_time_shared"] = gpus_shared; // > 0: GPU time-sharing modelled (0: a CPU run, or measured by the profile)

@@ -110,7 +110,7 @@ struct Samples {
 /// One pass of whole steps: the step and the costs outside the layers.
 struct StepSamples {
   Samples batch, loss, step, zero, opt, create;
-  std::vector<double> whole_wall_s; // each step's wall seconds, batch to optimizer step
+  std::vector<double> whole_wall_s; // each step's wall seconds, batch to optimizer step (the spread; not pooled)
   Span first_step; // the pass's first step (of the process, in the first pass)
 };
 
@@ -125,7 +125,6 @@ StepSamples pooled(const StepSamples& a, const StepSamples& b) {
   out.zero.extend(b.zero);
   out.opt.extend(b.opt);
   out.create.extend(b.create);
-  out.whole_wall_s.insert(out.whole_wall_s.end(), b.whole_wall_s.begin(), b.whole_wall_s.end());
   return out;
 }
 
@@ -410,8 +409,8 @@ Profile measure_profile(const ProfileOptions& o) {
       }
     }
     step_cv = ranks_step_cv(per_rank);
+    comm->barrier("speed probe"); // all processes probe at once, as at the start and in a run
   }
-  if (comm) comm->barrier("speed probe"); // all processes probe at once, as at the start and in a run
   const double probe_end_cpu_s = device.is_cuda() ? 0 : speed_probe_cpu_s();
 
   Profile p;

@@ -403,9 +403,13 @@ TrainResult train(const TrainOptions& o) {
     if (rank == 0) last_acc = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device).accuracy;
   }
   const double train_wall_s = std::chrono::duration<double>(Clock::now() - t_start).count();
-  // Every rank's core speed after its rounds (outside train_wall_s), for `resist validate --speed-probe`.
-  comm.barrier("speed probe"); // every rank probes at once, as the profile's processes do
-  const auto probes = comm.all_gather_strings("speed_probe", s.device.is_cuda() ? "0" : fmt::format("{:.6f}", speed_probe_cpu_s()));
+  // Every rank's core speed after its rounds (outside train_wall_s), for `resist validate --speed-probe`;
+  // every rank probes at once, as the profile's processes do. CPU runs only (all ranks share the device kind).
+  std::vector<std::string> probes;
+  if (!s.device.is_cuda()) {
+    comm.barrier("speed probe");
+    probes = comm.all_gather_strings("speed_probe", fmt::format("{:.6f}", speed_probe_cpu_s()));
+  }
   if (rank == 0) {
     save_params(dir + "/model.pt", rounds - 1, s.hash, *net);
     result.final_accuracy = last_acc;
@@ -425,7 +429,7 @@ TrainResult train(const TrainOptions& o) {
     for (std::size_t i = 0; i < startup_marks.size(); ++i)
       parts[startup_marks[i].first] = startup_marks[i].second - (i ? startup_marks[i - 1].second : 0.0);
     summary["startup_parts_s"] = parts;
-    if (!s.device.is_cuda()) {
+    if (!probes.empty()) {
       std::vector<double> probe_s;
       for (const auto& v : probes) probe_s.push_back(std::stod(v));
       summary["speed_probe_cpu_s"] = probe_s; // per rank
