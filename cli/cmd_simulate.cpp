@@ -15,6 +15,7 @@
 #include "core/error.hpp"
 #include "core/limits.hpp"
 #include "core/number.hpp"
+#include "core/profile.hpp"
 #include "core/schedule_io.hpp"
 #include "sim/comm_pattern.hpp"
 #include "sim/paper.hpp"
@@ -33,6 +34,7 @@ struct ModelArgs {
   int threads = 0;
   double background_threads = 0;
   std::string profile_basis = "auto";
+  std::string step_spread = "none"; // none, profile, or a coefficient of variation
   std::optional<double> collective_latency_s, group_create_s, group_create_per_peer_s;
   std::vector<std::string> slow_workers; // "W=FACTOR"
   std::vector<std::string> platform_params; // "NAME=VALUE"
@@ -62,6 +64,12 @@ void add_model_args(CLI::App& sub, ModelArgs& m) {
   sub.add_option("--background-threads", m.background_threads,
                  "Busy threads of other programs on every shared-cores host (platforms with cores_per_node): "
                  "they take their share of the cores")
+      ->capture_default_str();
+  sub.add_option("--step-spread", m.step_spread,
+                 "How far the ranks' times of the same step spread: none (the platform's ddp_step_cv for data "
+                 "parallel, no wait at a round's end), profile (the --profile's step_wall_cv, as resist validate "
+                 "uses it), or a coefficient of variation such as 0.04. Data-parallel steps and local-step "
+                 "rounds then wait for the slowest rank (sim/ddp_model.hpp)")
       ->capture_default_str();
   sub.add_option("--threads", m.threads,
                  "Intra-op threads per worker, as `resist train --threads` (0 = the profile's, else 1): what "
@@ -100,6 +108,16 @@ sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
   o.threads = m.threads;
   o.background_threads = m.background_threads;
   o.profile_basis = m.profile_basis;
+  if (m.step_spread == "profile") {
+    if (m.profile.empty()) throw InputError("--step-spread profile: no --profile given to read step_wall_cv from");
+    const std::string cv = Profile::read(m.profile).get("step_wall_cv");
+    if (cv.empty())
+      throw InputError(fmt::format("--step-spread profile: {} has no step_wall_cv (measured by resist profile --ranks "
+                                   "N with N > 1)", m.profile));
+    o.step_spread_cv = parse_double(cv, fmt::format("{}: step_wall_cv", m.profile), 0, 10);
+  } else if (m.step_spread != "none") {
+    o.step_spread_cv = parse_double(m.step_spread, "--step-spread (none, profile or a number)", 0, 10);
+  }
   if (m.collective_latency_s) o.params["collective_latency_s"] = *m.collective_latency_s;
   if (m.group_create_s) o.params["group_create_s"] = *m.group_create_s;
   if (m.group_create_per_peer_s) o.params["group_create_per_peer_s"] = *m.group_create_per_peer_s;
