@@ -69,6 +69,17 @@ cmp -s "$tmp/a.json" "$tmp/b.json" && ok || bad "schedule not byte-identical"
 sed 's/"steps": 50/"steps": 49/' "$tmp/a.json" >"$tmp/t.json"
 expect_input_error "tampered schedule" "hash mismatch" schedule --check --out "$tmp/t.json"
 
+# simulate --step-spread: the ranks' spread makes data parallel and local-step rounds wait (never faster)
+sim_total() { "$R" simulate --model preact_resnet_small --workers 4 --rounds 3 --local-steps 5 --protocols "$1" \
+  --platform parametric:nodes=1,gpus_per_node=4 --format json "${@:2}" |
+  $PY -c "import json,sys; print(json.load(sys.stdin)['results'][0]['total_s'])"; }
+for p in data_parallel local_sgd; do
+  a=$(sim_total $p --step-spread none) && b=$(sim_total $p --step-spread 0.05) && c=$(sim_total $p --step-spread 0.2) ||
+    bad "simulate --step-spread $p exit"
+  $PY -c "import sys; a,b,c=map(float,sys.argv[1:]); assert a < b < c, (a,b,c)" "$a" "$b" "$c" && ok ||
+    bad "simulate --step-spread $p: none $a, 0.05 $b, 0.2 $c not increasing"
+done
+
 "$R" --help >/dev/null && ok || bad "--help exit"
 "$R" partition --workers 4 --min-depth 6 --format json | $PY -c "import json,sys; d=json.load(sys.stdin); assert d['slots']==24 and d['overlap']" && ok || bad "partition json"
 
