@@ -29,8 +29,8 @@ declare -A MODEL_ARGS=(
 MODELS=${MODELS:-"preact_resnet_small preact_resnet110_cifar"}
 PROTOCOLS=${PROTOCOLS:-"resist local_sgd data_parallel"}
 # Repetition k runs the protocols in an order rotated k - 1 places. Until run 13 ResIST always ran first
-# after each profile, and the first run after the larger model's 4-rank profile started 0.3-0.7 s slower
-# than the runs after it; ResIST run third or fifth did not (order_check.sh).
+# after each profile, and the first run after the larger model's 4-rank profile starts 0.7-0.9 s slower than
+# the runs after it, whichever protocol it is (startup_by_place.py, order_check.sh).
 read -r -a PLIST <<< "$PROTOCOLS"
 ROT=$(( ${ROTATE:-0} % ${#PLIST[@]} ))
 PROTOCOLS="${PLIST[*]:$ROT} ${PLIST[*]:0:$ROT}"
