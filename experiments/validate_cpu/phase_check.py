@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Where a local-step protocol's error sits, per (model, protocol, ranks), medians over repetitions:
+"""Where a run's error sits, per (model, protocol, ranks), medians over repetitions:
 - compute: each rank's local-steps seconds per round, measured against `resist simulate` of the run (its
   schedule, profile and platform, no spread: the rank's own work and its share of the cores, without the
-  modelled wait for the slowest rank);
+  modelled wait for the slowest rank; data parallel: the steps' compute without the all-reduces);
 - wait: how long the ranks wait for the slowest at the round's end (last end of local steps minus the mean
   end, over the mean local-steps time), measured from timeline.csv, against what the simulator adds for it
-  (1 + E[max of N normals] x step_cv / sqrt(steps), step_cv from validation.json).
+  (1 + E[max of N normals] x step_cv / sqrt(steps), step_cv from validation.json); local-step protocols only.
 Rounds from 1 (round 0 holds the process's first step).
   experiments/validate_cpu/phase_check.py RUN_DIR [RUN_DIR ...]    (run.sh output folders with rep*/)"""
 import csv, glob, json, math, os, statistics as st, subprocess, sys, tempfile
@@ -46,10 +46,12 @@ def main(runs):
     print(f"{len(reps)} repetitions from {', '.join(runs)}; medians")
     print("model | protocol | ranks | compute error per rank and round | wait at the round's end: measured | modelled")
     for model in ("preact_resnet_small", "preact_resnet110_cifar"):
-        for proto in ("local_sgd", "resist"):
+        for proto in ("local_sgd", "resist", "data_parallel"):
             for n in (2, 4):
                 res = [one(d) for rep in reps for d in [f"{rep}/{model}_{proto}_r{n}"] if os.path.exists(d + "/validation.json")]
-                if res:
+                if res and proto == "data_parallel":
+                    print(f"{model} | {proto} | {n} | {st.median(x[0] for x in res):+.1f}% | - | -")
+                elif res:
                     print(f"{model} | {proto} | {n} | {st.median(x[0] for x in res):+.1f}% | "
                           f"{st.median(x[1] for x in res):.1f}% | {st.median(x[2] for x in res):.1f}%")
 
