@@ -110,11 +110,10 @@ sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
   o.profile_basis = m.profile_basis;
   if (m.step_spread == "profile") {
     if (m.profile.empty()) throw InputError("--step-spread profile: no --profile given to read step_wall_cv from");
-    const std::string cv = Profile::read(m.profile).get("step_wall_cv");
-    if (cv.empty())
+    o.step_spread_cv = Profile::read(m.profile).step_wall_cv(m.profile);
+    if (o.step_spread_cv < 0)
       throw InputError(fmt::format("--step-spread profile: {} has no step_wall_cv (measured by resist profile --ranks "
                                    "N with N > 1)", m.profile));
-    o.step_spread_cv = parse_double(cv, fmt::format("{}: step_wall_cv", m.profile), 0, 10);
   } else if (m.step_spread != "none") {
     o.step_spread_cv = parse_double(m.step_spread, "--step-spread (none, profile or a number)", 0, 10);
   }

@@ -211,9 +211,9 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   // A data-parallel step, and a round's sync, wait for the slowest rank: the spread the profile measured
   // among its processes at the same step (time-sharing the cores, as the run's ranks did).
   double step_cv = -1; // -1: the platform's
-  if (a.step_variation == "profile" && !prof.get("step_wall_cv").empty()) {
-    step_cv = parse_double(prof.get("step_wall_cv"), fmt::format("{}: step_wall_cv", profile), 0, 10);
-    o.step_spread_cv = step_cv;
+  if (a.step_variation == "profile") {
+    step_cv = prof.step_wall_cv(profile);
+    if (step_cv >= 0) o.step_spread_cv = step_cv;
   }
   // The machine's speed when the run ran over its speed when the profile was measured, from the same
   // fixed benchmark (exec/speed_probe.hpp): a shared VM drifts by 5-20% over minutes.

@@ -58,6 +58,11 @@ std::string Profile::get(const std::string& key, const std::string& fallback) co
 int Profile::threads() const { return std::max(1, std::atoi(get("threads", "1").c_str())); }
 int Profile::ranks_sharing() const { return std::max(1, std::atoi(get("ranks_sharing", "1").c_str())); }
 
+double Profile::step_wall_cv(const std::string& origin) const {
+  const std::string cv = get("step_wall_cv");
+  return cv.empty() ? -1 : parse_double(cv, fmt::format("{}: step_wall_cv", origin), 0, 10);
+}
+
 ProfileEntry Profile::cost(const std::string& name, int batch) const {
   const auto it = costs.find(name);
   if (it == costs.end()) return {};

@@ -65,6 +65,9 @@ struct Profile {
   std::string get(const std::string& key, const std::string& fallback = "") const;
   int threads() const;       // metadata threads (1 when absent)
   int ranks_sharing() const; // metadata ranks_sharing (1 when absent)
+  /// Metadata step_wall_cv (the spread of K ranks' times of the same step, in 0..10); -1 when absent.
+  /// Throws InputError naming `origin` when it is not a number in range.
+  double step_wall_cv(const std::string& origin) const;
   /// A cost row's entry scaled to `batch` (batch-scaled costs), or zero when absent.
   ProfileEntry cost(const std::string& name, int batch) const;
 

@@ -8,7 +8,9 @@
   (1 + E[max of N normals] x step_cv / sqrt(steps), step_cv from validation.json); local-step protocols only.
 Rounds from 1 (round 0 holds the process's first step).
   experiments/validate_cpu/phase_check.py RUN_DIR [RUN_DIR ...]    (run.sh output folders with rep*/)"""
-import csv, glob, json, math, os, statistics as st, subprocess, sys, tempfile
+import csv, json, math, os, statistics as st, subprocess, sys, tempfile
+
+from summarize_repeats import rep_dirs
 
 R = os.environ.get("RESIST", "build/bin/resist")
 E_MAX = {2: 0.5642, 4: 1.0294, 8: 1.4236}  # E[max of N standard normals]
@@ -22,12 +24,18 @@ def local_steps(path, rank_key):
     return spans
 
 
-def one(d):
+def simulated_local_steps(d):
+    """`resist simulate` of run directory d (its schedule, profile and platform, the trainer's collectives, no
+    spread): each (round, worker)'s local steps."""
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([R, "simulate", "--schedule", d + "/schedule.json", "--profile", d + "/profile.csv",
                         "--platform", d + "/platform.toml", "--algorithm", "c10d", "--threads", "1",
                         "--timeline", tmp + "/t.csv", "--format", "json"], check=True, stdout=subprocess.DEVNULL)
-        pred = local_steps(tmp + "/t.csv", "worker")
+        return local_steps(tmp + "/t.csv", "worker")
+
+
+def one(d):
+    pred = simulated_local_steps(d)
     meas = local_steps(d + "/timeline.csv", "worker")
     compute = st.median((pred[k][1] - pred[k][0] - (m[1] - m[0])) / (m[1] - m[0]) * 100 for k, m in meas.items())
     waits = []
@@ -42,7 +50,7 @@ def one(d):
 
 
 def main(runs):
-    reps = sorted(p for r in runs for p in glob.glob(r + "/rep*"))
+    reps = [p for r in runs for p in rep_dirs(r)]
     print(f"{len(reps)} repetitions from {', '.join(runs)}; medians")
     print("model | protocol | ranks | compute error per rank and round | wait at the round's end: measured | modelled")
     for model in ("preact_resnet_small", "preact_resnet110_cifar"):

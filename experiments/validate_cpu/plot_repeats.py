@@ -4,18 +4,19 @@ error of each repetition as dots, their median as a bar, the issue's +-5% band s
 repetition's results.csv (run.sh's), as summarize_repeats.py --markdown does.
   experiments/validate_cpu/plot_repeats.py OUT PNG   (OUT: run.sh REPEATS>1 output, or a folder linking
                                                        several runs' rep* folders as rep1..repN)"""
-import csv, glob, os, statistics, sys
+import csv, os, statistics, sys
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from summarize_repeats import rep_dirs
+
 
 def main(out, png):
-    reps = sorted(glob.glob(os.path.join(out, "rep[0-9]*")), key=lambda d: int(os.path.basename(d)[3:]))
     rows = {}
-    for d in reps:
+    for d in rep_dirs(out):
         path = os.path.join(d, "results.csv")
         if not os.path.exists(path):
             continue

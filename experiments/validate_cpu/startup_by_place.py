@@ -5,13 +5,15 @@ run's summary.json was written.
   experiments/validate_cpu/startup_by_place.py OUT     (run.sh REPEATS>1 output: OUT/rep1 ...)"""
 import glob, json, os, statistics as st, sys
 
+from summarize_repeats import rep_dirs
+
 if len(sys.argv) != 2:
     sys.exit(__doc__)
 out = sys.argv[1]
 for model in ("preact_resnet_small", "preact_resnet110_cifar"):
     for n in (2, 4):
         first, later, first_err, later_err, first_proto = [], [], [], [], []
-        for rep in sorted(glob.glob(out + "/rep[0-9]*")):
+        for rep in rep_dirs(out):
             dirs = [d for d in glob.glob(f"{rep}/{model}_*_r{n}") if os.path.exists(d + "/validation.json")]
             dirs.sort(key=lambda d: os.path.getmtime(d + "/summary.json"))
             for i, d in enumerate(dirs):

@@ -5,9 +5,10 @@ minutes, so the VM's drift mostly cancels), against the same ratio predicted by 
 schedule, profile and platform; no spread). Per step, as the two protocols' rounds may differ in steps.
 Rounds from 1 (round 0 holds the process's first step).
   experiments/validate_cpu/subnet_check.py RUN_DIR [RUN_DIR ...]    (run.sh output folders with rep*/)"""
-import csv, glob, json, os, statistics as st, subprocess, sys, tempfile
+import csv, json, os, statistics as st, sys
 
-R = os.environ.get("RESIST", "build/bin/resist")
+from phase_check import simulated_local_steps
+from summarize_repeats import rep_dirs
 
 
 def measured_step_s(d):
@@ -17,18 +18,12 @@ def measured_step_s(d):
 
 
 def predicted_local_steps_s(d):
-    with tempfile.TemporaryDirectory() as tmp:
-        tl = tmp + "/timeline.csv"
-        subprocess.run([R, "simulate", "--schedule", d + "/schedule.json", "--profile", d + "/profile.csv",
-                        "--platform", d + "/platform.toml", "--algorithm", "c10d", "--threads", "1",
-                        "--timeline", tl, "--format", "json"], check=True, stdout=subprocess.DEVNULL)
-        v = [float(r["end_s"]) - float(r["start_s"]) for r in csv.DictReader(open(tl))
-             if r["label"] == "local_steps" and int(r["round"]) >= 1]
+    v = [end - start for start, end in simulated_local_steps(d).values()]
     return st.mean(v)
 
 
 def main(runs):
-    reps = sorted(p for r in runs for p in glob.glob(r + "/rep*"))
+    reps = [p for r in runs for p in rep_dirs(r)]
     print(f"{len(reps)} repetitions from {', '.join(runs)}")
     print("model | ranks | measured ResIST / local SGD step (median; each repetition) | predicted | error")
     for model in ("preact_resnet_small", "preact_resnet110_cifar"):
