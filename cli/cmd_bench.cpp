@@ -48,7 +48,7 @@ void run_allreduce(const AllreduceArgs& a) {
 struct TrainArgs {
   std::string model = "resnet50";
   ModelOptions model_options;
-  std::string gpu = "A100", gpu_table, precision = "fp32";
+  std::string gpu = "A100", gpu_table, precision = "fp32", fusion = "none";
   int batch = 256;
   bool per_layer = false;
   std::string format = "table";
@@ -56,10 +56,12 @@ struct TrainArgs {
 
 /// One row per layer: its roofline, the quantities behind it, and which roof it sits under.
 void print_layers(const sim::TrainBench& bench, Format format) {
-  Table t({"layer", "block", "kind", "forward_s", "backward_s", "update_s", "flops_fwd", "flops_bwd", "bytes_fwd",
+  Table t({"layer", "block", "kind", "fused", "forward_s", "backward_s", "update_s", "flops_fwd", "flops_bwd", "bytes_fwd",
            "bytes_bwd", "bound_fwd", "bound_bwd", "kernels"});
-  for (const auto& [block, l, r] : bench.layers)
-    t.add_row({l.name, block, std::string(to_string(l.kind)), r.time.forward_s, r.time.backward_s, r.time.update_s,
+  for (const auto& [block, l, role, r] : bench.layers)
+    t.add_row({l.name, block, std::string(to_string(l.kind)),
+               std::string(role == sim::FusedRole::own ? "no" : role == sim::FusedRole::folded ? "folded" : "shortcut"),
+               r.time.forward_s, r.time.backward_s, r.time.update_s,
                r.forward_flops, r.backward_flops, r.forward_bytes, r.backward_bytes,
                std::string(sim::to_string(r.forward_bound)), std::string(sim::to_string(r.backward_bound)),
                std::int64_t{r.kernels}});
@@ -74,19 +76,22 @@ void run_train(const TrainArgs& a) {
   const sim::GpuTable table = a.gpu_table.empty() ? sim::GpuTable::builtin() : sim::GpuTable::read(a.gpu_table);
   const sim::GpuKind& gpu = table.at(a.gpu);
   const sim::MathMode math = sim::parse_math(a.precision);
+  const sim::Fusion fusion = sim::parse_fusion(a.fusion);
   const Model m = make_model(a.model, a.model_options);
-  const sim::TrainBench bench = sim::bench_train(m, gpu, math, a.batch);
+  const sim::TrainBench bench = sim::bench_train(m, gpu, math, a.batch, fusion);
   const double step_s = bench.step_s();
   if (a.per_layer) {
     if (format == Format::table)
-      std::cout << fmt::format("# {} on {}, {}, batch {}: step {:.6g} s = the rows' forward + backward + update; "
-                               "ReLU fused (0 s), launches of {:.3g} us inside the times\n",
-                               m.name, gpu.name, sim::to_string(math), a.batch, step_s, gpu.launch_s * 1e6);
+      std::cout << fmt::format("# {} on {}, {}, fusion {}, batch {}: step {:.6g} s = the rows' forward + backward + "
+                               "update; launches of {:.3g} us inside the times\n",
+                               m.name, gpu.name, sim::to_string(math), sim::to_string(fusion), a.batch, step_s,
+                               gpu.launch_s * 1e6);
     print_layers(bench, format);
     return;
   }
-  Table t({"model", "gpu", "precision", "batch", "step_s", "img_per_s", "matmul_s", "memory_bound_s", "update_s"});
-  t.add_row({m.name, gpu.name, std::string(sim::to_string(math)), std::int64_t{a.batch}, step_s, a.batch / step_s,
+  Table t({"model", "gpu", "precision", "fusion", "batch", "step_s", "img_per_s", "matmul_s", "memory_bound_s", "update_s"});
+  t.add_row({m.name, gpu.name, std::string(sim::to_string(math)), std::string(sim::to_string(fusion)),
+             std::int64_t{a.batch}, step_s, a.batch / step_s,
              bench.matmul_s, bench.memory_s, bench.update_s});
   print_table(t, format);
 }
@@ -121,6 +126,10 @@ void add_bench_commands(CLI::App& app) {
   tr->add_option("--gpu", t->gpu, "GPU kind (platforms/gpus.csv)")->capture_default_str();
   tr->add_option("--gpu-table", t->gpu_table, "GPU table CSV instead of the built-in one");
   tr->add_option("--precision,--math", t->precision, "fp32, tf32, fp16 or bf16 (AMP)")->capture_default_str();
+  tr->add_option("--fusion", t->fusion,
+                 "What the software stack fuses: none (PyTorch eager), bn_act (cuDNN fused BN-ReLU, BN-add-ReLU) "
+                 "or conv_bn (BatchNorm folded into the convolutions, MLPerf); sim/gpu_model.hpp")
+      ->capture_default_str();
   tr->add_option("--batch", t->batch, "Images per step")->capture_default_str();
   tr->add_flag("--per-layer", t->per_layer,
                "Every layer's roofline (forward, backward, update seconds; FLOPs, bytes, bound) instead of the sum");

@@ -18,6 +18,7 @@
 #include "core/profile.hpp"
 #include "core/schedule_io.hpp"
 #include "sim/comm_pattern.hpp"
+#include "sim/gpu_model.hpp"
 #include "sim/paper.hpp"
 #include "sim/platform.hpp"
 #include "sim/sweep.hpp"
@@ -29,7 +30,7 @@ namespace {
 /// Options shared by simulate and sweep: how the platform, GPUs and collectives are modelled.
 struct ModelArgs {
   std::string algorithm = "reference";
-  std::string gpu, gpu_table, profile, math = "fp32";
+  std::string gpu, gpu_table, profile, math = "fp32", fusion = "none";
   double efficiency = 0;
   int threads = 0;
   double background_threads = 0;
@@ -80,6 +81,11 @@ void add_model_args(CLI::App& sub, ModelArgs& m) {
                  "Math mode: fp32, tf32 (Ampere and later), fp16 or bf16 (AMP: half-precision convolutions and "
                  "activations, FP32 weights and optimizer; sim/gpu_model.hpp)")
       ->capture_default_str();
+  sub.add_option("--fusion", m.fusion,
+                 "What the software stack fuses: none (every BatchNorm, ReLU and add its own kernel: PyTorch "
+                 "eager, resist train), bn_act (cuDNN fused BN-ReLU and BN-add-ReLU) or conv_bn (BatchNorm "
+                 "folded into the convolutions: NVIDIA's MLPerf ResNet-50); sim/gpu_model.hpp")
+      ->capture_default_str();
   sub.add_option("--collective-latency-s", m.collective_latency_s, "Override: seconds per collective call per tensor");
   sub.add_option("--group-create-s", m.group_create_s, "Override: seconds per process group created, per member");
   sub.add_option("--group-create-per-peer-s", m.group_create_per_peer_s,
@@ -104,6 +110,7 @@ sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
   o.gpu_table = m.gpu_table;
   o.profile = m.profile;
   o.math = m.math;
+  o.fusion = m.fusion;
   o.efficiency = m.efficiency;
   o.threads = m.threads;
   o.background_threads = m.background_threads;
@@ -184,8 +191,10 @@ void run_paper_table(const SimulateArgs& a, Format format) {
                  "min depth 6 (4 workers) / 4 (8 workers), collectives: "
               << po.options.collective
               << (po.options.efficiency > 0 ? fmt::format(", GPU efficiency {:.2f} (override)", po.options.efficiency)
-                                            : std::string(", GPU model of platforms/gpus.csv (V100 FP32 0.80 of peak,"
-                                                          " fitted on ResNet-50)"))
+                                            : fmt::format(", GPU model of platforms/gpus.csv (V100 FP32 {:.2f} of peak, "
+                                                          "fitted on ResNet-50), fusion {}",
+                                                          sim::GpuTable::builtin().at("V100").fp32_efficiency,
+                                                          po.options.fusion))
               << ".\n"
                  "8 workers: the paper does not say on what; aws_p3_8xlarge_2proc = 8 processes on the 4 GPUs of one\n"
                  "p3.8xlarge (fits the published 8/4 time ratios), aws_p3_16xlarge = 8 V100. Published: ResIST README /\n"

@@ -33,17 +33,59 @@ const char* to_string(MathMode math) {
 
 bool is_half(MathMode math) { return math == MathMode::fp16 || math == MathMode::bf16; }
 
+Fusion parse_fusion(const std::string& name) {
+  for (Fusion f : {Fusion::none, Fusion::bn_act, Fusion::conv_bn})
+    if (name == to_string(f)) return f;
+  throw InputError(fmt::format("unknown fusion '{}' (known: none, bn_act, conv_bn)", name));
+}
+
+const char* to_string(Fusion fusion) {
+  switch (fusion) {
+  case Fusion::none: return "none";
+  case Fusion::bn_act: return "bn_act";
+  case Fusion::conv_bn: return "conv_bn";
+  }
+  return "?";
+}
+
+std::vector<FusedRole> fusion_roles(const std::vector<Layer>& layers, Fusion fusion) {
+  std::vector<FusedRole> role(layers.size(), FusedRole::own);
+  if (fusion == Fusion::none) return role;
+  // i - 1 below 0 wraps to a huge index, which is no layer.
+  const auto is = [&](std::size_t i, LayerKind kind) { return i < layers.size() && layers[i].kind == kind; };
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    switch (layers[i].kind) {
+    case LayerKind::relu: // the BatchNorm's or add's epilogue (or the next convolution's prologue)
+      if (is(i - 1, LayerKind::batchnorm) || is(i - 1, LayerKind::add)) role[i] = FusedRole::folded;
+      break;
+    case LayerKind::add: // BN-add-ReLU: the BatchNorm before the add reads the shortcut too
+      if (is(i - 1, LayerKind::batchnorm)) role[i] = FusedRole::shortcut;
+      // NormConv's block end applies the projection's BatchNorm in the same kernel (BN, conv, BN, add).
+      if (fusion == Fusion::conv_bn && is(i - 1, LayerKind::batchnorm) && is(i - 2, LayerKind::conv2d) &&
+          is(i - 3, LayerKind::batchnorm))
+        role[i - 1] = FusedRole::folded;
+      break;
+    case LayerKind::batchnorm: // NormConv: scale, bias and ReLU in the next convolution's prologue
+      if (fusion == Fusion::conv_bn && is(i + 1, LayerKind::relu) && is(i + 2, LayerKind::conv2d))
+        role[i] = FusedRole::folded;
+      break;
+    default: break;
+    }
+  }
+  return role;
+}
+
 double GpuKind::matmul_flops(MathMode math) const {
   switch (math) {
   case MathMode::fp32: break;
   case MathMode::tf32:
-    if (tf32_flops > 0) return tf32_flops * tensor_efficiency;
+    if (tf32_flops > 0) return tf32_flops * tf32_efficiency;
     break; // no TF32 (Volta): PyTorch runs FP32
   case MathMode::fp16:
   case MathMode::bf16: {
     const double peak = math == MathMode::fp16 ? fp16_flops : bf16_flops;
     if (peak <= 0) throw InputError(fmt::format("GPU '{}' has no {} tensor cores", name, to_string(math)));
-    return peak * tensor_efficiency;
+    return peak * half_efficiency;
   }
   }
   return fp32_flops * fp32_efficiency;
@@ -99,8 +141,8 @@ void for_each_csv_row(const std::string& text, const std::string& origin, const 
 GpuTable GpuTable::parse(const std::string& text, const std::string& origin) {
   static const std::vector<std::string> kHeader = {"kind",           "fp32_tflops",       "tf32_tflops",
                                                    "fp16_tflops",    "bf16_tflops",       "mem_GBps",
-                                                   "fp32_efficiency", "tensor_efficiency", "mem_efficiency",
-                                                   "launch_us",      "nvls"};
+                                                   "fp32_efficiency", "tf32_efficiency", "half_efficiency",
+                                                   "mem_efficiency", "launch_us",       "nvls"};
   GpuTable t;
   for_each_csv_row(text, origin, kHeader, [&](const std::vector<std::string>& f, int line_no) {
     GpuKind g;
@@ -111,10 +153,11 @@ GpuTable GpuTable::parse(const std::string& text, const std::string& origin) {
     g.bf16_flops = number(f[4], origin, line_no) * 1e12;
     g.mem_Bps = number(f[5], origin, line_no) * 1e9;
     g.fp32_efficiency = number(f[6], origin, line_no);
-    g.tensor_efficiency = number(f[7], origin, line_no);
-    g.mem_efficiency = number(f[8], origin, line_no);
-    g.launch_s = number(f[9], origin, line_no) * 1e-6;
-    g.nvls = number(f[10], origin, line_no) > 0;
+    g.tf32_efficiency = number(f[7], origin, line_no);
+    g.half_efficiency = number(f[8], origin, line_no);
+    g.mem_efficiency = number(f[9], origin, line_no);
+    g.launch_s = number(f[10], origin, line_no) * 1e-6;
+    g.nvls = number(f[11], origin, line_no) > 0;
     if (g.fp32_flops <= 0 || g.mem_Bps <= 0 || g.fp32_efficiency <= 0 || g.mem_efficiency <= 0)
       throw InputError(fmt::format("{}:{}: GPU '{}' needs positive FP32 peak, bandwidth and efficiencies", origin,
                                    line_no, g.name));
@@ -157,16 +200,29 @@ const char* to_string(Bound bound) {
   return "?";
 }
 
-LayerRoofline roofline_layer(const Layer& layer, const GpuKind& gpu, MathMode math, int batch) {
+LayerRoofline roofline_layer(const Layer& layer, const GpuKind& gpu, MathMode math, int batch, FusedRole role) {
   LayerRoofline r;
-  // ReLU always follows a BatchNorm or an add in these networks, and cuDNN and the frameworks fuse it
-  // into that kernel (forward epilogue, backward mask): it moves no bytes of its own.
-  if (layer.kind == LayerKind::relu) return r;
   const bool matmul = layer.kind == LayerKind::conv2d || layer.kind == LayerKind::linear;
   const bool half = is_half(math);
   const double bytes_per_s = gpu.mem_Bps * gpu.mem_efficiency;
-  const double act_bytes = static_cast<double>(layer.input_bytes + layer.output_bytes) * batch * (half ? 0.5 : 1.0);
   const double param_bytes = static_cast<double>(layer.param_bytes()); // FP32 master copy
+  // SGD with momentum on FP32: read w, grad, momentum; write w, momentum. AMP adds the cast of the
+  // weights to half (read 4, write 2 bytes per parameter) and the unscale of the gradients (read, write).
+  const double update_s = (half ? 5 + 1.5 + 2 : 5) * param_bytes / bytes_per_s;
+  if (role != FusedRole::own && !matmul) {
+    // Inside a neighbour's kernel: no launch; a folded layer moves no activation bytes of its own, a fused
+    // add only its shortcut (read forward, gradient written backward). Parameters are still updated.
+    r.forward_bound = r.backward_bound = Bound::fused;
+    if (role == FusedRole::shortcut) {
+      r.forward_bytes = static_cast<double>(layer.output_bytes) * batch * (half ? 0.5 : 1.0);
+      r.backward_bytes = 2 * r.forward_bytes;
+      r.time.forward_s = r.forward_bytes / bytes_per_s;
+      r.time.backward_s = r.backward_bytes / bytes_per_s;
+    }
+    r.time.update_s = update_s;
+    return r;
+  }
+  const double act_bytes = static_cast<double>(layer.input_bytes + layer.output_bytes) * batch * (half ? 0.5 : 1.0);
   const double param_read_bytes = half && matmul ? param_bytes / 2 : param_bytes; // autocast's half copy
   r.forward_bytes = act_bytes + param_read_bytes;
   r.backward_bytes = 2 * (act_bytes + param_read_bytes);
@@ -192,9 +248,7 @@ LayerRoofline roofline_layer(const Layer& layer, const GpuKind& gpu, MathMode ma
   r.kernels = 1 + bwd_kernels;
   t.forward_s += gpu.launch_s;
   t.backward_s += bwd_kernels * gpu.launch_s;
-  // SGD with momentum on FP32: read w, grad, momentum; write w, momentum. AMP adds the cast of the
-  // weights to half (read 4, write 2 bytes per parameter) and the unscale of the gradients (read, write).
-  t.update_s = (half ? 5 + 1.5 + 2 : 5) * param_bytes / bytes_per_s;
+  t.update_s = update_s;
   return r;
 }
 
@@ -203,22 +257,23 @@ StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode ma
 }
 
 std::vector<StepTime> block_step_times(const Model& model, const GpuKind& gpu, MathMode math, int batch,
-                                       const Profile* profile) {
-  return sub_block_step_times(model, model, gpu, math, batch, profile);
+                                       const Profile* profile, Fusion fusion) {
+  return sub_block_step_times(model, model, gpu, math, batch, profile, fusion);
 }
 
 std::vector<StepTime> sub_block_step_times(const Model& full, const Model& sub, const GpuKind& gpu, MathMode math,
-                                           int batch, const Profile* profile) {
+                                           int batch, const Profile* profile, Fusion fusion) {
   if (sub.blocks.size() != full.blocks.size())
     throw Error(fmt::format("{} is no sub-network of {}: {} blocks, not {}", sub.description, full.name,
                             sub.blocks.size(), full.blocks.size()));
   std::vector<StepTime> out;
   for (std::size_t b = 0; b < sub.blocks.size(); ++b) {
     StepTime sum;
+    const std::vector<FusedRole> roles = fusion_roles(sub.blocks[b].layers, fusion);
     for (std::size_t i = 0; i < sub.blocks[b].layers.size(); ++i) {
       const Layer& l = sub.blocks[b].layers[i];
       const Layer& whole = full.blocks[b].layers.at(i);
-      StepTime t = roofline_layer_time(l, gpu, math, batch);
+      StepTime t = roofline_layer(l, gpu, math, batch, roles[i]).time;
       const ProfileEntry* measured = nullptr;
       if (profile)
         if (const auto it = profile->layers.find(whole.name); it != profile->layers.end()) measured = &it->second;

@@ -3,8 +3,8 @@
 // Two layer classes, each with its own achieved efficiency, so nothing is counted twice:
 //   - convolutions and linear layers: max(FLOPs / (peak of the math mode x matmul efficiency),
 //     bytes / (bandwidth x memory efficiency));
-//   - BatchNorm, pooling, adds (no MACs): bytes / (bandwidth x memory efficiency); ReLU is fused into
-//     the BatchNorm or add before it (as cuDNN and the frameworks do) and costs nothing of its own.
+//   - BatchNorm, ReLU, pooling, adds (no MACs): bytes / (bandwidth x memory efficiency), each as its own
+//     kernel or fused into a neighbour as the software stack does (`Fusion`).
 // The efficiencies are fitted per layer class on published single-GPU throughput
 // (experiments/sim_calibration), not derived from total step FLOPs over step time.
 // GPU kinds live in platforms/gpus.csv with the source of every number; the file is compiled in.
@@ -33,6 +33,27 @@ const char* to_string(MathMode math);
 /// fp16 or bf16: activations in half precision.
 bool is_half(MathMode math);
 
+/// Which memory-bound layers the software stack fuses into a neighbour (`--fusion`). The stacks the GPU
+/// model is calibrated on differ exactly here (experiments/sim_calibration, section 1):
+///   none     every BatchNorm, ReLU and add is a kernel of its own: PyTorch eager (and so this toolkit's
+///            trainer), and the FP32/TF32 configurations of NVIDIA's MXNet and PaddlePaddle examples;
+///   bn_act   cuDNN's fused batch norm: BN + ReLU one kernel, and the BN closing a residual block does the
+///            add and ReLU too (MXNet --fuse-bn-relu/--fuse-bn-add-relu, Paddle fuse_bn_act_ops /
+///            fuse_bn_add_act_ops: their AMP configurations);
+///   conv_bn  BatchNorm folded into the convolutions (cuDNN NormConv, NVIDIA's MLPerf ResNet-50): the
+///            statistics in the producing convolution's epilogue, scale, bias and ReLU in the next one's
+///            prologue; the block's end is one kernel applying its BatchNorm(s), the add and the ReLU.
+enum class Fusion { none, bn_act, conv_bn };
+Fusion parse_fusion(const std::string& name); // throws InputError naming the value
+const char* to_string(Fusion fusion);
+
+/// How a layer is charged under a fusion level: as a kernel of its own, folded into a neighbour (no time,
+/// no launch), or, for a residual add fused into the BatchNorm before it, only its second operand (the
+/// shortcut read forward, its gradient written backward).
+enum class FusedRole { own, folded, shortcut };
+/// The role of each of a block's layers (in forward order) under `fusion`; none gives `own` everywhere.
+std::vector<FusedRole> fusion_roles(const std::vector<Layer>& layers, Fusion fusion);
+
 struct GpuKind {
   std::string name;
   double fp32_flops = 0;         // peak FLOP/s, CUDA cores
@@ -41,7 +62,8 @@ struct GpuKind {
   double bf16_flops = 0;
   double mem_Bps = 0;            // peak memory bandwidth, bytes/s
   double fp32_efficiency = 1;    // convolutions / matmuls on CUDA cores: achieved fraction of the FP32 peak
-  double tensor_efficiency = 1;  // convolutions / matmuls on tensor cores: achieved fraction of that peak
+  double tf32_efficiency = 1;    // convolutions / matmuls on TF32 tensor cores: achieved fraction of that peak
+  double half_efficiency = 1;    // ... on FP16 / BF16 tensor cores (AMP): achieved fraction of that peak
   double mem_efficiency = 1;     // memory-bound layers: achieved fraction of the bandwidth
   double launch_s = 0;           // fixed cost per kernel, seconds
   bool nvls = false;             // NVLink SHARP all-reduce possible (Hopper and later, on an NVSwitch)
@@ -79,13 +101,15 @@ struct StepTime {
 };
 
 /// Which roof a pass of a layer sits under: FLOPs at the achieved FLOP/s (convolutions and linear layers
-/// whose math outweighs their bytes), bytes at the achieved bandwidth, or none (ReLU, fused: no time).
+/// whose math outweighs their bytes), bytes at the achieved bandwidth, or fused (inside a neighbour's
+/// kernel: no launch, and no bytes, or a fused add's shortcut bytes only).
 enum class Bound { compute, memory, fused };
 const char* to_string(Bound bound);
 
 /// One layer's roofline with the quantities behind it, for `batch` images: what `roofline_layer_time`
 /// returns and why. FLOPs count 2 per MAC (0 outside convolutions and linear layers); bytes are those the
-/// roofline charges (activations and parameters, halved as the math mode halves them).
+/// roofline charges (activations and parameters, halved as the math mode halves them). `role` is the
+/// layer's under the stack's fusion (`fusion_roles`); convolutions and linear layers are always their own.
 struct LayerRoofline {
   StepTime time;          // launches included
   double forward_flops = 0, backward_flops = 0;
@@ -93,12 +117,13 @@ struct LayerRoofline {
   Bound forward_bound = Bound::fused, backward_bound = Bound::fused;
   int kernels = 0;        // launches, forward and backward, each charged GpuKind::launch_s
 };
-LayerRoofline roofline_layer(const Layer& layer, const GpuKind& gpu, MathMode math, int batch);
+LayerRoofline roofline_layer(const Layer& layer, const GpuKind& gpu, MathMode math, int batch,
+                             FusedRole role = FusedRole::own);
 
-/// Roofline time of one layer for `batch` images plus a launch cost per kernel. Convolutions and linear
-/// layers: max(FLOPs / achieved FLOP/s, bytes / achieved bandwidth); other layers: bytes / achieved
-/// bandwidth. Bytes are activations in and out (read once forward, twice backward; half precision
-/// under fp16/bf16) and the parameters (read forward and backward, gradient written). The update is
+/// Roofline time of one layer, as its own kernel, for `batch` images plus a launch cost per kernel.
+/// Convolutions and linear layers: max(FLOPs / achieved FLOP/s, bytes / achieved bandwidth); other
+/// layers: bytes / achieved bandwidth. Bytes are activations in and out (read once forward, twice
+/// backward; half precision under fp16/bf16) and the parameters (read forward and backward, gradient written). The update is
 /// SGD with momentum on FP32 master weights (read w, grad, momentum; write w, momentum), plus under
 /// AMP the weight cast to half (read 4, write 2 bytes) and the gradient unscale (read and write 4).
 StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode math, int batch);
@@ -106,12 +131,13 @@ StepTime roofline_layer_time(const Layer& layer, const GpuKind& gpu, MathMode ma
 /// Per-block step times of a model on one GPU kind (profile entries replace the roofline of their layers;
 /// times scale linearly with the batch). The profile must have been checked against the model.
 std::vector<StepTime> block_step_times(const Model& model, const GpuKind& gpu, MathMode math, int batch,
-                                       const Profile* profile = nullptr);
+                                       const Profile* profile = nullptr, Fusion fusion = Fusion::none);
 
 /// Per-block step times of a sub-network `sub` of `full` (IST: the same layers, fewer neurons), from its own
 /// layer shapes. A profile measured on `full` is scaled layer by layer by the sub-layer's share of the full
 /// layer's work (MACs for linear and conv layers, output elements otherwise).
 std::vector<StepTime> sub_block_step_times(const Model& full, const Model& sub, const GpuKind& gpu, MathMode math,
-                                           int batch, const Profile* profile = nullptr);
+                                           int batch, const Profile* profile = nullptr,
+                                           Fusion fusion = Fusion::none);
 
 } // namespace resist::sim

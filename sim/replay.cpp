@@ -307,6 +307,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     throw InputError(fmt::format("GPU efficiency {}: must be in (0, 1]", options.efficiency));
   const GpuTable table = options.gpu_table.empty() ? GpuTable::builtin() : GpuTable::read(options.gpu_table);
   const MathMode math = parse_math(options.math);
+  const Fusion fusion = parse_fusion(options.fusion);
   std::unique_ptr<Profile> profile;
   if (!options.profile.empty()) {
     profile = std::make_unique<Profile>(Profile::read(options.profile).with_basis(options.profile_basis));
@@ -330,14 +331,14 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     if (!options.gpu.empty()) h.gpu = options.gpu;
     GpuKind kind = table.at(h.gpu);
     ctx.mem_Bps.push_back(kind.mem_Bps * kind.mem_efficiency * h.speed_factor);
-    if (options.efficiency > 0) kind.fp32_efficiency = kind.tensor_efficiency = options.efficiency;
-    auto times = block_step_times(model, kind, math, cfg.batch, profile.get());
+    if (options.efficiency > 0) kind.fp32_efficiency = kind.tf32_efficiency = kind.half_efficiency = options.efficiency;
+    auto times = block_step_times(model, kind, math, cfg.batch, profile.get(), fusion);
     if (cfg.protocol == Protocol::ist) {
       // IST: the worker's sub-network, costed from its own layer shapes. A worker's chunk sizes are the
       // same every round (d / S, one more for the first d % S workers), so round 0's shapes hold for all.
       const int w = static_cast<int>(ctx.block_times.size());
       const Model sub = ist_sub_model(model, ist_partition_for_round(model, cfg.workers, cfg.seed, 0), w);
-      auto sub_times = sub_block_step_times(model, sub, kind, math, cfg.batch, profile.get());
+      auto sub_times = sub_block_step_times(model, sub, kind, math, cfg.batch, profile.get(), fusion);
       double full_s = 0, sub_s = 0;
       for (std::size_t b = 0; b < times.size(); ++b) {
         full_s += times[b].total_s();

@@ -38,6 +38,7 @@ void check_options(const SimOptions& options) {
   platform_for(options);
   parse_collective(options.collective);
   parse_math(options.math);
+  parse_fusion(options.fusion);
 }
 } // namespace
 

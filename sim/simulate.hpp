@@ -22,7 +22,8 @@ struct SimOptions {
   std::string gpu_table;                   // GPU table file instead of the built-in platforms/gpus.csv
   std::string profile;                     // measured per-layer profile CSV (takes precedence)
   std::string profile_basis = "auto";      // its cpu or wall seconds (core/profile.hpp with_basis)
-  std::string math = "fp32";               // fp32 or tf32
+  std::string math = "fp32";               // fp32, tf32, fp16 or bf16 (gpu_model.hpp MathMode)
+  std::string fusion = "none";             // none, bn_act or conv_bn (gpu_model.hpp Fusion)
   double efficiency = 0;                   // achieved fraction of the FLOP peak for every kind (0 = the table's)
   std::map<std::string, double> params;    // overrides of the platform's fixed costs (platform.hpp)
   std::map<int, double> speed_factors;     // worker -> speed factor (1 = nominal, 0.5 = half speed)

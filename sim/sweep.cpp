@@ -77,6 +77,7 @@ std::string point_id(const Schedule& s, const SimOptions& o) {
                                 o.nic_bw_GBps, o.collective, o.gpu, o.gpu_table, o.profile, o.profile_basis, o.math,
                                 o.efficiency, o.background_threads, o.threads, o.reuse,
                                 o.step_replay ? "steps" : "spans");
+  if (o.fusion != "none") key += "|fusion=" + o.fusion; // ids of earlier sweeps stay valid
   for (const auto& [k, v] : o.params) key += fmt::format("|{}={}", k, v);
   for (const auto& [w, f] : o.speed_factors) key += fmt::format("|w{}={}", w, f);
   if (o.step_spread_cv > 0) key += fmt::format("|spread={}", o.step_spread_cv);

@@ -13,6 +13,7 @@ namespace resist::sim {
 struct TrainBenchLayer {
   std::string block; // the block holding the layer ("stem", "layer3.5", "head")
   Layer layer;
+  FusedRole role = FusedRole::own;
   LayerRoofline roofline;
 };
 
@@ -27,6 +28,7 @@ struct TrainBench {
 
 /// Every layer of `model` through the roofline for `batch` images. Throws InputError for a batch below 1
 /// or a math mode the GPU lacks.
-TrainBench bench_train(const Model& model, const GpuKind& gpu, MathMode math, int batch);
+TrainBench bench_train(const Model& model, const GpuKind& gpu, MathMode math, int batch,
+                       Fusion fusion = Fusion::none);
 
 } // namespace resist::sim

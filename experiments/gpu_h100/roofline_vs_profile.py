@@ -228,7 +228,7 @@ def summarize(rows, label, peaks, precision):
     if m <= 0:
         s["achieved"] = "-"
     elif label.startswith("conv") or label == "linear":
-        eff = float(peaks["fp32_efficiency" if precision == "fp32" else "tensor_efficiency"])
+        eff = float(peaks[{"fp32": "fp32_efficiency", "tf32": "tf32_efficiency"}.get(precision, "half_efficiency")])
         peak = float(peaks[PEAK_COLUMN[precision]]) * 1e12
         s["achieved"] = f"{s['flops'] / m / 1e12:.3g} TFLOP/s = {s['flops'] / m / peak:.2g} of peak (model {eff})"
     elif s["bytes"] > 0:

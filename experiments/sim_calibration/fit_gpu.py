@@ -16,11 +16,12 @@ GPUS = os.path.join(HERE, "..", "..", "platforms", "gpus.csv")
 # (Jia et al., arXiv 1804.06826: 750 of 900 GB/s), for every kind.
 # H100's FP32 efficiency is fitted to a throughput measured on a lent H100 (experiments/gpu_h100; role `fit`,
 # source "measured here"): no FP32 figure is published for it, and V100's 0.799 gave +60% there.
-PARAMS = [("fp32_efficiency", ["V100"], ["A100", "A100_40GB"]),
-          ("tensor_efficiency", ["V100"], []),
-          ("tensor_efficiency", ["A100"], ["A100_40GB", "H100", "H200"]),
-          ("fp32_efficiency", ["H100"], ["H200"])]
-START = [0.7, 0.3, 0.2, 0.5]
+PARAMS = [(["fp32_efficiency"], ["V100"], ["A100", "A100_40GB"]),
+          (["tf32_efficiency", "half_efficiency"], ["V100"], []),  # V100 has no TF32: one value
+          (["tf32_efficiency"], ["A100"], ["A100_40GB", "H100", "H200"]),
+          (["half_efficiency"], ["A100"], ["A100_40GB", "H100", "H200"]),
+          (["fp32_efficiency"], ["H100"], ["H200"])]
+START = [0.7, 0.3, 0.2, 0.3, 0.5]
 
 
 def rows(path):
@@ -40,9 +41,10 @@ def table_with(params):
         if header is None:
             header = cells
         else:
-            for (c, fitted, same), v in zip(PARAMS, params):
+            for (cols, fitted, same), v in zip(PARAMS, params):
                 if cells[0] in fitted + same:
-                    cells[header.index(c)] = f"{v:.6g}"
+                    for c in cols:
+                        cells[header.index(c)] = f"{v:.6g}"
         out.append(",".join(cells))
     f = tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False)
     f.write("\n".join(out) + "\n")
@@ -52,7 +54,8 @@ def table_with(params):
 
 def predict(resist, table, r):
     out = subprocess.run([resist, "bench", "train", "--model", "resnet50", "--gpu", r["gpu"], "--precision",
-                          r["precision"], "--batch", r["batch"], "--gpu-table", table, "--format", "csv"],
+                          r["precision"], "--fusion", r["fusion"], "--batch", r["batch"], "--gpu-table", table,
+                          "--format", "csv"],
                          check=True, capture_output=True, text=True).stdout
     return float(list(csv.DictReader(io.StringIO(out)))[0]["img_per_s"])
 
@@ -64,6 +67,7 @@ def predict_multi(resist, table, r):
     out = subprocess.run([resist, "simulate", "--model", "resnet50", "--dataset", "synthetic", "--train-size",
                           str(int(r["batch"]) * steps), "--epochs", "1", "--protocols", "data_parallel",
                           "--workers", r["gpus"], "--batch", r["batch"], "--precision", r["precision"],
+                          "--fusion", r["fusion"],
                           "--platform", r["platform"], "--gpu", r["gpu"], "--gpu-table", table, "--format", "csv"],
                          check=True, capture_output=True, text=True).stdout
     return int(r["batch"]) * steps / float(list(csv.DictReader(io.StringIO(out)))[0]["total_s"])
@@ -123,19 +127,20 @@ def main():
     resist = sys.argv[1]
     data = rows(os.path.join(HERE, "train_throughput.csv"))
     params = fit(resist, [r for r in data if r["role"] == "fit"])
-    print("fitted: " + ", ".join(f"{c} ({'/'.join(k)}) = {v:.4f}" for (c, k, _), v in zip(PARAMS, params)))
+    print("fitted: " + ", ".join(f"{'/'.join(c)} ({'/'.join(k)}) = {v:.4f}" for (c, k, _), v in zip(PARAMS, params)))
     rounded = [round(v, 3) for v in params]
     if "--write" in sys.argv:
         t = table_with(rounded)
         os.replace(t, GPUS)
     t = table_with(rounded)
-    print("\ngpu,precision,batch,measured_img_per_s,predicted_img_per_s,error_pct,role,source")
+    print("\ngpu,precision,fusion,batch,measured_img_per_s,predicted_img_per_s,error_pct,role,source")
     errs = {}
     for r in data:
         pred = predict(resist, t, r) if gpus(r) == 1 else predict_multi(resist, t, r)
         err = 100 * (pred - float(r["img_per_s"])) / float(r["img_per_s"])
         errs.setdefault((r["role"], gpus(r) > 1), []).append(abs(err))
-        print(f'{r["gpu"]},{r["precision"]},{r["batch"]},{r["img_per_s"]},{pred:.0f},{err:+.1f},{r["role"]},{r["source"]}')
+        print(f'{r["gpu"]},{r["precision"]},{r["fusion"]},{r["batch"]},{r["img_per_s"]},{pred:.0f},{err:+.1f},{r["role"]},'
+              f'{r["source"]}')
     os.unlink(t)
     h = errs[("held_out", False)]
     print(f"\nheld out, single GPU: {len(h)} points, mean |error| {sum(h) / len(h):.1f}%, max {max(h):.1f}%")

@@ -119,15 +119,16 @@ write("t_syntax.toml", "gpus_per_node = = 2\n")
 write("t_huge_bw.toml", "gpus_per_node = 2\nnic_bw_GBps = 1e300\n")
 
 # --- GPU tables and profiles
-header = "kind,fp32_tflops,tf32_tflops,mem_GBps,fp32_efficiency,tf32_efficiency,mem_efficiency,launch_us\n"
+header = ("kind,fp32_tflops,tf32_tflops,fp16_tflops,bf16_tflops,mem_GBps,fp32_efficiency,tf32_efficiency,"
+          "half_efficiency,mem_efficiency,launch_us,nvls\n")
 write("g_header.csv", "kind,tflops\nV100,15.7\n")
-write("g_fields.csv", header + "V100,15.7,0,900\n")
-write("g_inf.csv", header + "V100,inf,0,900,0.6,0,0.7,5\n")
-write("g_nan.csv", header + "V100,15.7,0,nan,0.6,0,0.7,5\n")
-write("g_negative.csv", header + "V100,15.7,0,900,-0.6,0,0.7,5\n")
-write("g_overflow.csv", header + "V100,1e400,0,900,0.6,0,0.7,5\n")
+write("g_fields.csv", header + "V100,15.7,0,125\n")
+write("g_inf.csv", header + "V100,inf,0,125,0,900,0.6,0,0.5,0.7,5,0\n")
+write("g_nan.csv", header + "V100,15.7,0,125,0,nan,0.6,0,0.5,0.7,5,0\n")
+write("g_negative.csv", header + "V100,15.7,0,125,0,900,-0.6,0,0.5,0.7,5,0\n")
+write("g_overflow.csv", header + "V100,1e400,0,125,0,900,0.6,0,0.5,0.7,5,0\n")
 write("g_empty.csv", header)
-write("g_text.csv", header + "V100,fast,0,900,0.6,0,0.7,5\n")
+write("g_text.csv", header + "V100,fast,0,125,0,900,0.6,0,0.5,0.7,5,0\n")
 pheader = "layer,batch,forward_s,backward_s\n"
 write("f_header.csv", "layer,ms\nconv1,3\n")
 write("f_batch_zero.csv", pheader + "conv1,0,0.001,0.002\n")

@@ -157,7 +157,7 @@ TEST_CASE("a ring across unequal hops runs at its bottleneck hop", "[sim][closed
 TEST_CASE("roofline of a compute-bound convolution by hand", "[sim][closed-form]") {
   GpuKind v100 = GpuTable::builtin().at("V100");
   v100.fp32_efficiency = 0.5;
-  v100.tensor_efficiency = 0.25;
+  v100.half_efficiency = 0.25;
   v100.mem_efficiency = 0.8;
   // 3x3 conv, 256 -> 256 channels on 8x8: 256*256*9*64 MACs per image.
   const Layer conv = make_conv("c", 256, 256, 3, 1, 1, 8, 8);
@@ -178,7 +178,8 @@ TEST_CASE("roofline of a compute-bound convolution by hand", "[sim][closed-form]
   CHECK_THROWS_AS(roofline_layer_time(conv, v100, MathMode::bf16, batch), InputError);
 }
 
-TEST_CASE("memory-bound layers by hand: bytes over bandwidth, half of them under AMP, ReLU fused", "[sim][closed-form]") {
+TEST_CASE("memory-bound layers by hand: bytes over bandwidth, half of them under AMP, ReLU own or fused",
+          "[sim][closed-form]") {
   GpuKind a100 = GpuTable::builtin().at("A100");
   a100.mem_efficiency = 0.5;
   const Layer bn = make_batchnorm("bn", 64, 56, 56);
@@ -190,7 +191,9 @@ TEST_CASE("memory-bound layers by hand: bytes over bandwidth, half of them under
   CHECK(t.backward_s == Approx(2 * (act + params) / bytes_per_s + 2 * 5e-6).epsilon(1e-9)); // data + weight grad
   const StepTime h = roofline_layer_time(bn, a100, MathMode::bf16, batch);
   CHECK(h.forward_s == Approx((act / 2 + params) / bytes_per_s + 5e-6).epsilon(1e-9));
-  CHECK(roofline_layer_time(make_relu("r", 64, 56, 56), a100, MathMode::fp32, batch).total_s() == 0);
+  const Layer relu = make_relu("r", 64, 56, 56);
+  CHECK(roofline_layer_time(relu, a100, MathMode::fp32, batch).forward_s == Approx(act / bytes_per_s + 5e-6).epsilon(1e-9));
+  CHECK(roofline_layer(relu, a100, MathMode::fp32, batch, FusedRole::folded).time.total_s() == 0);
 }
 
 TEST_CASE("a worker's simulated compute equals steps x the sum of its blocks' roofline", "[sim][closed-form]") {

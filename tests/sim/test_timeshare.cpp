@@ -130,7 +130,7 @@ TEST_CASE("c10d pattern: groups created once, the loss check holds everyone, byt
       ++per_round[static_cast<std::size_t>(e.round)];
       const double groups = e.duration_s() / 0.5; // a worker may join several new groups in one round
       CHECK(groups == Approx(std::round(groups)));
-      CHECK(groups >= 1);
+      CHECK(std::round(groups) >= 1); // durations are differences of clock readings: 0.99999... is one
     }
     if (e.label == "loss_check") ++loss_checks;
   }
