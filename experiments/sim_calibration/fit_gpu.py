@@ -5,7 +5,10 @@ predictions come from `resist bench train` (sim/gpu_model.cpp), nothing else. Ro
 MLPerf 8-GPU nodes) are predicted per GPU by `resist simulate --protocols data_parallel --workers gpus` on their
 `platform` (same GPU model, plus the simulated DDP all-reduce and barrier); none of them is fitted.
 
-usage: fit_gpu.py RESIST [--write]   (--write puts the fitted values into platforms/gpus.csv)
+usage: fit_gpu.py RESIST [--write] [--tied]
+  --write  puts the fitted values into platforms/gpus.csv
+  --tied   the alternative with one tensor-core efficiency per GPU: A100's tf32 and half efficiencies fitted
+           together on its TF32 point, the A100 mixed-precision fit row judged as held out (README section 1)
 """
 import csv, io, math, os, subprocess, sys, tempfile
 
@@ -22,6 +25,9 @@ PARAMS = [(["fp32_efficiency"], ["V100"], ["A100", "A100_40GB"]),
           (["half_efficiency"], ["A100"], ["A100_40GB", "H100", "H200"]),
           (["fp32_efficiency"], ["H100"], ["H200"])]
 START = [0.7, 0.3, 0.2, 0.3, 0.5]
+if "--tied" in sys.argv:
+    PARAMS = [PARAMS[0], PARAMS[1], (["tf32_efficiency", "half_efficiency"],) + PARAMS[2][1:], PARAMS[4]]
+    START = [0.7, 0.3, 0.2, 0.5]
 
 
 def rows(path):
@@ -126,6 +132,12 @@ def fit(resist, points):
 def main():
     resist = sys.argv[1]
     data = rows(os.path.join(HERE, "train_throughput.csv"))
+    if "--tied" in sys.argv:
+        if "--write" in sys.argv:
+            sys.exit("fit_gpu.py: --tied is a comparison; it does not --write")
+        for r in data:
+            if r["role"] == "fit" and r["gpu"] == "A100" and r["precision"] == "fp16":
+                r["role"] = "held_out"
     params = fit(resist, [r for r in data if r["role"] == "fit"])
     print("fitted: " + ", ".join(f"{'/'.join(c)} ({'/'.join(k)}) = {v:.4f}" for (c, k, _), v in zip(PARAMS, params)))
     rounded = [round(v, 3) for v in params]

@@ -2,14 +2,21 @@
 # Calibration of the simulator's hardware models against published measurements, held apart from validation.
 # Fits what each model fits (GPU efficiencies, DDP step variation) and reports the error on every published
 # point, fitted and held out. Expected (README.md): single-GPU ResNet-50 held-out mean |error| 10.8% (FP32/TF32
-# within 8%), nccl-tests busbw held-out mean 2.3% (max 8.7%; 17 points, 7 across nodes), DDP overhead held-out
-# within 1 point (host input pipeline rates fitted per host on the AMP rows). About half a minute on 2 idle cores.
+# within 8.1%); MLPerf H100/H200 per GPU +2.4%, +0.2%, +4.9% (A100 -17.7%); nccl-tests busbw held-out mean
+# 2.3% (max 8.7%; 17 points, 7 across nodes); DDP overhead held-out within 1 point (host input pipeline rates
+# fitted per host on the AMP rows). About 4 minutes on 2 cores.
 # Usage: experiments/sim_calibration/run.sh [path/to/resist]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 resist=${1:-$here/../../build/bin/resist}
 echo "== GPU compute: ResNet-50 v1.5 single-GPU training throughput (fit_gpu.py; --write updates platforms/gpus.csv)"
 python3 "$here/fit_gpu.py" "$resist" | tee "$here/gpu_fit.txt"
+echo
+echo "== the same with one tensor-core efficiency per GPU (the alternative, README section 1)"
+python3 "$here/fit_gpu.py" "$resist" --tied | tee "$here/gpu_fit_tied.txt"
+echo
+echo "== the MLPerf rows at every fusion level (fusion_ablation.py)"
+python3 "$here/fusion_ablation.py" "$resist" | tee "$here/fusion_ablation.txt"
 echo
 echo "== Network: nccl-tests all-reduce bus bandwidth (resist bench allreduce)"
 python3 "$here/check_network.py" "$resist" | tee "$here/network_check.txt"
