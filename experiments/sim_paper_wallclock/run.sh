@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The ResIST paper's Table 3 (CIFAR wall-clock, local SGD vs ResIST, 4 and 8 workers) simulated.
-# Expected (see README.md): speedups 3.12 (4 workers, -13% vs the published 3.58), 4.05 (8 workers as
-# 8 processes on the p3.8xlarge's 4 GPUs, +7%), 5.25 on a p3.16xlarge (+39%); about 2 with efficient
+# Expected (see README.md): speedups 3.19 (4 workers, -11% vs the published 3.58), 4.16 (8 workers as
+# 8 processes on the p3.8xlarge's 4 GPUs, +9-10%), 5.41 on a p3.16xlarge (+42-44%); about 2 with efficient
 # collectives. Takes a few seconds. Usage: experiments/sim_paper_wallclock/run.sh [path/to/resist]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
