@@ -16,9 +16,9 @@ struct PaperOptions {
   /// the p3.8xlarge's 4 GPUs fits the published 8/4 time ratios (1.84 and 1.74); a p3.16xlarge (8 V100)
   /// cannot (it would make ResIST faster at 8 workers than at 4).
   std::vector<std::string> platforms8{"aws_p3_8xlarge_2proc", "aws_p3_16xlarge"};
-  /// collective, fixed-cost overrides, GPU, ... The GPU model is platforms/gpus.csv's: its V100 FP32
-  /// efficiency (0.799, fitted on published ResNet-50 throughput, experiments/sim_calibration) is what the
-  /// paper's ResIST rows needed (0.80 was fitted to them before the per-layer-class model).
+  /// collective, fixed-cost overrides, GPU, fusion, ... The GPU model is platforms/gpus.csv's, its V100
+  /// FP32 efficiency fitted on published ResNet-50 throughput (experiments/sim_calibration), with the
+  /// reference code's PyTorch eager fusion (none) by default; experiments/sim_paper_wallclock compares.
   SimOptions options;
 };
 

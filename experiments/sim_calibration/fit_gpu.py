@@ -18,7 +18,7 @@ GPUS = os.path.join(HERE, "..", "..", "platforms", "gpus.csv")
 # mem_efficiency is not fitted: 0.83, the fraction of HBM bandwidth a streaming kernel achieves on V100
 # (Jia et al., arXiv 1804.06826: 750 of 900 GB/s), for every kind.
 # H100's FP32 efficiency is fitted to a throughput measured on a lent H100 (experiments/gpu_h100; role `fit`,
-# source "measured here"): no FP32 figure is published for it, and V100's 0.799 gave +60% there.
+# source "measured here"): no FP32 figure is published for it, and V100's efficiency gave +60% there.
 PARAMS = [(["fp32_efficiency"], ["V100"], ["A100", "A100_40GB"]),
           (["tf32_efficiency", "half_efficiency"], ["V100"], []),  # V100 has no TF32: one value
           (["tf32_efficiency"], ["A100"], ["A100_40GB", "H100", "H200"]),
