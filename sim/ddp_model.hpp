@@ -3,7 +3,8 @@
 //     the averaged bucket is copied back after the all-reduce (DDP's default, gradient_as_bucket_view off):
 //     bytes read and written once each way, at the GPU's achieved memory bandwidth;
 //   - communication slows concurrent compute: NCCL's kernels occupy SMs and memory bandwidth while backward
-//     runs, so a backward segment that runs beside an all-reduce takes (1 + comm_compute_slowdown) longer;
+//     runs, so every second an all-reduce overlaps the compute costs it comm_compute_slowdown seconds more
+//     (sim/round_replay.cpp: owed by the compute side, paid at its next segment);
 //   - the step barrier: every step waits for the slowest worker, and step times vary: with a coefficient
 //     of variation cv, the expected step of N workers is (1 + E[max of N standard normals] x cv) x mean.
 // The last bucket (the first layers) is ready only when backward ends, so its all-reduce is never hidden;

@@ -30,7 +30,10 @@ struct Shared {
   std::vector<WorkerBytes> bytes;
   std::vector<double> end_s;
   sg4::BarrierPtr barrier; // before the first exchange (RoundInput::barrier_before_sync)
-  std::vector<int> comm_busy; // per worker: its communication actor is moving a bucket (overlap)
+  // Overlap, per worker: when the compute side started waiting for the last bucket (-1 while it computes),
+  // and the compute seconds owed for the time NCCL's kernels ran beside it (paid at the next segment).
+  std::vector<double> compute_wait_since_s;
+  std::vector<double> compute_debt_s;
   sg4::BarrierPtr steps_barrier; // overlap with fixed costs: the steps start together
   double steps_start_s = 0;
 };
@@ -81,12 +84,14 @@ void run_worker(Shared& s, int w) {
 /// Data parallel: the compute side of one worker; buckets go to the communication actor as they are ready.
 void run_overlap_compute(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphorePtr done) {
   const OverlapStep& st = s.in.step[static_cast<std::size_t>(w)];
-  // A backward segment that starts while this worker's all-reduce runs is slowed by NCCL's kernels.
-  const double slow = 1 + s.params.comm_compute_slowdown;
+  const auto wi = static_cast<std::size_t>(w);
   double compute = 0;
+  // Each segment first pays what the bucket all-reduces that ran beside the compute so far cost it
+  // (run_overlap_comm: comm_compute_slowdown x the overlapped seconds).
   auto segment = [&](double seconds) {
-    if (seconds <= 0) return;
-    const double d = s.comm_busy[static_cast<std::size_t>(w)] ? seconds * slow : seconds;
+    const double d = std::max(0.0, seconds) + s.compute_debt_s[wi];
+    s.compute_debt_s[wi] = 0;
+    if (d <= 0) return;
     const double start = now(s);
     run_compute(s, w, d); // longer than d when the worker time-shares its cores
     compute += now(s) - start;
@@ -108,7 +113,9 @@ void run_overlap_compute(Shared& s, int w, sg4::SemaphorePtr ready, sg4::Semapho
       ready->release();
     }
     segment(st.backward_tail_s);
+    s.compute_wait_since_s[wi] = now(s);
     done->acquire(); // the optimizer step needs every averaged gradient
+    s.compute_wait_since_s[wi] = -1;
     segment(st.update_s);
   }
   const double end = now(s);
@@ -133,9 +140,15 @@ void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphoreP
       if (overhead > 0) sg4::this_actor::sleep_for(overhead);
       // Slots alternate between steps so a worker a step ahead never meets last step's receives.
       const int slot = static_cast<int>(j) * 2 + k % 2;
-      s.comm_busy[static_cast<std::size_t>(w)] = 1;
+      const double comm_start = now(s);
       const WorkerBytes b = run_transfers(s.in.ops[j].transfers, s.in.index[j], w, slot, s.mailboxes);
-      s.comm_busy[static_cast<std::size_t>(w)] = 0;
+      // NCCL's kernels take SMs and memory bandwidth from the compute that runs beside them: the compute
+      // side owes comm_compute_slowdown x the seconds this all-reduce overlapped it (not the time it
+      // spent waiting for the last bucket).
+      const double waiting_since = s.compute_wait_since_s[static_cast<std::size_t>(w)];
+      const double overlap_end = waiting_since >= 0 ? std::min(now(s), waiting_since) : now(s);
+      s.compute_debt_s[static_cast<std::size_t>(w)] +=
+          s.params.comm_compute_slowdown * std::max(0.0, overlap_end - comm_start);
       if (copy_s > 0) sg4::this_actor::sleep_for(copy_s); // averaged bucket back to .grad
       s.bytes[static_cast<std::size_t>(w)].sent += b.sent;
       s.bytes[static_cast<std::size_t>(w)].received += b.received;
@@ -164,7 +177,7 @@ RoundOutcome replay_round(const RoundInput& in, const std::vector<WorkerHost>& h
   Shared s{in, hosts, params, mailboxes, sg4::Engine::get_clock(), std::vector<std::vector<TimelineEvent>>(n),
            std::vector<WorkerBytes>(n), std::vector<double>(n, 0.0),
            in.barrier_before_sync && !in.overlap ? sg4::Barrier::create(static_cast<unsigned>(in.workers)) : nullptr,
-           std::vector<int>(n, 0), nullptr};
+           std::vector<double>(n, -1.0), std::vector<double>(n, 0.0), nullptr};
   if (in.overlap && std::any_of(in.fixed_s.begin(), in.fixed_s.end(), [](double f) { return f > 0; }))
     s.steps_barrier = sg4::Barrier::create(static_cast<unsigned>(in.workers));
   std::vector<sg4::ActorPtr> actors;

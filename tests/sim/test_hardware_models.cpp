@@ -7,10 +7,13 @@
 #include <cmath>
 #include <limits>
 
+#include "core/comm.hpp"
 #include "core/error.hpp"
+#include "core/model_zoo.hpp"
 #include "sim/collective_bench.hpp"
 #include "sim/comm_pattern.hpp"
 #include "sim/ddp_model.hpp"
+#include "sim/gpu_model.hpp"
 #include "sim/input_pipeline.hpp"
 #include "sim_test_util.hpp"
 
@@ -232,4 +235,45 @@ TEST_CASE("fat-tree by hand: nodes of one leaf meet at its switch, others share 
   CHECK(star_s(4, 1) == Approx(2 * b / (25e9 / 3)).epsilon(1e-6));
   // Oversubscribed 4:1: each uplink is 12.5 GB/s, shared by workers 2 and 3: 6.25 GB/s each, each step.
   CHECK(star_s(4, 4) == Approx(2 * b / 6.25e9).epsilon(1e-6));
+}
+
+TEST_CASE("DDP: NCCL beside backward costs comm_compute_slowdown x the overlapped seconds, by hand", "[sim][ddp]") {
+  // 2 workers, a link so slow (1 MB/s) that the first bucket's all-reduce (1 MiB cap, the last blocks'
+  // gradients) outlasts the rest of backward: the overlapped seconds per step are exactly the backward after
+  // that bucket is ready plus the later buckets' copies in, and the step then waits for the all-reduces, so
+  // the debt adds to it in full: per step k x X.
+  const Schedule s = test::small_schedule(Protocol::data_parallel, 2, "preact_resnet_small", 0, 3, 2);
+  const Model m = make_model("preact_resnet_small");
+  const std::vector<GradientBucket> buckets = gradient_buckets(m);
+  REQUIRE(buckets.size() >= 2);
+  const GpuKind& a100 = GpuTable::builtin().at("A100");
+  const std::vector<StepTime> t = block_step_times(m, a100, MathMode::fp32, s.config.batch);
+  const double barrier = ddp_barrier_factor(2, 0.0193), mem_Bps = 2039e9 * 0.83;
+  double overlapped_s = 0;
+  for (int b = buckets.front().ready_after_block - 1; b >= 0; --b)
+    overlapped_s += t[static_cast<std::size_t>(b)].backward_s * barrier;
+  for (std::size_t j = 1; j < buckets.size(); ++j) overlapped_s += bucket_copy_s(buckets[j].bytes, mem_Bps);
+  REQUIRE(overlapped_s > 0);
+  SimOptions o;
+  o.platform = "parametric:nodes=1,gpus_per_node=2,gpu=A100,intra_bw_GBps=0.001";
+  o.collective = "ring";
+  o.params["collective_latency_s"] = 0;
+  o.params["ddp_step_cv"] = 0.0193;
+  o.params["comm_compute_slowdown"] = 0;
+  const double base_s = simulate(s, o).total_s;
+  const double steps = s.config.rounds * s.config.local_steps;
+  for (double k : {0.25, 1.0}) {
+    o.params["comm_compute_slowdown"] = k;
+    INFO("slowdown " << k);
+    CHECK(simulate(s, o).total_s - base_s == Approx(steps * k * overlapped_s).epsilon(1e-6));
+  }
+  // A fast link: each all-reduce ends while backward still runs, so only its own seconds are owed, more than
+  // nothing (a segment that merely starts beside it is not the measure) and less than the backward after it.
+  o.platform = "parametric:nodes=1,gpus_per_node=2,gpu=A100,intra_bw_GBps=100";
+  o.params["comm_compute_slowdown"] = 0;
+  const double fast_s = simulate(s, o).total_s;
+  o.params["comm_compute_slowdown"] = 1;
+  const double owed_s = simulate(s, o).total_s - fast_s;
+  CHECK(owed_s > 0);
+  CHECK(owed_s < steps * overlapped_s);
 }
