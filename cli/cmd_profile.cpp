@@ -134,12 +134,11 @@ void run_comm(ProfileArgs& a) {
   for (const auto& s : p.samples) t.add_row({s.op, static_cast<std::int64_t>(s.ranks), s.bytes, s.median_s, s.min_s});
   print_table(t, format);
   if (format == Format::table)
-    std::cout << fmt::format("fit: link {:.3g} GB/s, latency {:.3g} us per port, {:.3g} s per call, groups {:.3g} s + "
-                             "{:.3g} s per peer; median |error| on its samples: all-reduce {:.1f}%, send/recv {:.1f}%\n"
-                             "wrote {} and {}; use it with `resist simulate --platform {}`\n",
-                             p.link_bw_GBps, p.link_latency_us, p.collective_latency_s, p.group_create_s,
-                             p.group_create_per_peer_s, p.allreduce_fit_error_pct, p.sendrecv_fit_error_pct, toml_path,
-                             csv_path, toml_path);
+    std::cout << fmt::format("fit: link {:.3g} GB/s, latency {:.3g} us per port, {:.3g} s per call; median |error| on "
+                             "its samples: all-reduce {:.1f}%, send/recv {:.1f}%; process groups as measured (the "
+                             "group_create rows)\nwrote {} and {}; use it with `resist simulate --platform {}`\n",
+                             p.link_bw_GBps, p.link_latency_us, p.collective_latency_s, p.allreduce_fit_error_pct,
+                             p.sendrecv_fit_error_pct, toml_path, csv_path, toml_path);
 }
 
 } // namespace

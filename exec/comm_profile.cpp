@@ -9,6 +9,7 @@
 // printed and written into the platform file. Broadcast and reduce are measured for reference only (the
 // trainer does not call them; nothing is fitted to them). Process groups: t(k) = a + b (k - 1) over k = 2..N.
 #include <fmt/format.h>
+#include <fmt/ranges.h> // fmt::join (in format.h before fmt 11)
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -164,10 +165,17 @@ std::string CommProfile::platform_toml() const {
   std::time_t now = std::time(nullptr);
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  // Process groups as measured, one size after the other (the simulator takes them as they are).
+  std::vector<std::pair<int, double>> groups;
+  for (const auto& x : samples)
+    if (x.op == "group_create") groups.emplace_back(x.ranks, x.median_s);
+  std::sort(groups.begin(), groups.end());
+  std::vector<std::string> measured;
+  for (const auto& [k, t] : groups) measured.push_back(fmt::format("{:.6g}", t));
   return fmt::format(
       "# This machine as a platform: {} ranks ({}) time-sharing {} cores, measured by `resist profile --comm`\n"
       "# on {} (load average {:.2f}). Fitted on all-reduces over all ranks (bandwidth) and send/recv\n"
-      "# (latency); process groups t(k) = group_create_s + group_create_per_peer_s (k - 1), seconds per member.\n"
+      "# (latency); process groups as measured for 2..{} members (group_create_measured_s, seconds per member).\n"
       "# Median |error| of the fit on its samples: all-reduce {:.1f}%, send/recv {:.1f}%.\n"
       "# The samples are in the CSV written beside this file.\n"
       "name = \"this_machine\"\n"
@@ -179,13 +187,15 @@ std::string CommProfile::platform_toml() const {
       "intra_latency_us = {:.6g}\n"
       "\n[params]\n"
       "collective_latency_s = {:.6g}\n"
-      "group_create_s = {:.6g}\n"
-      "group_create_per_peer_s = {:.6g}\n"
+      "{}group_create_measured_s = [{}]\n"
+      "# The linear form, for comparison (not used while the measured sizes are set):\n"
+      "# group_create_s = {:.6g}, group_create_per_peer_s = {:.6g}\n"
       "# GPU-fitted DDP factors do not apply to these ranks (the trainer does not overlap).\n"
       "comm_compute_slowdown = 0\n"
       "ddp_step_cv = 0\n",
-      ranks, backend, cores, date, load_average_1m(), allreduce_fit_error_pct, sendrecv_fit_error_pct, ranks, cores, link_bw_GBps, link_latency_us,
-      collective_latency_s, group_create_s, group_create_per_peer_s);
+      ranks, backend, cores, date, load_average_1m(), ranks, allreduce_fit_error_pct, sendrecv_fit_error_pct, ranks,
+      cores, link_bw_GBps, link_latency_us, collective_latency_s, measured.empty() ? "# (no group measured) " : "", fmt::join(measured, ", "), group_create_s,
+      group_create_per_peer_s);
 }
 
 } // namespace resist::exec

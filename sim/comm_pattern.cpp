@@ -324,6 +324,13 @@ std::vector<SyncOp> make_c10d_ops(const CommPlan& plan, int workers, std::vector
 }
 
 double group_create_member_s(int members, const PlatformParams& p) {
+  const auto& m = p.group_create_measured_s;
+  if (!m.empty() && members >= 2) {
+    const auto i = static_cast<std::size_t>(members - 2);
+    if (i < m.size()) return m[i];
+    const double step = m.size() >= 2 ? std::max(0.0, m.back() - m[m.size() - 2]) : m.back(); // per member more
+    return m.back() + step * static_cast<double>(i - (m.size() - 1));
+  }
   const double g = members;
   return p.group_create_s + p.group_create_per_peer_s * (g - 1) +
          (members > 1 ? p.group_init_s * std::pow(g / 2, p.group_init_exponent) : 0.0);

@@ -120,7 +120,8 @@ std::vector<SyncOp> make_c10d_ops(const CommPlan& plan, int workers, std::vector
 
 /// Seconds each member pays to create a process group of `members` and set up its communicator:
 /// group_create_s + group_create_per_peer_s (members - 1) + group_init_s (members / 2)^group_init_exponent
-/// (no communicator for a group of one).
+/// (no communicator for a group of one); or, where the platform has them (`resist profile --comm`), the
+/// measured seconds for that size, growing beyond the largest measured size by its last step per member.
 double group_create_member_s(int members, const PlatformParams& params);
 
 /// Fixed-cost seconds `worker` pays in `op`: process groups it is a member of (group_create_member_s each)

@@ -107,6 +107,19 @@ void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& va
   else if (key == "slow_workers") s.slow_workers = parse_int_list(key, value, o);
   else if (key == "slow_factor") s.slow_factor = num();
   else if (key == "cores_per_node") s.cores_per_node = parse_count(key, value, o, 4096);
+  else if (key == "group_create_measured_s") {
+    d.group_create_measured_s.clear();
+    std::stringstream ss(value);
+    std::string item;
+    while (std::getline(ss, item, ';')) {
+      const double v = parse_number(key, item, o);
+      if (!(v >= 0) || !(v <= 86400))
+        throw InputError(fmt::format("{}: group_create_measured_s value {}: must be in [0, 86400] seconds", o, v));
+      d.group_create_measured_s.push_back(v);
+    }
+    if (d.group_create_measured_s.empty())
+      throw InputError(fmt::format("{}: group_create_measured_s is empty (seconds per member for 2, 3, ... members)", o));
+  }
   else if (std::find(param_names().begin(), param_names().end(), key) != param_names().end()) d.params[key] = num();
   else if (key == "name" || key == "description" || key == "source") {
   } else
@@ -324,6 +337,7 @@ std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const Platfo
   if (desc.parametric) {
     build_parametric_platform(desc.spec, workers, desc.origin);
     for (const auto& [k, v] : desc.params) set_param(params, k, v);
+    params.group_create_measured_s = desc.group_create_measured_s;
   } else {
     load_xml(engine, desc);
     check_links(engine, desc);

@@ -26,6 +26,10 @@ struct PlatformParams {
   double collective_latency_s = 0;    // per collective call, per participant (launch + base latency)
   double group_create_s = 0;          // per process group created, per member (new_group + barrier)
   double group_create_per_peer_s = 0; // per process group created, per member and other member (legacy form)
+  // Measured instead (`resist profile --comm` writes it): seconds per member of a new group of 2, 3, ...
+  // members, in that order. When set it replaces the three-term form above for every size it lists, and
+  // beyond the last it grows by the last measured step per member (comm_pattern.hpp group_create_member_s).
+  std::vector<double> group_create_measured_s;
   // Communicator set-up on first use, per member of a group of g: group_init_s x (g / 2)^group_init_exponent.
   // The exponent 0.5 is FITTED to NVIDIA/nccl#534 (per-communicator init 16.3 s / 8 = 2.04 s at 8 ranks,
   // 130 s / 32 = 4.06 s at 32 ranks: 4.06 / 2.04 = 4^0.497); group_init_s is set per platform.
@@ -78,6 +82,7 @@ struct PlatformDesc {
   std::string xml;     // XML platforms: the document
   ParametricSpec spec; // parametric platforms
   std::map<std::string, double> params; // fixed costs the description sets (XML: read at load)
+  std::vector<double> group_create_measured_s; // PlatformParams::group_create_measured_s (TOML array)
 };
 
 /// Built-in platform names (the files of platforms/ without extension).

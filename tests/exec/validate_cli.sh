@@ -36,6 +36,7 @@ PY
   > "$D/comm.out" 2> "$D/comm.err" || fail "profile --comm"
 grep -q '^cores_per_node = ' "$D/run/platform.toml" || fail "platform has cores_per_node"
 grep -q '^allreduce,2,4096,' "$D/run/platform.comm.csv" || fail "comm samples"
+grep -qE '^group_create_measured_s = \[[0-9.e-]+\]$' "$D/run/platform.toml" || fail "process groups as measured"
 "$RESIST" simulate "${M[@]}" --workers 2 --rounds 3 --local-steps 3 --protocols resist --platform "$D/run/platform.toml" \
   --profile "$D/run/profile.csv" --algorithm c10d --threads 1 > "$D/sim.out" 2> "$D/sim.err" || fail "simulate --profile"
 

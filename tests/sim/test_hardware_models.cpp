@@ -189,6 +189,21 @@ TEST_CASE("process-group creation per member by hand: store barrier, legacy per-
   p.group_init_s = 0;
   p.group_create_per_peer_s = 0.07;                                     // the p3 platforms' linear form
   CHECK(group_create_member_s(4, p) == Approx(0.01 + 3 * 0.07));
+  // Measured sizes (resist profile --comm: 11.5, 21.8, 46.1 ms for 2, 3, 4 Gloo ranks here) replace the form;
+  // beyond 4 members each more member adds the last step, 46.1 - 21.8 = 24.3 ms.
+  p.group_create_measured_s = {0.0115, 0.0218, 0.0461};
+  CHECK(group_create_member_s(2, p) == Approx(0.0115));
+  CHECK(group_create_member_s(4, p) == Approx(0.0461));
+  CHECK(group_create_member_s(6, p) == Approx(0.0461 + 2 * 0.0243));
+  CHECK(group_create_member_s(1, p) == Approx(0.01)); // no group of one was measured: the form
+  p.group_create_measured_s = {0.0115};
+  CHECK(group_create_member_s(3, p) == Approx(2 * 0.0115)); // one size: in proportion to the peers
+  // A platform file carries them as a TOML array; an empty one or a negative value is refused.
+  const PlatformDesc d = parse_parametric("gpus_per_node = 4\n[params]\ngroup_create_measured_s = [0.0115, 0.0218]\n",
+                                          true, "t.toml");
+  CHECK(d.group_create_measured_s == std::vector<double>{0.0115, 0.0218});
+  CHECK_THROWS_AS(parse_parametric("[params]\ngroup_create_measured_s = []\n", true, "t.toml"), InputError);
+  CHECK_THROWS_AS(parse_parametric("[params]\ngroup_create_measured_s = [-1]\n", true, "t.toml"), InputError);
 }
 
 TEST_CASE("host input pipeline: a node's images per second shared by its workers, hidden up to the GPU step",
