@@ -161,6 +161,10 @@ GpuTable GpuTable::parse(const std::string& text, const std::string& origin) {
     if (g.fp32_flops <= 0 || g.mem_Bps <= 0 || g.fp32_efficiency <= 0 || g.mem_efficiency <= 0)
       throw InputError(fmt::format("{}:{}: GPU '{}' needs positive FP32 peak, bandwidth and efficiencies", origin,
                                    line_no, g.name));
+    // A tensor-core peak without an efficiency would make its convolutions take forever.
+    if ((g.tf32_flops > 0 && g.tf32_efficiency <= 0) || ((g.fp16_flops > 0 || g.bf16_flops > 0) && g.half_efficiency <= 0))
+      throw InputError(fmt::format("{}:{}: GPU '{}' has tensor-core peaks but no positive tf32_efficiency / "
+                                   "half_efficiency for them", origin, line_no, g.name));
     t.kinds_[g.name] = g;
   });
   if (t.kinds_.empty()) throw InputError(fmt::format("{}: no GPU kinds", origin));
