@@ -129,6 +129,7 @@ write("g_negative.csv", header + "V100,15.7,0,125,0,900,-0.6,0,0.5,0.7,5,0\n")
 write("g_overflow.csv", header + "V100,1e400,0,125,0,900,0.6,0,0.5,0.7,5,0\n")
 write("g_empty.csv", header)
 write("g_text.csv", header + "V100,fast,0,125,0,900,0.6,0,0.5,0.7,5,0\n")
+write("g_tensor_zero.csv", header + "A100,19.5,156,312,312,2039,0.9,0.27,0,0.83,5,0\n")
 pheader = "layer,batch,forward_s,backward_s\n"
 write("f_header.csv", "layer,ms\nconv1,3\n")
 write("f_batch_zero.csv", pheader + "conv1,0,0.001,0.002\n")
