@@ -23,3 +23,6 @@ python3 "$here/check_network.py" "$resist" | tee "$here/network_check.txt"
 echo
 echo "== DDP: 1 -> 8 GPU overhead (resist simulate --protocols data_parallel)"
 python3 "$here/fit_ddp.py" "$resist" | tee "$here/ddp_fit.txt"
+echo
+echo "== figure: predicted against measured (plot_calibration.py, Debian's matplotlib)"
+/usr/bin/python3 "$here/plot_calibration.py" "$here/calibration.png"
