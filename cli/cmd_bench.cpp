@@ -60,7 +60,7 @@ void print_layers(const sim::TrainBench& bench, Format format) {
            "bytes_bwd", "bound_fwd", "bound_bwd", "kernels"});
   for (const auto& [block, l, role, r] : bench.layers)
     t.add_row({l.name, block, std::string(to_string(l.kind)),
-               std::string(role == sim::FusedRole::own ? "no" : role == sim::FusedRole::folded ? "folded" : "shortcut"),
+               std::string(sim::to_string(role)),
                r.time.forward_s, r.time.backward_s, r.time.update_s,
                r.forward_flops, r.backward_flops, r.forward_bytes, r.backward_bytes,
                std::string(sim::to_string(r.forward_bound)), std::string(sim::to_string(r.backward_bound)),

@@ -48,6 +48,15 @@ const char* to_string(Fusion fusion) {
   return "?";
 }
 
+const char* to_string(FusedRole role) {
+  switch (role) {
+  case FusedRole::own: return "no";
+  case FusedRole::folded: return "folded";
+  case FusedRole::shortcut: return "shortcut";
+  }
+  return "?";
+}
+
 std::vector<FusedRole> fusion_roles(const std::vector<Layer>& layers, Fusion fusion) {
   std::vector<FusedRole> role(layers.size(), FusedRole::own);
   if (fusion == Fusion::none) return role;
@@ -210,6 +219,7 @@ LayerRoofline roofline_layer(const Layer& layer, const GpuKind& gpu, MathMode ma
   const bool half = is_half(math);
   const double bytes_per_s = gpu.mem_Bps * gpu.mem_efficiency;
   const double param_bytes = static_cast<double>(layer.param_bytes()); // FP32 master copy
+  const double act_scale = half ? 0.5 : 1.0;                           // activations in half precision
   // SGD with momentum on FP32: read w, grad, momentum; write w, momentum. AMP adds the cast of the
   // weights to half (read 4, write 2 bytes per parameter) and the unscale of the gradients (read, write).
   const double update_s = (half ? 5 + 1.5 + 2 : 5) * param_bytes / bytes_per_s;
@@ -218,7 +228,7 @@ LayerRoofline roofline_layer(const Layer& layer, const GpuKind& gpu, MathMode ma
     // add only its shortcut (read forward, gradient written backward). Parameters are still updated.
     r.forward_bound = r.backward_bound = Bound::fused;
     if (role == FusedRole::shortcut) {
-      r.forward_bytes = static_cast<double>(layer.output_bytes) * batch * (half ? 0.5 : 1.0);
+      r.forward_bytes = static_cast<double>(layer.output_bytes) * batch * act_scale;
       r.backward_bytes = 2 * r.forward_bytes;
       r.time.forward_s = r.forward_bytes / bytes_per_s;
       r.time.backward_s = r.backward_bytes / bytes_per_s;
@@ -226,7 +236,7 @@ LayerRoofline roofline_layer(const Layer& layer, const GpuKind& gpu, MathMode ma
     r.time.update_s = update_s;
     return r;
   }
-  const double act_bytes = static_cast<double>(layer.input_bytes + layer.output_bytes) * batch * (half ? 0.5 : 1.0);
+  const double act_bytes = static_cast<double>(layer.input_bytes + layer.output_bytes) * batch * act_scale;
   const double param_read_bytes = half && matmul ? param_bytes / 2 : param_bytes; // autocast's half copy
   r.forward_bytes = act_bytes + param_read_bytes;
   r.backward_bytes = 2 * (act_bytes + param_read_bytes);

@@ -53,6 +53,7 @@ const char* to_string(Fusion fusion);
 enum class FusedRole { own, folded, shortcut };
 /// The role of each of a block's layers (in forward order) under `fusion`; none gives `own` everywhere.
 std::vector<FusedRole> fusion_roles(const std::vector<Layer>& layers, Fusion fusion);
+const char* to_string(FusedRole role); // "no", "folded", "shortcut" (the fused column of bench train)
 
 struct GpuKind {
   std::string name;

@@ -85,6 +85,21 @@ std::vector<int> parse_int_list(const std::string& key, const std::string& value
   return out;
 }
 
+/// A ';'-separated list of seconds (a TOML array's text), each in the range set_param allows; not empty.
+std::vector<double> parse_seconds_list(const std::string& key, const std::string& value, const std::string& origin) {
+  std::vector<double> out;
+  std::stringstream ss(value);
+  std::string item;
+  while (std::getline(ss, item, ';')) {
+    const double v = parse_number(key, item, origin);
+    if (!(v >= 0) || !(v <= 86400))
+      throw InputError(fmt::format("{}: {} value {}: must be in [0, 86400] seconds", origin, key, v));
+    out.push_back(v);
+  }
+  if (out.empty()) throw InputError(fmt::format("{}: {} is empty", origin, key));
+  return out;
+}
+
 /// Applies one key of a parametric description (string form of its value).
 void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& value) {
   ParametricSpec& s = d.spec;
@@ -107,19 +122,7 @@ void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& va
   else if (key == "slow_workers") s.slow_workers = parse_int_list(key, value, o);
   else if (key == "slow_factor") s.slow_factor = num();
   else if (key == "cores_per_node") s.cores_per_node = parse_count(key, value, o, 4096);
-  else if (key == "group_create_measured_s") {
-    d.group_create_measured_s.clear();
-    std::stringstream ss(value);
-    std::string item;
-    while (std::getline(ss, item, ';')) {
-      const double v = parse_number(key, item, o);
-      if (!(v >= 0) || !(v <= 86400))
-        throw InputError(fmt::format("{}: group_create_measured_s value {}: must be in [0, 86400] seconds", o, v));
-      d.group_create_measured_s.push_back(v);
-    }
-    if (d.group_create_measured_s.empty())
-      throw InputError(fmt::format("{}: group_create_measured_s is empty (seconds per member for 2, 3, ... members)", o));
-  }
+  else if (key == "group_create_measured_s") d.group_create_measured_s = parse_seconds_list(key, value, o);
   else if (std::find(param_names().begin(), param_names().end(), key) != param_names().end()) d.params[key] = num();
   else if (key == "name" || key == "description" || key == "source") {
   } else
