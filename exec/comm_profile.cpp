@@ -167,13 +167,10 @@ std::string CommProfile::platform_toml() const {
   std::time_t now = std::time(nullptr);
   char date[32];
   std::strftime(date, sizeof date, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
-  // Process groups as measured, one size after the other (the simulator takes them as they are).
-  std::vector<std::pair<int, double>> groups;
-  for (const auto& x : samples)
-    if (x.op == "group_create") groups.emplace_back(x.ranks, x.median_s);
-  std::sort(groups.begin(), groups.end());
+  // Process groups as measured, sizes 2..N in the order they were sampled (the simulator takes them as they are).
   std::vector<std::string> measured;
-  for (const auto& [k, t] : groups) measured.push_back(fmt::format("{:.6g}", t));
+  for (const auto& x : samples)
+    if (x.op == "group_create") measured.push_back(fmt::format("{:.6g}", x.median_s));
   return fmt::format(
       "# This machine as a platform: {} ranks ({}) time-sharing {} cores, measured by `resist profile --comm`\n"
       "# on {} (load average {:.2f}). Fitted on all-reduces over all ranks (bandwidth) and send/recv\n"
@@ -196,8 +193,8 @@ std::string CommProfile::platform_toml() const {
       "comm_compute_slowdown = 0\n"
       "ddp_step_cv = 0\n",
       ranks, backend, cores, date, load_average_1m(), ranks, allreduce_fit_error_pct, sendrecv_fit_error_pct, ranks,
-      cores, link_bw_GBps, link_latency_us, collective_latency_s, measured.empty() ? "# (no group measured) " : "", fmt::join(measured, ", "), group_create_s,
-      group_create_per_peer_s);
+      cores, link_bw_GBps, link_latency_us, collective_latency_s, measured.empty() ? "# (no group measured) " : "",
+      fmt::join(measured, ", "), group_create_s, group_create_per_peer_s);
 }
 
 } // namespace resist::exec

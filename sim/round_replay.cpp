@@ -129,6 +129,7 @@ void run_overlap_compute(Shared& s, int w, sg4::SemaphorePtr ready, sg4::Semapho
 
 /// Data parallel: the communication stream of one worker, one bucket all-reduce after another.
 void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphorePtr done) {
+  const auto wi = static_cast<std::size_t>(w);
   for (int k = 0; k < s.in.overlap_steps; ++k) {
     for (std::size_t j = 0; j < s.in.ops.size(); ++j) {
       ready->acquire();
@@ -145,10 +146,9 @@ void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphoreP
       // NCCL's kernels take SMs and memory bandwidth from the compute that runs beside them: the compute
       // side owes comm_compute_slowdown x the seconds this all-reduce overlapped it (not the time it
       // spent waiting for the last bucket).
-      const double waiting_since = s.compute_wait_since_s[static_cast<std::size_t>(w)];
+      const double waiting_since = s.compute_wait_since_s[wi];
       const double overlap_end = waiting_since >= 0 ? std::min(now(s), waiting_since) : now(s);
-      s.compute_debt_s[static_cast<std::size_t>(w)] +=
-          s.params.comm_compute_slowdown * std::max(0.0, overlap_end - comm_start);
+      s.compute_debt_s[wi] += s.params.comm_compute_slowdown * std::max(0.0, overlap_end - comm_start);
       if (copy_s > 0) sg4::this_actor::sleep_for(copy_s); // averaged bucket back to .grad
       s.bytes[static_cast<std::size_t>(w)].sent += b.sent;
       s.bytes[static_cast<std::size_t>(w)].received += b.received;
