@@ -150,8 +150,8 @@ void run_overlap_comm(Shared& s, int w, sg4::SemaphorePtr ready, sg4::SemaphoreP
       const double overlap_end = waiting_since >= 0 ? std::min(now(s), waiting_since) : now(s);
       s.compute_debt_s[wi] += s.params.comm_compute_slowdown * std::max(0.0, overlap_end - comm_start);
       if (copy_s > 0) sg4::this_actor::sleep_for(copy_s); // averaged bucket back to .grad
-      s.bytes[static_cast<std::size_t>(w)].sent += b.sent;
-      s.bytes[static_cast<std::size_t>(w)].received += b.received;
+      s.bytes[wi].sent += b.sent;
+      s.bytes[wi].received += b.received;
     }
     done->release();
   }
