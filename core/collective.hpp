@@ -82,8 +82,9 @@ struct Transfer {
   int step = 0;
   int steps = 1; // a span (Granularity::spans): the ring steps step .. step + steps - 1 of this pair as one
   // A ring's transfer (a step or a span): the first step and the steps of its ring phase (0 steps: not a
-  // ring's). It goes through the connection (src, dst) in order, after that connection's earlier ring
-  // transfers have arrived, as NCCL's connections send their steps; others start when the rule allows.
+  // ring's). It goes through the connection (src, dst) in order, once that connection's earlier ring
+  // transfers are on the wire (at most 8 in flight), as NCCL's connections send their steps; others start
+  // when the rule allows.
   int ring_first = 0;
   int ring_steps = 0;
   int last_step() const { return step + steps - 1; }

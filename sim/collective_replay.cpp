@@ -11,6 +11,7 @@
 #include <simgrid/s4u/Semaphore.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <limits>
 #include <map>
 #include <memory>
@@ -19,6 +20,92 @@
 namespace sg4 = simgrid::s4u;
 
 namespace resist::sim {
+
+RingChain ring_chain(const std::vector<RingHop>& given, int steps) {
+  RingChain out;
+  out.free_s.assign(given.size(), 0.0);
+  if (given.empty() || steps < 1) return out;
+  std::vector<RingHop> hops = given;
+  // Two spans of one connection in a phase go one after the other: one hop carrying both.
+  std::sort(hops.begin(), hops.end(), [](const RingHop& a, const RingHop& b) {
+    return std::make_pair(a.src, a.dst) < std::make_pair(b.src, b.dst);
+  });
+  std::vector<RingHop> merged;
+  for (const RingHop& h : hops)
+    if (!merged.empty() && merged.back().src == h.src && merged.back().dst == h.dst)
+      merged.back().wire_s += h.wire_s;
+    else
+      merged.push_back(h);
+  const std::size_t e = merged.size();
+  std::vector<double> last_start(e, 0.0); // each merged hop's last step: when it starts
+  // Each given hop is free once its connection's last step is on the wire.
+  auto finish = [&](double chain_s) {
+    out.chain_s = chain_s;
+    for (std::size_t g = 0; g < given.size(); ++g) {
+      const auto it = std::lower_bound(merged.begin(), merged.end(), given[g], [](const RingHop& a, const RingHop& b) {
+        return std::make_pair(a.src, a.dst) < std::make_pair(b.src, b.dst);
+      });
+      const auto m = static_cast<std::size_t>(it - merged.begin());
+      out.free_s[g] = last_start[m] + merged[m].wire_s;
+    }
+    return out;
+  };
+  bool equal = true;
+  for (const RingHop& h : merged) equal = equal && h.latency_s == merged[0].latency_s && h.wire_s == merged[0].wire_s;
+  // Equal hops: every step waits for the one before it on the previous hop, so each pays latency and wire.
+  if (equal) {
+    const double step_s = merged[0].latency_s + merged[0].wire_s;
+    last_start.assign(e, (steps - 1) * step_s);
+    return finish(steps * step_s);
+  }
+  const double work = static_cast<double>(steps) * static_cast<double>(e);
+  if (work > kRingChainWorkMax) {
+    // Beyond what the recursion below does in a fraction of a second: the better of the two walks it
+    // usually picks, all steps on the slowest hop, or every step a hop further.
+    double stay_s = 0, mean_s = 0;
+    for (const RingHop& h : merged) {
+      stay_s = std::max(stay_s, steps * h.wire_s + h.latency_s);
+      mean_s += (h.latency_s + h.wire_s) / static_cast<double>(e);
+    }
+    const double chain_s = std::max(stay_s, steps * mean_s);
+    for (std::size_t i = 0; i < e; ++i) last_start[i] = chain_s - merged[i].latency_s - merged[i].wire_s;
+    return finish(chain_s);
+  }
+  // Hops into each worker, by the worker's index among the hops' sources.
+  std::map<int, int> worker_of;
+  for (const RingHop& h : merged) worker_of.emplace(h.src, static_cast<int>(worker_of.size()));
+  std::vector<std::vector<std::size_t>> into(worker_of.size());
+  std::vector<std::size_t> src_of(e);
+  for (std::size_t i = 0; i < e; ++i) {
+    src_of[i] = static_cast<std::size_t>(worker_of.at(merged[i].src));
+    if (const auto it = worker_of.find(merged[i].dst); it != worker_of.end())
+      into[static_cast<std::size_t>(it->second)].push_back(i);
+  }
+  // start[k] and arrive[k] of every hop's step k, kept for the last kRingSlots + 1 steps.
+  std::vector<std::vector<double>> arrive(kRingSlots + 1, std::vector<double>(e, 0.0));
+  std::vector<double> start(e, 0.0), ready(into.size(), 0.0);
+  for (int k = 0; k < steps; ++k) {
+    const auto& before = arrive[static_cast<std::size_t>((k + kRingSlots) % (kRingSlots + 1))];
+    auto& now = arrive[static_cast<std::size_t>(k % (kRingSlots + 1))]; // holds step k - kRingSlots - 1: free
+    for (std::size_t w = 0; w < into.size(); ++w) {
+      double r = 0;
+      if (k > 0)
+        for (std::size_t i : into[w]) r = std::max(r, before[i]);
+      ready[w] = r;
+    }
+    const auto& slot = arrive[static_cast<std::size_t>((k + 1) % (kRingSlots + 1))]; // step k - kRingSlots
+    for (std::size_t i = 0; i < e; ++i) {
+      double s = ready[src_of[i]];
+      if (k > 0) s = std::max(s, start[i] + merged[i].wire_s);
+      if (k >= kRingSlots) s = std::max(s, slot[i]);
+      start[i] = s;
+      now[i] = s + merged[i].latency_s + merged[i].wire_s;
+    }
+  }
+  const auto& last = arrive[static_cast<std::size_t>((steps - 1) % (kRingSlots + 1))];
+  last_start = start;
+  return finish(*std::max_element(last.begin(), last.end()));
+}
 
 TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers, const RouteOf& route) {
   TransferIndex idx;
@@ -32,16 +119,32 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
     if (transfers[i].steps > 1) idx.phase[i] = phase_of.at({transfers[i].step, transfers[i].steps});
   idx.chain_s.assign(phase_of.size(), 0.0);
   idx.phase_posted_s.assign(phase_of.size(), 0.0);
-  if (route) // a phase's chain: its steps x its slowest hop's step (the step replay's time on a free ring)
-    for (std::size_t i = 0; i < n_transfers; ++i)
-      if (idx.phase[i] >= 0) {
-        const Transfer& t = transfers[i];
-        const RouteInfo r = route(t.src, t.dst);
-        const double step_bytes = static_cast<double>(t.bytes) / t.steps;
-        double& chain_s = idx.chain_s[static_cast<std::size_t>(idx.phase[i])];
-        const double step_s = r.latency_s + (r.bandwidth_Bps > 0 ? step_bytes / r.bandwidth_Bps : 0.0);
-        chain_s = std::max(chain_s, t.steps * step_s);
-      }
+  if (route) {
+    // A ring step's seconds on the wire (bytes over its route's bandwidth): its connection's next step may
+    // start that long after it (collective_replay.hpp).
+    idx.send_s.assign(n_transfers, 0.0);
+    // A phase's chain: the step replay's time on a free ring; a span's connection is free once its last
+    // step would be on the wire.
+    std::vector<std::vector<RingHop>> hops(phase_of.size());
+    std::vector<std::vector<std::size_t>> spans_of(phase_of.size());
+    for (std::size_t i = 0; i < n_transfers; ++i) {
+      const Transfer& t = transfers[i];
+      if (!t.in_ring()) continue;
+      const RouteInfo r = route(t.src, t.dst);
+      const double step_bytes = static_cast<double>(t.bytes) / t.steps;
+      const double wire_s = r.bandwidth_Bps > 0 ? step_bytes / r.bandwidth_Bps : 0.0;
+      idx.send_s[i] = wire_s;
+      if (idx.phase[i] < 0) continue;
+      hops[static_cast<std::size_t>(idx.phase[i])].push_back({t.src, t.dst, r.latency_s, wire_s});
+      spans_of[static_cast<std::size_t>(idx.phase[i])].push_back(i);
+    }
+    for (const auto& [key, p] : phase_of) {
+      const auto q = static_cast<std::size_t>(p);
+      const RingChain c = ring_chain(hops[q], key.second);
+      idx.chain_s[q] = c.chain_s;
+      for (std::size_t h = 0; h < spans_of[q].size(); ++h) idx.send_s[spans_of[q][h]] = c.free_s[h];
+    }
+  }
 
   // Both sides in (step, index) order: the k-th send of a pair then meets the k-th receive of that pair.
   std::vector<int> by_step(n_transfers);
@@ -149,28 +252,34 @@ std::size_t MailboxTable::KeyHash::operator()(const Key& k) const {
 
 namespace {
 
-/// A connection (source, destination) sends its ring transfers in order, as NCCL's do: each starts once it
-/// is released (the rule allows it) and the previous one in the connection's order (TransferIndex::
-/// connection_place) has arrived; a span also holds its connection for its chain of steps after it started
-/// (collective_replay.hpp). Posted at once, a ring's queued steps would share the link instead, and the
-/// earliest, which the next hop waits for, would arrive late. A transfer released onto a free connection
-/// starts at once. One released onto a busy connection either waits there, in the releasing actor
-/// (`wait_if_busy`, the step-ordered replay of spans: an actor per busy connection ran 16,384 workers out of
-/// memory mappings), or, with ring steps released by several actors, gives the connection a sender actor,
-/// which sends the rest in order.
+/// A connection (source, destination) sends its ring transfers in order, pipelined as NCCL's steps: each
+/// starts once it is released (the rule allows it), the previous one in the connection's order
+/// (TransferIndex::connection_place) has started and is on the wire (TransferIndex::send_s after its start),
+/// and fewer than kRingSlots of the connection's are in flight; a span also holds its connection for its
+/// chain of steps after it started (collective_replay.hpp). Posted at once, a ring's queued steps would
+/// share the link instead, and the earliest, which the next hop waits for, would arrive late; waiting for
+/// each to arrive would charge every step its hop's latency, which NCCL's slots hide. A transfer released
+/// onto a free connection starts at once. One released onto a busy connection either waits there, in the
+/// releasing actor (`wait_if_busy`, the step-ordered replay of spans: an actor per busy connection ran
+/// 16,384 workers out of memory mappings), or, with ring steps released by several actors, gives the
+/// connection a sender actor, which sends the rest in order.
+/// A connection whose next start is due within SimGrid's timing precision (precision/timing, 1e-9 s) is
+/// free now: a sleep that short would end at a clock that depends on where in the run it falls.
+constexpr double kClockSlack_s = 1e-9;
+
 class Connections {
 public:
   Connections(const TransferIndex& index, int slot, int worker, MailboxTable& mailboxes)
-      : index_(index), slot_(slot), worker_(worker), mailboxes_(mailboxes) {}
+      : index_(index), slot_(slot), worker_(worker), mailboxes_(mailboxes),
+        slots_(index.send_s.empty() ? 1 : static_cast<std::size_t>(kRingSlots)) {}
 
   /// Whether transfer i would wait for its connection if sent now.
-  bool busy(const std::vector<Transfer>& transfers, std::size_t i) const {
+  bool busy(const std::vector<Transfer>& transfers, std::size_t i) {
     if (!index_.in_order(i)) return false;
     const auto it = by_dst_.find(transfers[i].dst);
     if (it == by_dst_.end()) return index_.connection_place[i] != 0;
-    const Connection& conn = *it->second;
-    return conn.sender || index_.connection_place[i] != conn.next || (conn.last && !conn.last->test()) ||
-           conn.hold_until_s > sg4::Engine::get_clock();
+    Connection& conn = *it->second;
+    return conn.sender || index_.connection_place[i] != conn.next || !free_now(conn);
   }
   /// Starts transfer i now, or queues it behind its connection's earlier ones (`wait_if_busy`: waits for
   /// them here, and it must be the connection's next). Returns the communication when it started one
@@ -189,41 +298,38 @@ public:
       conn->places.resize(index_.per_connection[i]);
     }
     const std::size_t place = index_.connection_place[i];
-    if (wait_if_busy && !conn->sender && place == conn->next) {
-      if (conn->last) conn->last->wait();
-      if (conn->hold_until_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(conn->hold_until_s);
-    }
-    if (!conn->sender && place == conn->next && (!conn->last || conn->last->test()) &&
-        conn->hold_until_s <= sg4::Engine::get_clock()) { // free: start it here
-      conn->last = start(*conn, {box, &t, index_.phase[i]});
+    if (wait_if_busy && !conn->sender && place == conn->next) wait_free(*conn);
+    if (!conn->sender && place == conn->next && free_now(*conn)) { // free: start it here
+      start(*conn, {box, &t, index_.phase[i], i});
       ++conn->next;
       return nullptr;
     }
     {
       std::unique_lock lock(*conn->mutex);
-      conn->places[place] = {box, &t, index_.phase[i]};
+      conn->places[place] = {box, &t, index_.phase[i], i};
       conn->changed->notify_all();
     }
     if (!conn->sender)
       conn->sender = sg4::Actor::create("send", sg4::this_actor::get_host(), [conn, this] {
-        if (conn->last) conn->last->wait();
-        conn->last = nullptr;
         for (; conn->next < conn->places.size(); ++conn->next) {
-          if (conn->hold_until_s > sg4::Engine::get_clock()) sg4::this_actor::sleep_until(conn->hold_until_s);
+          wait_free(*conn);
           const Queued& q = conn->places[conn->next];
           std::unique_lock lock(*conn->mutex);
           while (q.transfer == nullptr) conn->changed->wait(lock);
           lock.unlock();
-          start(*conn, q)->wait();
+          start(*conn, q);
         }
+        // An actor's communications fail when it ends: stay until they have arrived.
+        for (; !conn->in_flight.empty(); conn->in_flight.pop_front()) conn->in_flight.front()->wait();
       });
     return nullptr;
   }
-  /// Waits until every connection has sent all it was given.
+  /// Waits until every connection has sent all it was given and all of it has arrived.
   void join() {
     for (auto& [dst, conn] : by_dst_) {
       if (conn->sender) conn->sender->join();
-      if (conn->last) conn->last->wait();
+      for (auto& c : conn->in_flight) c->wait();
+      conn->in_flight.clear();
     }
   }
 
@@ -232,21 +338,47 @@ private:
     sg4::Mailbox* box = nullptr;
     const Transfer* transfer = nullptr;
     int phase = -1;
+    std::size_t index = 0; // into the transfers
   };
   struct Connection {
     std::vector<Queued> places; // in the connection's order; a null transfer: not released yet
     std::size_t next = 0;       // places [0, next) have started
-    sg4::CommPtr last;          // the last started here by a releaser (no sender yet)
-    double hold_until_s = 0;    // a span's chain
+    std::deque<sg4::CommPtr> in_flight; // started, oldest first, not known to have arrived
+    double free_at_s = 0;       // the last started is on the wire from then on
     sg4::MutexPtr mutex = sg4::Mutex::create();
     sg4::ConditionVariablePtr changed = sg4::ConditionVariable::create();
     sg4::ActorPtr sender;
   };
-  sg4::CommPtr start(Connection& conn, const Queued& q) const {
+  /// Forgets the arrived communications at the front (waiting on one that has arrived returns at once
+  /// and lets SimGrid drop it from its starter's list).
+  static void drop_arrived(Connection& conn) {
+    while (!conn.in_flight.empty() && conn.in_flight.front()->test()) {
+      conn.in_flight.front()->wait();
+      conn.in_flight.pop_front();
+    }
+  }
+  bool free_now(Connection& conn) const {
+    const double now = sg4::Engine::get_clock();
+    if (conn.free_at_s > now + kClockSlack_s) return false;
+    drop_arrived(conn);
+    return conn.in_flight.size() < slots_;
+  }
+  void wait_free(Connection& conn) const {
+    if (conn.free_at_s > sg4::Engine::get_clock() + kClockSlack_s) sg4::this_actor::sleep_until(conn.free_at_s);
+    drop_arrived(conn);
+    while (conn.in_flight.size() >= slots_) {
+      conn.in_flight.front()->wait();
+      conn.in_flight.pop_front();
+    }
+  }
+  void start(Connection& conn, const Queued& q) const {
     mark_posted(q.phase);
-    if (q.phase >= 0) // a span holds its connection as long as its steps would
-      conn.hold_until_s = sg4::Engine::get_clock() + index_.chain_s[static_cast<std::size_t>(q.phase)];
-    return q.box->put_async(const_cast<Transfer*>(q.transfer), static_cast<uint64_t>(q.transfer->bytes));
+    const double now = sg4::Engine::get_clock();
+    // A step frees its connection once on the wire; a span, once its last step would be
+    // (TransferIndex::send_s).
+    conn.free_at_s = now + (index_.send_s.empty() ? 0.0 : index_.send_s[q.index]);
+    conn.in_flight.push_back(
+        q.box->put_async(const_cast<Transfer*>(q.transfer), static_cast<uint64_t>(q.transfer->bytes)));
   }
   void mark_posted(int phase) const {
     if (phase < 0) return;
@@ -256,6 +388,7 @@ private:
   const TransferIndex& index_;
   int slot_, worker_;
   MailboxTable& mailboxes_;
+  std::size_t slots_; // in flight per connection: kRingSlots, or 1 (each waits for the one before to arrive)
   std::unordered_map<int, std::shared_ptr<Connection>> by_dst_;
 };
 
@@ -394,6 +527,9 @@ void run_streamed(const std::vector<Transfer>& transfers, const TransferIndex& i
     std::size_t arrived_prefix = 0; // order[0, arrived_prefix) have all arrived
     sg4::MutexPtr mutex = sg4::Mutex::create();
     sg4::ConditionVariablePtr changed = sg4::ConditionVariable::create();
+    // A ring actor's communications fail if it ends before they arrive: each says when it is done
+    // (`finished`) and stays until this worker's connections have delivered everything (`leave`).
+    sg4::SemaphorePtr finished = sg4::Semaphore::create(0), leave = sg4::Semaphore::create(0);
   };
   auto sh = std::make_shared<Shared>(index, slot, worker, mailboxes);
   post_receives(transfers, index, worker, slot, mailboxes, sh->landed, sh->receives);
@@ -448,6 +584,8 @@ void run_streamed(const std::vector<Transfer>& transfers, const TransferIndex& i
       }
       for (; got < r.receives.size(); ++got) receive(r.receives[got]);
       for (auto& c : sends) c->wait();
+      sh->finished->release();
+      sh->leave->acquire();
     }));
 
   // Plain transfers, and the plain receives, in arrival order (every waiter needs a prefix of it).
@@ -468,8 +606,10 @@ void run_streamed(const std::vector<Transfer>& transfers, const TransferIndex& i
   }
   walk(order.size());
   for (auto& c : sends) c->wait();
-  for (auto& a : ring_actors) a->join();
+  for (std::size_t i = 0; i < ring_actors.size(); ++i) sh->finished->acquire();
   sh->connections.join();
+  for (std::size_t i = 0; i < ring_actors.size(); ++i) sh->leave->release();
+  for (auto& a : ring_actors) a->join();
 }
 
 } // namespace

@@ -2,19 +2,19 @@
 // The rule (core/collective.hpp): a transfer leaves its source once the transfers into that source of
 // earlier phases have arrived, and a ring's step once its ring's earlier steps into that source have
 // too. Every receive is posted up front, so transfers that are free to go overlap, and SimGrid shares the
-// links they cross; a connection's ring transfers go in order (one after the other, as NCCL's steps).
-// With ring steps, each ring a worker is in progresses on an actor of its own, so the pieces of a
-// pipelined algorithm never wait for each other's steps.
+// links they cross. A connection's ring transfers go in order, pipelined as NCCL's steps are: the next
+// starts once the one before it is on the wire (its bytes over the route's bandwidth after it started),
+// not once it has arrived, and at most kRingSlots are in flight (NCCL_STEPS buffer slots); so a hop's
+// latency overlaps the steps behind it, and only the chain of data from hop to hop pays it. With ring
+// steps, each ring a worker is in progresses on an actor of its own, so the pieces of a pipelined
+// algorithm never wait for each other's steps.
 //
 // Spans (a ring phase's steps between two workers as one transfer) stream: each moves its bytes as one
 // SimGrid communication, as NCCL's chunks go through one connection in order. A ring forwards what it
-// receives, so no member is done before the slowest hop has delivered: a ring phase's spans count as
-// arrived together, when the last of them has (a barrier of their receivers), and not before the ring's
-// chain of steps allows: steps x the slowest hop's (latency + step bytes / bandwidth) after the last span
-// started. That is the step replay's time on a ring whose links nothing else uses: with its connections in
-// order, a ring's step k on hop i ends at max(step k-1 on hop i, step k-1 on hop i-1) + that hop's time,
-// and the longest such chain stays on the slowest hop (tests/sim/test_closed_forms.cpp,
-// experiments/sim_speed/replay_compare.sh).
+// receives, so no member is done before the slowest chain of steps has delivered: a ring phase's spans
+// count as arrived together, when the last of them has (a barrier of their receivers), and not before the
+// ring's chain allows (ring_chain, after the last span started): the step replay's time on a ring whose
+// links nothing else uses (tests/sim/test_closed_forms.cpp, experiments/sim_speed/replay_compare.sh).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -54,6 +54,10 @@ struct TransferIndex {
   // the phase to wait for after that receive (the worker's last span of the phase), or -1.
   std::vector<int> phase;                  // per transfer, -1 for a plain transfer
   std::vector<double> chain_s;             // per phase
+  // Per ring transfer: the seconds after it starts at which its connection's next may start: a step's
+  // bytes over its route's bandwidth, a span's last step on the wire (ring_chain). Empty without routes:
+  // the next waits for it to arrive.
+  std::vector<double> send_s;
   std::vector<simgrid::s4u::BarrierPtr> barriers;
   mutable std::vector<double> phase_posted_s; // written by the replay as spans are posted
   std::vector<std::vector<int>> barrier_after;
@@ -66,6 +70,28 @@ struct TransferIndex {
   std::size_t earlier_phases(int worker, int first_step) const;
 };
 using RouteOf = std::function<RouteInfo(int src, int dst)>;
+
+/// NCCL's buffer slots per connection (NCCL_STEPS): a connection's step k starts no sooner than its step
+/// k - kRingSlots has arrived.
+constexpr int kRingSlots = 8;
+/// Steps x hops beyond which ring_chain estimates instead of running its recursion.
+constexpr double kRingChainWorkMax = 2e8;
+
+/// One hop of a ring phase: its step's route latency and seconds on the wire.
+struct RingHop {
+  int src = 0, dst = 0;
+  double latency_s = 0, wire_s = 0;
+};
+/// The step replay's time for `steps` steps of a ring phase on free links: a hop's step k starts once the
+/// steps k - 1 into its source have arrived, its own step k - 1 is on the wire and its step k - kRingSlots
+/// has arrived, and arrives latency + wire seconds later. Equal hops give steps x (latency + wire), the
+/// closed form. Beyond kRingChainWorkMax steps x hops: the larger of steps x the largest wire (+ its
+/// latency) and steps x the mean hop's latency + wire.
+struct RingChain {
+  double chain_s = 0;         // the last step's arrival
+  std::vector<double> free_s; // per hop given: its last step's start + wire (when its connection is free)
+};
+RingChain ring_chain(const std::vector<RingHop>& hops, int steps);
 /// Call from an actor when the transfers hold spans (it creates their phases' barriers); `route` is
 /// needed for their chain time (none: the chain is not waited for).
 TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers, const RouteOf& route = {});

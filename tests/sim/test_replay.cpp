@@ -84,8 +84,11 @@ TEST_CASE("reusing identical rounds and steps equals simulating all of them", "[
     INFO(to_string(p));
     CHECK(reused.simulated_rounds == 1);
     CHECK(full.simulated_rounds == 3);
-    CHECK(reused.total_s == Approx(full.total_s).epsilon(1e-9));
-    CHECK(reused.compute_s == Approx(full.compute_s).epsilon(1e-9));
+    // SimGrid ends an action within surf/precision (1e-9 s) of its due time, so where in a run a round falls
+    // moves it by nanoseconds: data parallel's overlap of pipelined ring steps with the backward differs by
+    // 2 ns in 30 ms here.
+    CHECK(reused.total_s == Approx(full.total_s).epsilon(1e-7));
+    CHECK(reused.compute_s == Approx(full.compute_s).epsilon(1e-7));
     CHECK(reused.comm_s == Approx(full.comm_s).epsilon(1e-6));
   }
 }
