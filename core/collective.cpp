@@ -175,6 +175,17 @@ bool railed_ring_exchange(const Exchange& e, const std::vector<int>& node_of, in
     const int index = k < n - 1 ? mod(p - k, n) : mod(p + 1 - (k - (n - 1)), n);
     return chunk_bytes(channel_bytes[c], n, index);
   };
+  // Channel masks: the channel leaving at position j, and the others (every channel when there are more
+  // than a mask holds).
+  const std::uint64_t all = c_count >= 64 ? 0 : (std::uint64_t{1} << c_count) - 1;
+  auto leaving_mask = [&](int j) {
+    const int c = exit_of[static_cast<std::size_t>(j)];
+    return c < 0 || all == 0 ? all : std::uint64_t{1} << c;
+  };
+  auto inside_mask = [&](int j) {
+    const int c = exit_of[static_cast<std::size_t>(j)];
+    return c < 0 || all == 0 ? all : all & ~(std::uint64_t{1} << c);
+  };
   if (spans) { // a channel's position q sends ring_allreduce_sent_bytes over all its steps
     for (int node = 0; node < m; ++node)
       for (int j = 0; j < l; ++j) {
@@ -183,8 +194,10 @@ bool railed_ring_exchange(const Exchange& e, const std::vector<int>& node_of, in
           (exit_of[static_cast<std::size_t>(j)] == c ? leaving : inside) +=
               ring_allreduce_sent_bytes(channel_bytes[c], n, node * l + mod(j - start[c], l));
         const int src = nodes[node][j], next = (j + 1) % l;
-        if (inside > 0) out.push_back({src, nodes[node][next], inside, 0, 2 * (n - 1), 0, 2 * (n - 1)});
-        if (leaving > 0) out.push_back({src, nodes[(node + 1) % m][next], leaving, 0, 2 * (n - 1), 0, 2 * (n - 1)});
+        if (inside > 0)
+          out.push_back({src, nodes[node][next], inside, 0, 2 * (n - 1), 0, 2 * (n - 1), inside_mask(j)});
+        if (leaving > 0)
+          out.push_back({src, nodes[(node + 1) % m][next], leaving, 0, 2 * (n - 1), 0, 2 * (n - 1), leaving_mask(j)});
       }
     return true;
   }
@@ -197,8 +210,9 @@ bool railed_ring_exchange(const Exchange& e, const std::vector<int>& node_of, in
           (exit_of[static_cast<std::size_t>(j)] == c ? leaving : inside) += b;
         }
         const int src = nodes[node][j], next = (j + 1) % l;
-        if (inside > 0) out.push_back({src, nodes[node][next], inside, k, 1, 0, 2 * (n - 1)});
-        if (leaving > 0) out.push_back({src, nodes[(node + 1) % m][next], leaving, k, 1, 0, 2 * (n - 1)});
+        if (inside > 0) out.push_back({src, nodes[node][next], inside, k, 1, 0, 2 * (n - 1), inside_mask(j)});
+        if (leaving > 0)
+          out.push_back({src, nodes[(node + 1) % m][next], leaving, k, 1, 0, 2 * (n - 1), leaving_mask(j)});
       }
   return true;
 }

@@ -2,8 +2,9 @@
 // numbered by step and grouped in phases (a ring's steps, or a single step). The rule the simulator
 // replays (and the wire bytes the accounting reports): a transfer leaves its source once every transfer
 // into that source of an earlier phase (one that ends before this one starts) has arrived, and, for a
-// ring's step, once its ring's previous steps into that source have arrived and its connection's earlier
-// ring transfers too (NCCL sends a connection's steps in order). Chunks of a ring are B/N bytes, the first
+// ring's step, once its ring's previous steps into that source that share a channel with it have arrived
+// and its connection's earlier ring transfers are on the wire (NCCL sends a connection's steps in order,
+// pipelined, at most 8 in flight). Chunks of a ring are B/N bytes, the first
 // B mod N chunks one byte larger.
 //
 //   ring          contributors == receivers (all-reduce over N): reduce-scatter then all-gather around
@@ -87,7 +88,13 @@ struct Transfer {
   // when the rule allows.
   int ring_first = 0;
   int ring_steps = 0;
+  // The ring's channels it carries (bit c: channel c; 0: all). A ring step waits only for the earlier steps
+  // into its source that carry one of its channels: NCCL's channels are rings of their own, merged here
+  // into one transfer per neighbour (the railed ring).
+  std::uint64_t channels = 0;
   int last_step() const { return step + steps - 1; }
+  /// Whether this transfer's data may depend on `in`'s: they share a channel.
+  bool shares_channel(const Transfer& in) const { return channels == 0 || in.channels == 0 || (channels & in.channels) != 0; }
   bool in_ring() const { return ring_steps > 0; }
   /// The steps of the phase this transfer is part of: its ring phase, or its own step(s).
   int phase_first() const { return in_ring() ? ring_first : step; }
@@ -98,8 +105,9 @@ struct Transfer {
 /// transfers for a ring of N). `spans`: a ring phase's consecutive steps between the same two workers
 /// as one transfer (a span) carrying their bytes; the rule becomes: a transfer leaves its source once every
 /// transfer into that source whose last step is smaller than its first has arrived, so a ring is N
-/// transfers that stream as one pipeline (NCCL's chunks do). Equal bytes on the wire; the replay pays a
-/// span's steps - 1 further hop latencies on arrival (sim/collective_replay.hpp). Phases that differ in
+/// transfers that stream as one pipeline (NCCL's chunks do). Equal bytes on the wire; the replay holds a
+/// ring phase's spans to the steps' longest chain (sim/collective_replay.hpp `ring_chain`: on equal hops,
+/// steps - 1 further hop latencies). Phases that differ in
 /// their pairs (the hierarchical all-reduce's pieces, the leader pattern's steps) keep their order.
 enum class Granularity { steps, spans };
 

@@ -25,77 +25,85 @@ RingChain ring_chain(const std::vector<RingHop>& given, int steps) {
   RingChain out;
   out.free_s.assign(given.size(), 0.0);
   if (given.empty() || steps < 1) return out;
+  auto by_pair = [](const RingHop& a, const RingHop& b) { return std::make_pair(a.src, a.dst) < std::make_pair(b.src, b.dst); };
   std::vector<RingHop> hops = given;
   // Two spans of one connection in a phase go one after the other: one hop carrying both.
-  std::sort(hops.begin(), hops.end(), [](const RingHop& a, const RingHop& b) {
-    return std::make_pair(a.src, a.dst) < std::make_pair(b.src, b.dst);
-  });
+  std::stable_sort(hops.begin(), hops.end(), by_pair);
   std::vector<RingHop> merged;
   for (const RingHop& h : hops)
-    if (!merged.empty() && merged.back().src == h.src && merged.back().dst == h.dst)
+    if (!merged.empty() && merged.back().src == h.src && merged.back().dst == h.dst) {
       merged.back().wire_s += h.wire_s;
-    else
+      merged.back().channels = merged.back().channels == 0 || h.channels == 0 ? 0 : merged.back().channels | h.channels;
+    } else {
       merged.push_back(h);
+    }
   const std::size_t e = merged.size();
-  std::vector<double> last_start(e, 0.0); // each merged hop's last step: when it starts
-  // Each given hop is free once its connection's last step is on the wire.
-  auto finish = [&](double chain_s) {
-    out.chain_s = chain_s;
-    for (std::size_t g = 0; g < given.size(); ++g) {
-      const auto it = std::lower_bound(merged.begin(), merged.end(), given[g], [](const RingHop& a, const RingHop& b) {
-        return std::make_pair(a.src, a.dst) < std::make_pair(b.src, b.dst);
-      });
-      const auto m = static_cast<std::size_t>(it - merged.begin());
-      out.free_s[g] = last_start[m] + merged[m].wire_s;
-    }
-    return out;
-  };
-  bool equal = true;
-  for (const RingHop& h : merged) equal = equal && h.latency_s == merged[0].latency_s && h.wire_s == merged[0].wire_s;
-  // Equal hops: every step waits for the one before it on the previous hop, so each pays latency and wire.
-  if (equal) {
-    const double step_s = merged[0].latency_s + merged[0].wire_s;
-    last_start.assign(e, (steps - 1) * step_s);
-    return finish(steps * step_s);
-  }
-  const double work = static_cast<double>(steps) * static_cast<double>(e);
-  if (work > kRingChainWorkMax) {
-    // Beyond what the recursion below does in a fraction of a second: the better of the two walks it
-    // usually picks, all steps on the slowest hop, or every step a hop further.
-    double stay_s = 0, mean_s = 0;
-    for (const RingHop& h : merged) {
-      stay_s = std::max(stay_s, steps * h.wire_s + h.latency_s);
-      mean_s += (h.latency_s + h.wire_s) / static_cast<double>(e);
-    }
-    const double chain_s = std::max(stay_s, steps * mean_s);
-    for (std::size_t i = 0; i < e; ++i) last_start[i] = chain_s - merged[i].latency_s - merged[i].wire_s;
-    return finish(chain_s);
-  }
-  // Hops into each worker, by the worker's index among the hops' sources.
+  // Each hop's inputs: the hops into its source that share a channel with it.
   std::map<int, int> worker_of;
   for (const RingHop& h : merged) worker_of.emplace(h.src, static_cast<int>(worker_of.size()));
-  std::vector<std::vector<std::size_t>> into(worker_of.size());
+  std::vector<std::vector<std::size_t>> into(worker_of.size()), inputs(e);
   std::vector<std::size_t> src_of(e);
   for (std::size_t i = 0; i < e; ++i) {
     src_of[i] = static_cast<std::size_t>(worker_of.at(merged[i].src));
     if (const auto it = worker_of.find(merged[i].dst); it != worker_of.end())
       into[static_cast<std::size_t>(it->second)].push_back(i);
   }
+  bool fed = true; // every hop has an input (a ring, or rings)
+  for (std::size_t i = 0; i < e; ++i) {
+    for (std::size_t j : into[src_of[i]])
+      if (merged[i].channels == 0 || merged[j].channels == 0 || (merged[i].channels & merged[j].channels) != 0)
+        inputs[i].push_back(j);
+    fed = fed && !inputs[i].empty();
+  }
+  std::vector<double> last_start(e, 0.0); // each merged hop's last step: when it starts
+  // A connection is free once its last step is on the wire. Where two spans share it, the first frees it at
+  // once (the second starts beside it and SimGrid shares the link), the last when the hop's last step would.
+  auto finish = [&](double chain_s) {
+    out.chain_s = chain_s;
+    for (std::size_t g = 0; g < given.size(); ++g) {
+      const auto m = static_cast<std::size_t>(std::lower_bound(merged.begin(), merged.end(), given[g], by_pair) - merged.begin());
+      bool last = true;
+      for (std::size_t h = g + 1; h < given.size() && last; ++h)
+        last = !(given[h].src == given[g].src && given[h].dst == given[g].dst);
+      out.free_s[g] = last ? last_start[m] + merged[m].wire_s : 0.0;
+    }
+    return out;
+  };
+  bool equal = true;
+  for (const RingHop& h : merged) equal = equal && h.latency_s == merged[0].latency_s && h.wire_s == merged[0].wire_s;
+  // Equal hops, each fed by one like it: every step waits for the one before it on the previous hop, so
+  // each pays latency and wire.
+  if (equal && fed) {
+    const double step_s = merged[0].latency_s + merged[0].wire_s;
+    last_start.assign(e, (steps - 1) * step_s);
+    return finish(steps * step_s);
+  }
+  const double work = static_cast<double>(steps) * static_cast<double>(e);
+  if (work > kRingChainWorkMax) {
+    // Beyond what the recursion below does in a fraction of a second: the larger of the two walks it
+    // usually picks, all steps on one hop (each its wire, or an eighth of latency + wire where the slots
+    // bind), or every step a hop further (the mean hop's latency + wire).
+    double stay_s = 0, mean_s = 0;
+    for (const RingHop& h : merged) {
+      const double per_step_s = std::max(h.wire_s, (h.latency_s + h.wire_s) / kRingSlots);
+      stay_s = std::max(stay_s, (steps - 1) * per_step_s + h.latency_s + h.wire_s);
+      mean_s += (h.latency_s + h.wire_s) / static_cast<double>(e);
+    }
+    const double chain_s = std::max(stay_s, steps * mean_s);
+    for (std::size_t i = 0; i < e; ++i) last_start[i] = chain_s - merged[i].latency_s - merged[i].wire_s;
+    return finish(chain_s);
+  }
   // start[k] and arrive[k] of every hop's step k, kept for the last kRingSlots + 1 steps.
   std::vector<std::vector<double>> arrive(kRingSlots + 1, std::vector<double>(e, 0.0));
-  std::vector<double> start(e, 0.0), ready(into.size(), 0.0);
+  std::vector<double> start(e, 0.0);
   for (int k = 0; k < steps; ++k) {
     const auto& before = arrive[static_cast<std::size_t>((k + kRingSlots) % (kRingSlots + 1))];
     auto& now = arrive[static_cast<std::size_t>(k % (kRingSlots + 1))]; // holds step k - kRingSlots - 1: free
-    for (std::size_t w = 0; w < into.size(); ++w) {
-      double r = 0;
-      if (k > 0)
-        for (std::size_t i : into[w]) r = std::max(r, before[i]);
-      ready[w] = r;
-    }
     const auto& slot = arrive[static_cast<std::size_t>((k + 1) % (kRingSlots + 1))]; // step k - kRingSlots
     for (std::size_t i = 0; i < e; ++i) {
-      double s = ready[src_of[i]];
+      double s = 0;
+      if (k > 0)
+        for (std::size_t j : inputs[i]) s = std::max(s, before[j]);
       if (k > 0) s = std::max(s, start[i] + merged[i].wire_s);
       if (k >= kRingSlots) s = std::max(s, slot[i]);
       start[i] = s;
@@ -135,7 +143,7 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
       const double wire_s = r.bandwidth_Bps > 0 ? step_bytes / r.bandwidth_Bps : 0.0;
       idx.send_s[i] = wire_s;
       if (idx.phase[i] < 0) continue;
-      hops[static_cast<std::size_t>(idx.phase[i])].push_back({t.src, t.dst, r.latency_s, wire_s});
+      hops[static_cast<std::size_t>(idx.phase[i])].push_back({t.src, t.dst, r.latency_s, wire_s, t.channels});
       spans_of[static_cast<std::size_t>(idx.phase[i])].push_back(i);
     }
     for (const auto& [key, p] : phase_of) {
@@ -252,21 +260,22 @@ std::size_t MailboxTable::KeyHash::operator()(const Key& k) const {
 
 namespace {
 
-/// A connection (source, destination) sends its ring transfers in order, pipelined as NCCL's steps: each
-/// starts once it is released (the rule allows it), the previous one in the connection's order
-/// (TransferIndex::connection_place) has started and is on the wire (TransferIndex::send_s after its start),
-/// and fewer than kRingSlots of the connection's are in flight; a span also holds its connection for its
-/// chain of steps after it started (collective_replay.hpp). Posted at once, a ring's queued steps would
-/// share the link instead, and the earliest, which the next hop waits for, would arrive late; waiting for
-/// each to arrive would charge every step its hop's latency, which NCCL's slots hide. A transfer released
-/// onto a free connection starts at once. One released onto a busy connection either waits there, in the
-/// releasing actor (`wait_if_busy`, the step-ordered replay of spans: an actor per busy connection ran
-/// 16,384 workers out of memory mappings), or, with ring steps released by several actors, gives the
-/// connection a sender actor, which sends the rest in order.
-/// A connection whose next start is due within SimGrid's timing precision (precision/timing, 1e-9 s) is
-/// free now: a sleep that short would end at a clock that depends on where in the run it falls.
+/// A connection whose next start is due within SimGrid's timing precision (surf/precision, 1e-9 s) is free
+/// now: a sleep that short would end at a clock that depends on where in the run it falls.
 constexpr double kClockSlack_s = 1e-9;
 
+/// A connection (source, destination) sends its ring transfers in order, pipelined as NCCL's steps: each
+/// starts once it is released (the rule allows it), the previous one in the connection's order
+/// (TransferIndex::connection_place) has started and is on the wire (TransferIndex::send_s after its start:
+/// for a span, when its last step would be), and fewer than kRingSlots of the connection's are in flight.
+/// Posted at once, a ring's queued steps would share the link instead, and the earliest, which the next hop
+/// waits for, would arrive late; waiting for each to arrive would charge every step its hop's latency,
+/// which NCCL's slots hide. A transfer released onto a free connection starts at once. One released onto a
+/// busy connection either waits there, in the releasing actor (`wait_if_busy`, the step-ordered replay of
+/// spans: an actor per busy connection ran 16,384 workers out of memory mappings), or, with ring steps
+/// released by several actors, gives the connection a sender actor, which sends the rest in order. Several
+/// actors use one connection (a worker's rings, its sender), and SimGrid switches actors inside test() and
+/// put_async(): a releaser claims its place before anything that can switch, and checks again after.
 class Connections {
 public:
   Connections(const TransferIndex& index, int slot, int worker, MailboxTable& mailboxes)
@@ -299,9 +308,10 @@ public:
     }
     const std::size_t place = index_.connection_place[i];
     if (wait_if_busy && !conn->sender && place == conn->next) wait_free(*conn);
-    if (!conn->sender && place == conn->next && free_now(*conn)) { // free: start it here
+    // free_now may switch actors (test()): the place is still this one's only if nobody took over since.
+    if (!conn->sender && place == conn->next && free_now(*conn) && !conn->sender && place == conn->next) {
+      ++conn->next; // claimed: start() switches actors too
       start(*conn, {box, &t, index_.phase[i], i});
-      ++conn->next;
       return nullptr;
     }
     {
@@ -311,16 +321,16 @@ public:
     }
     if (!conn->sender)
       conn->sender = sg4::Actor::create("send", sg4::this_actor::get_host(), [conn, this] {
-        for (; conn->next < conn->places.size(); ++conn->next) {
+        while (conn->next < conn->places.size()) {
           wait_free(*conn);
-          const Queued& q = conn->places[conn->next];
           std::unique_lock lock(*conn->mutex);
-          while (q.transfer == nullptr) conn->changed->wait(lock);
+          while (conn->places[conn->next].transfer == nullptr) conn->changed->wait(lock);
+          const Queued q = conn->places[conn->next++];
           lock.unlock();
           start(*conn, q);
         }
         // An actor's communications fail when it ends: stay until they have arrived.
-        for (; !conn->in_flight.empty(); conn->in_flight.pop_front()) conn->in_flight.front()->wait();
+        while (!conn->in_flight.empty()) wait_oldest(*conn);
       });
     return nullptr;
   }
@@ -328,8 +338,7 @@ public:
   void join() {
     for (auto& [dst, conn] : by_dst_) {
       if (conn->sender) conn->sender->join();
-      for (auto& c : conn->in_flight) c->wait();
-      conn->in_flight.clear();
+      while (!conn->in_flight.empty()) wait_oldest(*conn);
     }
   }
 
@@ -349,13 +358,20 @@ private:
     sg4::ConditionVariablePtr changed = sg4::ConditionVariable::create();
     sg4::ActorPtr sender;
   };
-  /// Forgets the arrived communications at the front (waiting on one that has arrived returns at once
-  /// and lets SimGrid drop it from its starter's list).
+  /// Forgets the arrived communications at the front. test() switches actors: another may have forgotten
+  /// the same one meanwhile.
   static void drop_arrived(Connection& conn) {
-    while (!conn.in_flight.empty() && conn.in_flight.front()->test()) {
-      conn.in_flight.front()->wait();
-      conn.in_flight.pop_front();
+    while (!conn.in_flight.empty()) {
+      const sg4::CommPtr c = conn.in_flight.front();
+      if (!c->test()) return;
+      if (!conn.in_flight.empty() && conn.in_flight.front() == c) conn.in_flight.pop_front();
     }
+  }
+  /// Waits for the oldest in flight, and forgets it (unless another actor did meanwhile).
+  static void wait_oldest(Connection& conn) {
+    const sg4::CommPtr c = conn.in_flight.front();
+    c->wait();
+    if (!conn.in_flight.empty() && conn.in_flight.front() == c) conn.in_flight.pop_front();
   }
   bool free_now(Connection& conn) const {
     const double now = sg4::Engine::get_clock();
@@ -366,10 +382,7 @@ private:
   void wait_free(Connection& conn) const {
     if (conn.free_at_s > sg4::Engine::get_clock() + kClockSlack_s) sg4::this_actor::sleep_until(conn.free_at_s);
     drop_arrived(conn);
-    while (conn.in_flight.size() >= slots_) {
-      conn.in_flight.front()->wait();
-      conn.in_flight.pop_front();
-    }
+    while (conn.in_flight.size() >= slots_) wait_oldest(conn);
   }
   void start(Connection& conn, const Queued& q) const {
     mark_posted(q.phase);
@@ -524,6 +537,7 @@ void run_streamed(const std::vector<Transfer>& transfers, const TransferIndex& i
     std::vector<Transfer*> landed;
     std::vector<sg4::CommPtr> receives;
     std::vector<char> arrived;   // per receive
+    std::vector<char> claimed;   // per ring receive: an actor waits for it (need)
     std::size_t arrived_prefix = 0; // order[0, arrived_prefix) have all arrived
     sg4::MutexPtr mutex = sg4::Mutex::create();
     sg4::ConditionVariablePtr changed = sg4::ConditionVariable::create();
@@ -551,9 +565,13 @@ void run_streamed(const std::vector<Transfer>& transfers, const TransferIndex& i
     while (sh->arrived_prefix < count) sh->changed->wait(lock);
   };
 
-  // The rings this worker sends or receives in, each with its receives and sends in step order.
+  // The rings this worker sends or receives in, each with its receives in step order and its sends in step
+  // order per connection: each connection of a ring progresses on an actor of its own and waits only for the
+  // receives that carry one of its channels (Transfer::channels), so the railed ring's channels, merged into
+  // one transfer per neighbour, do not wait for each other.
   struct Ring {
-    std::vector<std::size_t> receives, sends; // positions in `in`, indices into transfers
+    std::vector<std::size_t> receives;                     // positions in `in`
+    std::map<int, std::vector<std::size_t>> sends_to;      // destination -> indices into transfers
   };
   std::map<std::pair<int, int>, Ring> rings;
   std::vector<std::size_t> plain_sends;
@@ -564,29 +582,54 @@ void run_streamed(const std::vector<Transfer>& transfers, const TransferIndex& i
   for (int o : out) {
     const Transfer& t = transfers[static_cast<std::size_t>(o)];
     if (t.in_ring())
-      rings[{t.ring_first, t.ring_steps}].sends.push_back(static_cast<std::size_t>(o));
+      rings[{t.ring_first, t.ring_steps}].sends_to[t.dst].push_back(static_cast<std::size_t>(o));
     else
       plain_sends.push_back(static_cast<std::size_t>(o));
   }
-  std::vector<sg4::ActorPtr> ring_actors;
-  for (auto& [phase, ring] : rings)
-    ring_actors.push_back(sg4::Actor::create("ring", sg4::this_actor::get_host(),
-                                             [sh, &transfers, &index, &in, worker, receive, wait_prefix, r = ring,
-                                              first = phase.first] {
-      wait_prefix(index.earlier_phases(worker, first));
-      std::size_t got = 0;
-      std::vector<sg4::CommPtr> sends;
-      for (std::size_t o : r.sends) {
-        auto step_of = [&](std::size_t pos) { return transfers[static_cast<std::size_t>(in[pos])].step; };
-        for (; got < r.receives.size() && step_of(r.receives[got]) < transfers[o].step; ++got)
-          receive(r.receives[got]);
-        if (auto c = sh->connections.send(transfers, o)) sends.push_back(c);
+  sh->claimed.assign(in.size(), 0);
+  // Receive i, or wait for the actor that claimed it first (a communication is waited for once).
+  auto need = [sh, receive](std::size_t i) {
+    {
+      std::unique_lock lock(*sh->mutex);
+      if (sh->arrived[i]) return;
+      if (sh->claimed[i]) {
+        while (!sh->arrived[i]) sh->changed->wait(lock);
+        return;
       }
-      for (; got < r.receives.size(); ++got) receive(r.receives[got]);
-      for (auto& c : sends) c->wait();
-      sh->finished->release();
-      sh->leave->acquire();
-    }));
+      sh->claimed[i] = 1;
+    }
+    receive(i);
+  };
+  std::vector<sg4::ActorPtr> ring_actors;
+  for (auto& [phase, ring] : rings) {
+    std::vector<std::vector<std::size_t>> connections;
+    for (auto& [dst, sends] : ring.sends_to) connections.push_back(sends);
+    if (connections.empty()) connections.emplace_back(); // receives only
+    for (auto& sends_in_order : connections)
+      ring_actors.push_back(sg4::Actor::create("ring", sg4::this_actor::get_host(),
+                                               [sh, &transfers, &index, &in, worker, need, wait_prefix,
+                                                receives = ring.receives, sends_in_order, first = phase.first] {
+        wait_prefix(index.earlier_phases(worker, first));
+        auto transfer_at = [&](std::size_t pos) -> const Transfer& { return transfers[static_cast<std::size_t>(in[pos])]; };
+        std::size_t scanned = 0;              // receives [0, scanned) are of a smaller step than the last send
+        std::vector<std::size_t> passed;      // of those, the ones no send so far carried a channel of
+        std::vector<sg4::CommPtr> sends;
+        for (std::size_t o : sends_in_order) {
+          const Transfer& t = transfers[o];
+          std::vector<std::size_t> still;
+          for (std::size_t pos : passed)
+            if (t.shares_channel(transfer_at(pos))) need(pos); else still.push_back(pos);
+          passed.swap(still);
+          for (; scanned < receives.size() && transfer_at(receives[scanned]).step < t.step; ++scanned)
+            if (t.shares_channel(transfer_at(receives[scanned]))) need(receives[scanned]); else passed.push_back(receives[scanned]);
+          if (auto c = sh->connections.send(transfers, o)) sends.push_back(c);
+        }
+        for (std::size_t pos : receives) need(pos); // the ring is done here once all of it has arrived
+        for (auto& c : sends) c->wait();
+        sh->finished->release();
+        sh->leave->acquire();
+      }));
+  }
 
   // Plain transfers, and the plain receives, in arrival order (every waiter needs a prefix of it).
   std::size_t walked = 0;

@@ -1,13 +1,13 @@
 // Point-to-point transfers of one exchange, replayed as SimGrid communications between worker actors.
 // The rule (core/collective.hpp): a transfer leaves its source once the transfers into that source of
-// earlier phases have arrived, and a ring's step once its ring's earlier steps into that source have
-// too. Every receive is posted up front, so transfers that are free to go overlap, and SimGrid shares the
+// earlier phases have arrived, and a ring's step once its ring's earlier steps into that source that share
+// a channel with it (Transfer::channels) have too. Every receive is posted up front, so transfers that are free to go overlap, and SimGrid shares the
 // links they cross. A connection's ring transfers go in order, pipelined as NCCL's steps are: the next
 // starts once the one before it is on the wire (its bytes over the route's bandwidth after it started),
 // not once it has arrived, and at most kRingSlots are in flight (NCCL_STEPS buffer slots); so a hop's
 // latency overlaps the steps behind it, and only the chain of data from hop to hop pays it. With ring
-// steps, each ring a worker is in progresses on an actor of its own, so the pieces of a pipelined
-// algorithm never wait for each other's steps.
+// steps, each connection of each ring a worker is in progresses on an actor of its own, so the pieces of a
+// pipelined algorithm never wait for each other's steps, nor a railed ring's channels for each other's.
 //
 // Spans (a ring phase's steps between two workers as one transfer) stream: each moves its bytes as one
 // SimGrid communication, as NCCL's chunks go through one connection in order. A ring forwards what it
@@ -62,7 +62,8 @@ struct TransferIndex {
   mutable std::vector<double> phase_posted_s; // written by the replay as spans are posted
   std::vector<std::vector<int>> barrier_after;
 
-  /// Whether transfer i waits for its connection's earlier ring transfers to arrive before it starts.
+  /// Whether transfer i waits for its connection's earlier ring transfers before it starts (until they are
+  /// on the wire, at most kRingSlots in flight; see Connections in collective_replay.cpp).
   bool in_order(std::size_t transfer) const { return per_connection[transfer] > 1; }
 
   /// How many of `worker`'s receives (a prefix of its arrival order) end before a phase starting at
@@ -81,12 +82,14 @@ constexpr double kRingChainWorkMax = 2e8;
 struct RingHop {
   int src = 0, dst = 0;
   double latency_s = 0, wire_s = 0;
+  std::uint64_t channels = 0; // Transfer::channels: a step waits for the steps into its source sharing one
 };
 /// The step replay's time for `steps` steps of a ring phase on free links: a hop's step k starts once the
-/// steps k - 1 into its source have arrived, its own step k - 1 is on the wire and its step k - kRingSlots
-/// has arrived, and arrives latency + wire seconds later. Equal hops give steps x (latency + wire), the
-/// closed form. Beyond kRingChainWorkMax steps x hops: the larger of steps x the largest wire (+ its
-/// latency) and steps x the mean hop's latency + wire.
+/// steps k - 1 into its source that share a channel with it have arrived, its own step k - 1 is on the wire
+/// and its step k - kRingSlots has arrived, and arrives latency + wire seconds later. Equal hops, each fed by
+/// another, give steps x (latency + wire), the closed form. Beyond kRingChainWorkMax steps x hops an
+/// estimate: the larger of staying on one hop (its wire per step, or (latency + wire) / kRingSlots where
+/// the slots bind) and steps x the mean hop's latency + wire.
 struct RingChain {
   double chain_s = 0;         // the last step's arrival
   std::vector<double> free_s; // per hop given: its last step's start + wire (when its connection is free)

@@ -63,7 +63,7 @@ def main():
     panel(a, gpu, "measured_img_per_s", "predicted_img_per_s",
           "ResNet-50 training, images/s per GPU\n(DeepLearningExamples, MLPerf 8-GPU nodes, lent H100)", "img/s",
           lambda r: f'{r["gpu"]} {r["precision"]} {r["fusion"]}')
-    panel(b, net, "measured_busbw", "simulated_busbw", "nccl-tests all-reduce bus bandwidth\n(1 node to 256 GPUs)",
+    panel(b, net, "measured_busbw", "simulated_busbw", "nccl-tests all-reduce bus bandwidth\n(1 node to 1,984 GPUs)",
           "GB/s", lambda r: f'{r["workers"]} GPUs')
     fig.tight_layout()
     fig.savefig(out, dpi=120)

@@ -1,10 +1,11 @@
 // The simulator against closed forms: one transfer, a ring all-reduce (alpha-beta: 2(N-1)/N B/bw +
 // 2(N-1) latency, within 1%, replayed as spans and as steps), spans against steps where hops differ, a ring
 // across unequal hops (its bottleneck), a ring's chain of steps by hand (latency hidden behind a slower hop's
-// bytes, or paid hop after hop), and one compute (roofline by hand).
+// bytes, or paid hop after hop; a railed ring's channels), and one compute (roofline by hand).
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "core/collective.hpp"
 #include "core/error.hpp"
 #include "core/layer.hpp"
 #include "core/model_zoo.hpp"
@@ -185,6 +186,31 @@ TEST_CASE("a ring's chain of steps by hand: a slow hop's bytes hide latency, fas
   std::vector<RingHop> slots;
   for (int i = 0; i < 16; ++i) slots.push_back({i, (i + 1) % 16, i == 0 ? 80.0 : 0.0, 1.0});
   CHECK(ring_chain(slots, 30).chain_s == Approx(329).epsilon(1e-12));
+}
+
+TEST_CASE("a railed ring's channels by hand: a NIC hop is fed by NVLink, not by the NIC before it", "[sim][closed-form]") {
+  // 2 nodes x 2 GPUs, 2 channels (core/collective.cpp railed_ring_exchange): channel 0 leaves a node from
+  // position 1, channel 1 from position 0. Each GPU sends the channel leaving there over its NIC (latency 5,
+  // wire 10 per step) to the next node, the other over NVLink (1, 1) to its neighbour. Workers: node A 0, 1;
+  // node B 2, 3. What reaches a NIC hop's source over the other node's NIC is the other channel: 6 steps
+  // chain NIC, NVLink, NIC, ... (3 x 15 + 3 x 2 = 51) or stay on a NIC (6 x 10 + 5 = 65): 65. With the
+  // channels merged (no masks) a NIC feeds the next NIC: 6 x 15 = 90.
+  const std::uint64_t c0 = 1, c1 = 2;
+  std::vector<RingHop> railed{{0, 1, 1, 1, c0}, {0, 3, 5, 10, c1}, {1, 0, 1, 1, c1}, {1, 2, 5, 10, c0},
+                              {2, 3, 1, 1, c0}, {2, 1, 5, 10, c1}, {3, 2, 1, 1, c1}, {3, 0, 5, 10, c0}};
+  CHECK(ring_chain(railed, 6).chain_s == Approx(65).epsilon(1e-12));
+  for (auto& h : railed) h.channels = 0;
+  CHECK(ring_chain(railed, 6).chain_s == Approx(90).epsilon(1e-12));
+  // The expansion carries those masks: on 2 nodes of 2 GPUs with 2 NICs each, every transfer leaving a node
+  // carries one channel, every transfer inside it the other.
+  const Exchange e{"allreduce", 1 << 20, {0, 1, 2, 3}, {0, 1, 2, 3}, 1};
+  const auto transfers = expand_exchange(e, Algorithm::ring, {0, 0, 1, 1}, 2, Granularity::spans);
+  REQUIRE(transfers.size() == 8);
+  for (const Transfer& t : transfers) {
+    const bool leaves = t.src / 2 != t.dst / 2;
+    INFO(t.src << " -> " << t.dst);
+    CHECK(t.channels == (t.src % 2 == 0 ? (leaves ? c1 : c0) : (leaves ? c0 : c1)));
+  }
 }
 
 TEST_CASE("roofline of a compute-bound convolution by hand", "[sim][closed-form]") {
