@@ -60,12 +60,11 @@ RingChain ring_chain(const std::vector<RingHop>& given, int steps) {
   // once (the second starts beside it and SimGrid shares the link), the last when the hop's last step would.
   auto finish = [&](double chain_s) {
     out.chain_s = chain_s;
-    for (std::size_t g = 0; g < given.size(); ++g) {
+    std::vector<char> seen(e, 0); // backwards: the first seen of a connection is its last given
+    for (std::size_t g = given.size(); g-- > 0;) {
       const auto m = static_cast<std::size_t>(std::lower_bound(merged.begin(), merged.end(), given[g], by_pair) - merged.begin());
-      bool last = true;
-      for (std::size_t h = g + 1; h < given.size() && last; ++h)
-        last = !(given[h].src == given[g].src && given[h].dst == given[g].dst);
-      out.free_s[g] = last ? last_start[m] + merged[m].wire_s : 0.0;
+      out.free_s[g] = seen[m] ? 0.0 : last_start[m] + merged[m].wire_s;
+      seen[m] = 1;
     }
     return out;
   };
@@ -275,7 +274,8 @@ constexpr double kClockSlack_s = 1e-9;
 /// spans: an actor per busy connection ran 16,384 workers out of memory mappings), or, with ring steps
 /// released by several actors, gives the connection a sender actor, which sends the rest in order. Several
 /// actors use one connection (a worker's rings, its sender), and SimGrid switches actors inside test() and
-/// put_async(): a releaser claims its place before anything that can switch, and checks again after.
+/// put_async(): a releaser claims its place before anything that can switch, and checks again after; a
+/// communication being posted counts as in flight.
 class Connections {
 public:
   Connections(const TransferIndex& index, int slot, int worker, MailboxTable& mailboxes)
@@ -353,6 +353,7 @@ private:
     std::vector<Queued> places; // in the connection's order; a null transfer: not released yet
     std::size_t next = 0;       // places [0, next) have started
     std::deque<sg4::CommPtr> in_flight; // started, oldest first, not known to have arrived
+    std::size_t starting = 0;           // claimed and being posted (put_async switches actors): in flight too
     double free_at_s = 0;       // the last started is on the wire from then on
     sg4::MutexPtr mutex = sg4::Mutex::create();
     sg4::ConditionVariablePtr changed = sg4::ConditionVariable::create();
@@ -377,12 +378,16 @@ private:
     const double now = sg4::Engine::get_clock();
     if (conn.free_at_s > now + kClockSlack_s) return false;
     drop_arrived(conn);
-    return conn.in_flight.size() < slots_;
+    return conn.in_flight.size() + conn.starting < slots_;
   }
   void wait_free(Connection& conn) const {
     if (conn.free_at_s > sg4::Engine::get_clock() + kClockSlack_s) sg4::this_actor::sleep_until(conn.free_at_s);
     drop_arrived(conn);
-    while (conn.in_flight.size() >= slots_) wait_oldest(conn);
+    while (conn.in_flight.size() + conn.starting >= slots_)
+      if (conn.in_flight.empty())
+        sg4::this_actor::yield(); // another actor is posting one: let it finish
+      else
+        wait_oldest(conn);
   }
   void start(Connection& conn, const Queued& q) const {
     mark_posted(q.phase);
@@ -390,8 +395,10 @@ private:
     // A step frees its connection once on the wire; a span, once its last step would be
     // (TransferIndex::send_s).
     conn.free_at_s = now + (index_.send_s.empty() ? 0.0 : index_.send_s[q.index]);
-    conn.in_flight.push_back(
-        q.box->put_async(const_cast<Transfer*>(q.transfer), static_cast<uint64_t>(q.transfer->bytes)));
+    ++conn.starting;
+    sg4::CommPtr c = q.box->put_async(const_cast<Transfer*>(q.transfer), static_cast<uint64_t>(q.transfer->bytes));
+    --conn.starting;
+    conn.in_flight.push_back(c);
   }
   void mark_posted(int phase) const {
     if (phase < 0) return;
@@ -522,9 +529,10 @@ void run_in_step_order(const std::vector<Transfer>& transfers, const TransferInd
   }
 }
 
-/// Ring steps: every ring the worker is in progresses on its own (NCCL's channels and the pieces of a
-/// pipelined algorithm do), an actor per ring phase. A ring's step waits for the receives of earlier phases
-/// and for its own ring's earlier steps into this worker; plain transfers go in step order as above.
+/// Ring steps: every connection of every ring the worker is in progresses on its own (NCCL's channels and
+/// the pieces of a pipelined algorithm do), an actor per (ring phase, destination). A ring's step waits for
+/// the receives of earlier phases and for its own ring's earlier steps into this worker that share a channel
+/// with it; plain transfers go in step order as above.
 void run_streamed(const std::vector<Transfer>& transfers, const TransferIndex& index, int worker, int slot,
                   MailboxTable& mailboxes) {
   const auto& in = index.incoming[static_cast<std::size_t>(worker)];
@@ -548,8 +556,8 @@ void run_streamed(const std::vector<Transfer>& transfers, const TransferIndex& i
   auto sh = std::make_shared<Shared>(index, slot, worker, mailboxes);
   post_receives(transfers, index, worker, slot, mailboxes, sh->landed, sh->receives);
   sh->arrived.assign(in.size(), 0);
-  // A receive is waited for by the actor it belongs to (its ring's, or this one for plain transfers); the
-  // others learn of it through `changed`.
+  // A receive is waited for by one actor (the ring actor that claims it first, or this one for plain
+  // transfers); the others learn of it through `changed`.
   auto receive = [sh, &order](std::size_t i) {
     sh->receives[i]->wait();
     sh->receives[i] = nullptr;

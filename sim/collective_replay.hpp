@@ -48,7 +48,7 @@ struct TransferIndex {
   std::vector<int> lane;
   std::vector<std::size_t> per_connection;
   std::vector<std::size_t> connection_place; // per ring transfer: its place in its connection's order
-  bool streamed = false; // holds ring steps (not spans): each ring progresses on its own actor
+  bool streamed = false; // holds ring steps (not spans): each connection of each ring on an actor of its own
   // Spans, per phase (a ring phase: same first step and steps): its chain time, the barrier of its
   // receivers, and when its last span was posted (this repetition). Per worker and arrival position:
   // the phase to wait for after that receive (the worker's last span of the phase), or -1.
@@ -92,7 +92,9 @@ struct RingHop {
 /// the slots bind) and steps x the mean hop's latency + wire.
 struct RingChain {
   double chain_s = 0;         // the last step's arrival
-  std::vector<double> free_s; // per hop given: its last step's start + wire (when its connection is free)
+  // Per hop given: when its connection is free, its last step's start + wire; 0 for all but the last of
+  // several hops given on one connection (the next starts beside it).
+  std::vector<double> free_s;
 };
 RingChain ring_chain(const std::vector<RingHop>& hops, int steps);
 /// Call from an actor when the transfers hold spans (it creates their phases' barriers); `route` is
