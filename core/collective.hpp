@@ -76,6 +76,9 @@ const char* to_string(Algorithm a);
 /// Throws InputError naming the value and the known algorithms.
 Algorithm parse_algorithm(const std::string& name);
 
+/// Whether two channel masks (Transfer::channels; 0: all) share a channel.
+inline bool channels_meet(std::uint64_t a, std::uint64_t b) { return a == 0 || b == 0 || (a & b) != 0; }
+
 struct Transfer {
   int src = 0;
   int dst = 0;
@@ -94,7 +97,7 @@ struct Transfer {
   std::uint64_t channels = 0;
   int last_step() const { return step + steps - 1; }
   /// Whether this transfer's data may depend on `in`'s: they share a channel.
-  bool shares_channel(const Transfer& in) const { return channels == 0 || in.channels == 0 || (channels & in.channels) != 0; }
+  bool shares_channel(const Transfer& in) const { return channels_meet(channels, in.channels); }
   bool in_ring() const { return ring_steps > 0; }
   /// The steps of the phase this transfer is part of: its ring phase, or its own step(s).
   int phase_first() const { return in_ring() ? ring_first : step; }

@@ -4,7 +4,7 @@
 # point, fitted and held out. Expected (README.md): single-GPU ResNet-50 held-out mean |error| 10.8% (FP32/TF32
 # within 8.1%); MLPerf H100/H200 per GPU +2.6%, +0.3%, +5.1% (A100 -17.5%); nccl-tests busbw held-out mean
 # 2.3% (max 9.4%; 23 points, 13 across nodes, up to 1,984 GPUs); DDP overhead held-out within 1 point (host input pipeline rates
-# fitted per host on the AMP rows). About 4 minutes on 2 cores.
+# fitted per host on the AMP rows). About a minute on 2 cores (31 s on 2026-11-23, load average 2).
 # Usage: experiments/sim_calibration/run.sh [path/to/resist]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
