@@ -5,11 +5,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 #include "core/limits.hpp"
 #include "core/number.hpp"
 
@@ -44,6 +43,8 @@ double seconds(const std::string& s, const std::string& origin, int line_no, boo
   return parse_double(s, fmt::format("{}:{} seconds", origin, line_no), signed_ok ? -1e6 : 0.0, 1e6);
 }
 
+constexpr int kMaxThreads = 4096; // as `resist validate` bounds a run's threads
+
 bool batch_scaled(const std::string& cost) {
   return cost == profile_cost::batch || cost == profile_cost::loss || cost == profile_cost::autograd;
 }
@@ -55,8 +56,11 @@ std::string Profile::get(const std::string& key, const std::string& fallback) co
   return it == meta.end() ? fallback : it->second;
 }
 
-int Profile::threads() const { return std::max(1, std::atoi(get("threads", "1").c_str())); }
-int Profile::ranks_sharing() const { return std::max(1, std::atoi(get("ranks_sharing", "1").c_str())); }
+// parse() checked both where it could name the file; a profile built in memory holds what we wrote.
+int Profile::threads() const { return static_cast<int>(parse_int(get("threads", "1"), "profile threads", 1, kMaxThreads)); }
+int Profile::ranks_sharing() const {
+  return static_cast<int>(parse_int(get("ranks_sharing", "1"), "profile ranks_sharing", 1, limits::kLocalRanks));
+}
 
 double Profile::step_wall_cv(const std::string& origin) const {
   const std::string cv = get("step_wall_cv");
@@ -168,16 +172,12 @@ Profile Profile::parse(const std::string& text, const std::string& origin) {
   }
   if (!header_seen || p.order.empty()) throw InputError(fmt::format("{}: no layers in the profile", origin));
   if (legacy && !p.meta.empty()) p.meta.clear(); // a legacy file is partial whatever its comments say
+  for (const auto& [key, max] : {std::pair<const char*, int>{"threads", kMaxThreads}, {"ranks_sharing", limits::kLocalRanks}})
+    if (p.meta.count(key)) parse_int(p.meta.at(key), fmt::format("{}: {}", origin, key), 1, max);
   return p;
 }
 
-Profile Profile::read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot read profile '{}'", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse(ss.str(), path);
-}
+Profile Profile::read(const std::string& path) { return parse(read_input_file(path, "profile"), path); }
 
 std::string Profile::to_csv() const {
   std::string out = "# resist profile v1\n#";

@@ -6,11 +6,11 @@
 #include <algorithm>
 #include <filesystem>
 #include <tuple>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 #include "core/output.hpp"
 
 namespace resist::exec {
@@ -39,11 +39,8 @@ std::vector<std::vector<std::string>> csv_rows(const std::string& text, const ch
 }
 
 std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return "";
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  if (!std::filesystem::exists(path)) return ""; // a run that has not written it yet
+  return read_input_file(path, "run file");      // a FIFO would block a resume forever
 }
 
 } // namespace

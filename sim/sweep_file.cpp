@@ -1,15 +1,15 @@
 #include "sim/sweep_file.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 
 namespace resist::sim {
 
@@ -57,11 +57,9 @@ std::string csv_line(const std::vector<std::string>& fields) {
 SweepRows read_sweep_csv(const std::string& path, const std::vector<std::string>& columns) {
   SweepRows r;
   r.columns = columns;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return r;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return r; // not written yet
+  const std::string text = read_input_file(path, "sweep file"); // a FIFO would block the read forever
   std::size_t pos = 0;
   bool header = true;
   while (pos < text.size()) {
@@ -97,10 +95,7 @@ SweepJournal::SweepJournal(std::string path, const std::vector<std::string>& col
     return;
   }
   // Cut a last line that a crash left without its newline, so the next append starts a line of its own.
-  std::ifstream in(path_, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string text = ss.str();
+  const std::string text = read_input_file(path_, "sweep journal");
   if (!text.empty() && text.back() != '\n') {
     const auto nl = text.rfind('\n');
     if (::ftruncate(fd_, nl == std::string::npos ? 0 : static_cast<off_t>(nl + 1)) != 0)

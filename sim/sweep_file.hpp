@@ -15,8 +15,8 @@ struct SweepRows {
   std::vector<std::vector<std::string>> rows; // each as many fields as columns
 };
 
-/// Reads a sweep CSV. A missing file reads as no rows. A last line without its newline (a write cut
-/// short) is left out. Throws InputError naming the file when its header is not `columns` or a row has
+/// Reads a sweep CSV. A missing file reads as no rows; a FIFO, device or directory is refused
+/// (core/input_file.hpp). A last line without its newline (a write cut short) is left out. Throws InputError naming the file when its header is not `columns` or a row has
 /// the wrong number of fields.
 SweepRows read_sweep_csv(const std::string& path, const std::vector<std::string>& columns);
 

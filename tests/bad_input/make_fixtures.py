@@ -138,6 +138,8 @@ write("f_inf.csv", pheader + "conv1,128,inf,0.002\n")
 write("f_nan.csv", pheader + "conv1,128,0.001,nan\n")
 write("f_layer.csv", pheader + "no_such_layer,128,0.001,0.002\n")
 write("f_ok.csv", pheader + "conv1,128,0.001,0.002\n")  # valid, but no step_wall_cv to read
+write("f_threads_text.csv", "# resist profile v1\n# model=preact_resnet_small threads=abc\n"
+      "layer,batch,forward_s,backward_s,forward_cpu_s,backward_cpu_s\nconv1,128,0.001,0.002,0.001,0.002\n")
 write("f_cv_bad.csv", "# resist profile v1\n# model=preact_resnet_small step_wall_cv=lots\n"
       "layer,batch,forward_s,backward_s,forward_cpu_s,backward_cpu_s\nconv1,128,0.001,0.002,0.001,0.002\n")
 
