@@ -10,7 +10,6 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -18,12 +17,14 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 #include "core/model_zoo.hpp"
 #include "core/limits.hpp"
 #include "core/number.hpp"
 #include "core/output.hpp"
 #include "core/profile.hpp"
 #include "core/schedule_io.hpp"
+#include "core/timeline.hpp"
 #include "core/validation.hpp"
 #include "sim/platform.hpp"
 #include "sim/gpu_model.hpp"
@@ -41,20 +42,31 @@ struct ValidateArgs {
   bool no_plot = false, remeasure = false, speed_probe = false;
 };
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("cannot read '{}'", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string read_run_file(const std::string& path) { return read_input_file(path, "run file"); }
 
 nlohmann::json read_json(const std::string& path) {
+  nlohmann::json j;
   try {
-    return nlohmann::json::parse(read_text(path));
+    j = nlohmann::json::parse(read_run_file(path));
   } catch (const nlohmann::json::exception& e) {
     throw InputError(fmt::format("'{}' is not valid JSON: {}", path, e.what()));
   }
+  if (!j.is_object()) throw InputError(fmt::format("'{}': a JSON object expected", path));
+  return j;
+}
+
+// Seconds of a run beyond ~3 years are not a measurement (1e308 would make every error infinite).
+constexpr double kRunSecondsMax = 1e8;
+
+/// A number summary.json always holds (exec/trainer.cpp writes it whole at a run's end).
+double summary_seconds(const nlohmann::json& summary, const std::string& path, const char* key, bool positive) {
+  const auto it = summary.find(key);
+  if (it == summary.end() || !it->is_number())
+    throw InputError(fmt::format("{}: no number {} (is it a finished `resist train` run?)", path, key));
+  const double v = it->get<double>();
+  check_number(v, fmt::format("{}: {}", path, key), 0, kRunSecondsMax);
+  if (positive && !(v > 0)) throw InputError(fmt::format("{}: {} {}: must be > 0", path, key, v));
+  return v;
 }
 
 /// Runs this binary with `args` (its output to our stderr, so stdout stays the report's).
@@ -86,7 +98,7 @@ struct EvalRows {
 };
 EvalRows read_evals(const std::string& path) {
   EvalRows out;
-  std::ifstream in(path);
+  std::istringstream in(read_run_file(path));
   std::string line;
   while (std::getline(in, line)) {
     if (line.empty() || line.rfind("round,", 0) == 0) continue;
@@ -101,25 +113,73 @@ EvalRows read_evals(const std::string& path) {
   return out;
 }
 
+/// A run directory's own files, read and checked whole before anything is measured or written.
+struct RunDir {
+  std::string dir;
+  Schedule sched;
+  std::string hash;
+  nlohmann::json config, summary;
+  std::vector<TimelineEvent> measured;
+  EvalRows evals;
+  double startup_s = 0, train_wall_s = 0, eval_s = 0;
+};
+
+RunDir read_run_dir(const std::string& dir) {
+  if (!fs::is_directory(dir)) throw InputError(fmt::format("--run-dir '{}': no such directory", dir));
+  // The trainer writes timeline.csv, rounds.csv and eval.csv together (exec/run_files.cpp; eval.csv holds only
+  // its header when nothing was evaluated), summary.json at the end: a run without one of them is not whole.
+  for (const char* f : {"schedule.json", "config.json", "timeline.csv", "eval.csv", "summary.json"})
+    if (!fs::exists(fs::path(dir) / f))
+      throw InputError(fmt::format("--run-dir '{}': no {} (is it a finished `resist train` run directory?)", dir, f));
+  const auto path = [&](const char* f) { return (fs::path(dir) / f).string(); };
+  check_output_path(path("validation.csv"));
+  RunDir r;
+  r.dir = dir;
+  r.sched = read_schedule(path("schedule.json"));
+  r.hash = schedule_hash(r.sched);
+  r.config = read_json(path("config.json"));
+  r.summary = read_json(path("summary.json"));
+  const std::string run_hash = r.config.value("schedule_hash", std::string("(none)"));
+  if (run_hash != r.hash)
+    throw InputError(fmt::format("--run-dir '{}': its config.json was trained by schedule {}, but its schedule.json is {}",
+                                 dir, run_hash, r.hash));
+  r.startup_s = summary_seconds(r.summary, path("summary.json"), "startup_s", false);
+  r.train_wall_s = summary_seconds(r.summary, path("summary.json"), "train_wall_s", true);
+  r.eval_s = summary_seconds(r.summary, path("summary.json"), "eval_s", false);
+  const std::string timeline = read_run_file(path("timeline.csv"));
+  try {
+    r.measured = timeline_from_csv(timeline);
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("{}: {}", path("timeline.csv"), e.what()));
+  }
+  // Every round the schedule has must have been measured: a round without events would compare as 0 s.
+  const int rounds = static_cast<int>(r.sched.rounds.size());
+  std::vector<bool> seen(static_cast<std::size_t>(rounds), false);
+  for (const TimelineEvent& e : r.measured)
+    if (e.round >= 0 && e.round < rounds) seen[static_cast<std::size_t>(e.round)] = true;
+  for (int round = 0; round < rounds; ++round)
+    if (!seen[static_cast<std::size_t>(round)])
+      throw InputError(fmt::format("{}: no events of round {} (the schedule has {} rounds)", path("timeline.csv"),
+                                   round, rounds));
+  r.evals = read_evals(path("eval.csv"));
+  return r;
+}
+
+/// One run directory's comparison, ready to be written and printed once every directory has been checked.
 struct Outcome {
   Validation v;
   double predicted_total_s = 0, measured_total_s = 0;
   std::string dir;
+  std::string report;     // stdout
+  std::string plot_title; // validation.png's
 };
 
-Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format format) {
-  if (!fs::is_directory(dir)) throw InputError(fmt::format("--run-dir '{}': no such directory", dir));
-  for (const char* f : {"schedule.json", "config.json", "timeline.csv", "summary.json"})
-    if (!fs::exists(fs::path(dir) / f))
-      throw InputError(fmt::format("--run-dir '{}': no {} (is it a finished `resist train` run directory?)", dir, f));
-  const Schedule sched = read_schedule((fs::path(dir) / "schedule.json").string());
-  const std::string hash = schedule_hash(sched);
-  const nlohmann::json config = read_json((fs::path(dir) / "config.json").string());
-  const nlohmann::json summary = read_json((fs::path(dir) / "summary.json").string());
-  const std::string run_hash = config.value("schedule_hash", std::string("(none)"));
-  if (run_hash != hash)
-    throw InputError(fmt::format("--run-dir '{}': its config.json was trained by schedule {}, but its schedule.json is {}",
-                                 dir, run_hash, hash));
+Outcome validate_dir(const RunDir& run, const ValidateArgs& a, Format format) {
+  const std::string& dir = run.dir;
+  const Schedule& sched = run.sched;
+  const std::string& hash = run.hash;
+  const nlohmann::json& config = run.config;
+  const nlohmann::json& summary = run.summary;
   const RunConfig& c = sched.config;
   const Model model = make_model(c.model, c.model_options);
   const nlohmann::json train = config.value("train", nlohmann::json::object());
@@ -195,7 +255,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   double background = 0;
   if (a.background == "auto") {
     background = background_threads_from_load(summary.value("load_avg_start", -1.0), summary.value("load_avg_end", -1.0),
-                                              summary.value("startup_s", 0.0) + summary.value("train_wall_s", 0.0),
+                                              run.startup_s + run.train_wall_s,
                                               static_cast<double>(local_ranks) * threads);
   } else {
     background = parse_double(a.background, "--background-threads (auto or a number)", 0, 1024);
@@ -243,7 +303,6 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   o.gpu = gpu_kind;
   o.timeline = true;
   const sim::SimResult r = sim::simulate(sched, o);
-  const auto measured_events = timeline_from_csv(read_text((fs::path(dir) / "timeline.csv").string()));
 
   // Startup: the profile's wall seconds (its processes started together as the run's ranks did), slower
   // beside other programs' load, then the world group. Evaluation: rank 0's forward over the test images.
@@ -256,20 +315,18 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
   const double startup_pred =
       prof.cost(profile_cost::startup, c.batch).forward_s * share +
       (rendezvous_measured ? 0.0 : param("group_create_s") + param("group_create_per_peer_s") * (c.workers - 1));
-  const EvalRows ev = read_evals((fs::path(dir) / "eval.csv").string());
+  const EvalRows& ev = run.evals;
   const double eval_pred = ev.evaluations * static_cast<double>(ev.images) *
                            prof.cost(profile_cost::eval_image, c.batch).forward_s *
                            std::max(1.0, (threads + background) / cores) / speed; // rank 0 alone, beside the others' load
-  const double measured_total = summary.value("startup_s", 0.0) + summary.value("train_wall_s", 0.0);
+  const double measured_total = run.startup_s + run.train_wall_s;
   Outcome out;
   out.dir = dir;
-  out.v = compare_timelines(r.timeline, measured_events, static_cast<int>(sched.rounds.size()), c.workers,
-                            {{"startup", startup_pred, summary.value("startup_s", 0.0), 0},
-                             {"evaluation", eval_pred, summary.value("eval_s", 0.0), 0}},
+  out.v = compare_timelines(r.timeline, run.measured, static_cast<int>(sched.rounds.size()), c.workers,
+                            {{"startup", startup_pred, run.startup_s, 0}, {"evaluation", eval_pred, run.eval_s, 0}},
                             measured_total);
   out.predicted_total_s = out.v.parts.back().predicted_s;
   out.measured_total_s = out.v.parts.back().measured_s;
-  write_file_atomic((fs::path(dir) / "validation.csv").string(), out.v.rows_csv());
 
   const Validation& v = out.v;
   if (format == Format::json) {
@@ -286,7 +343,7 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
     j["step_cv_from"] = step_cv >= 0 ? "profile" : "platform";
     j["speed_factor"] = speed; // 1 unless --speed-probe
     j["gpus_time_shared"] = gpus_shared; // > 0: GPU time-sharing modelled (0: a CPU run, or measured by the profile)
-    std::cout << j.dump(2) << "\n";
+    out.report = j.dump(2) + "\n";
   } else {
     Table t({"round", "predicted_s", "measured_s", "error_pct", "compute_p", "compute_m", "comm_p", "comm_m",
              "overhead_p", "overhead_m", "idle_p", "idle_m"});
@@ -295,12 +352,12 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
                  rc.predicted.compute_s, rc.measured.compute_s, rc.predicted.communication_s,
                  rc.measured.communication_s, rc.predicted.overhead_s, rc.measured.overhead_s, rc.predicted.idle_s,
                  rc.measured.idle_s});
-    print_table(t, format);
+    out.report = format == Format::csv ? t.to_csv() : t.to_text();
     if (format == Format::table) {
       Table parts({"part", "predicted_s", "measured_s", "error_pct"});
       for (const auto& p : v.parts) parts.add_row({p.name, p.predicted_s, p.measured_s, p.error_pct});
-      std::cout << "\n" << parts.to_text();
-      std::cout << fmt::format(
+      out.report += "\n" + parts.to_text();
+      out.report += fmt::format(
           "\n{} on {} workers ({} thread(s) each, {} cores), {} rounds; load average {:.2f} at start, {:.2f} at end "
           "(simulated with {:.1f} busy threads of other programs)\n"
           "round error: median {:+.1f}% (|median| of |errors| {:.1f}%), p90 {:.1f}%, max {:.1f}%; whole run {:+.1f}%\n"
@@ -322,35 +379,46 @@ Outcome validate_dir(const std::string& dir, const ValidateArgs& a, Format forma
                             prof.ranks_sharing()));
     }
   }
+  out.plot_title = fmt::format("{} {} x{}", to_string(c.protocol), c.model, c.workers);
+  return out;
+}
+
+/// Writes DIR/validation.csv, prints the report and plots validation.png.
+void write_outcome(const Outcome& out, const ValidateArgs& a, Format format) {
+  const std::string csv = (fs::path(out.dir) / "validation.csv").string();
+  write_file_atomic(csv, out.v.rows_csv());
+  std::cout << out.report;
   if (!a.no_plot) {
     const std::string script = std::string(RESIST_SOURCE_DIR) + "/plots/validation.py";
-    const std::string png = (fs::path(dir) / "validation.png").string();
+    const std::string png = (fs::path(out.dir) / "validation.png").string();
     // Debian's python3 (with python3-matplotlib), not whatever `python3` a PATH finds first.
     const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-    const std::string cmd = fmt::format("{} '{}' '{}' '{}' '{} {} x{}' >&2", python, script,
-                                        (fs::path(dir) / "validation.csv").string(), png, to_string(c.protocol),
-                                        c.model, c.workers);
+    const std::string cmd = fmt::format("{} '{}' '{}' '{}' '{}' >&2", python, script, csv, png, out.plot_title);
     if (fs::exists(script) && std::system(cmd.c_str()) == 0) {
-      if (format == Format::table) std::cout << fmt::format("wrote {} and {}\n", (fs::path(dir) / "validation.csv").string(), png);
+      if (format == Format::table) std::cout << fmt::format("wrote {} and {}\n", csv, png);
     } else {
       std::cerr << "validate: no plot (python3 with matplotlib is needed: apt-get install python3-matplotlib)\n";
     }
   }
-  return out;
 }
 
 void run(const ValidateArgs& a) {
   const Format format = parse_format(a.format);
   if (a.run_dirs.empty() || a.run_dirs.size() > 2) throw InputError("give --run-dir once, or twice to compare two runs");
+  // Every directory's files are read and checked, then every comparison made, before anything is written.
+  std::vector<RunDir> runs;
   std::vector<Outcome> outs;
-  for (const auto& d : a.run_dirs) {
-    try { // every field is read before anything is written
-      outs.push_back(validate_dir(d, a, format));
-    } catch (const nlohmann::json::exception& e) {
-      throw InputError(fmt::format("--run-dir '{}': a field of config.json or summary.json has the wrong type ({})", d,
-                                   e.what()));
+  for (int pass = 0; pass < 2; ++pass)
+    for (std::size_t i = 0; i < a.run_dirs.size(); ++i) {
+      try {
+        if (pass == 0) runs.push_back(read_run_dir(a.run_dirs[i]));
+        else outs.push_back(validate_dir(runs[i], a, format));
+      } catch (const nlohmann::json::exception& e) {
+        throw InputError(fmt::format("--run-dir '{}': a field of config.json or summary.json has the wrong type ({})",
+                                     a.run_dirs[i], e.what()));
+      }
     }
-  }
+  for (const Outcome& out : outs) write_outcome(out, a, format);
   if (outs.size() == 2 && format == Format::table) {
     const double p = outs[0].predicted_total_s / outs[1].predicted_total_s;
     const double m = outs[0].measured_total_s / outs[1].measured_total_s;

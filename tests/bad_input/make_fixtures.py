@@ -157,6 +157,36 @@ write("c_json_object.json", '{"workers": {"a": 1}}\n')
 write("c_workers_zero.toml", "workers = 0\n")
 os.mkdir("c_dir.toml")
 
+# --- a finished run directory as `resist train` leaves it (exec/run_files.cpp, exec/trainer.cpp), with the
+# profile and platform `resist validate` would otherwise measure; broken copies of it
+def run_dir(name, summary=None, timeline=None, drop=()):
+    os.makedirs(name)
+    shutil.copy("good.json", f"{name}/schedule.json")
+    json.dump({"schedule_hash": good["hash"], "train": {"threads": 1, "device": "cpu"},
+               "measured": {"cores": 2, "local_world_size": 2, "collective": "c10d"}}, open(f"{name}/config.json", "w"))
+    if summary is None:
+        summary = '{"startup_s": 1.0, "train_wall_s": 3.0, "eval_s": 0.0, "load_avg_start": 0.1, "load_avg_end": 0.2}'
+    write(f"{name}/summary.json", summary + "\n")
+    if timeline is None:
+        timeline = "".join(f"{r},{w},compute,{r + 0.0},{r + 0.8},0,0,local_steps\n"
+                           f"{r},{w},communication,{r + 0.8},{r + 1.0},1000,1000,sync\n"
+                           for r in range(3) for w in range(2))
+    write(f"{name}/timeline.csv", "round,worker,phase,start_s,end_s,bytes_sent,bytes_received,label\n" + timeline)
+    write(f"{name}/rounds.csv", "")
+    write(f"{name}/eval.csv", "round,accuracy,loss,images,eval_s\n")
+    write(f"{name}/profile.csv", pheader + "conv1,16,0.001,0.002\n")
+    write(f"{name}/platform.toml", toml_good)
+    for f in drop:
+        os.remove(f"{name}/{f}")
+run_dir("v_run")
+run_dir("v_summary_empty", summary="")
+run_dir("v_summary_object", summary="{}")
+run_dir("v_wall_negative", summary='{"startup_s": 1.0, "train_wall_s": -3.0, "eval_s": 0.0}')
+run_dir("v_wall_huge", summary='{"startup_s": 1.0, "train_wall_s": 1e308, "eval_s": 0.0}')
+run_dir("v_timeline_header", timeline="")
+run_dir("v_timeline_round", timeline="0,0,compute,0.0,1.0,0,0,local_steps\n")
+run_dir("v_no_eval", drop=("eval.csv",))
+
 # --- data files (fashion_mnist layout, .gz)
 def idx(folder, n=4, labels=None, magic=2051, header=None, truncate=0):
     """n images of 28x28; `header` = (N, rows, cols) states other sizes than the bytes that follow."""
