@@ -155,6 +155,10 @@ write("c_seed_negative.toml", "seed = -1\n")
 write("c_json_lr.json", '{"lr": "inf"}\n')
 write("c_json_object.json", '{"workers": {"a": 1}}\n')
 write("c_workers_zero.toml", "workers = 0\n")
+write("c_json_dup.json", '{"workers": 2, "workers": 4}\n')
+write("c_json_dup_spelling.json", '{"min-depth": 1, "min_depth": 2}\n')
+write("c_workers_float.toml", "workers = 4.0\n")
+write("c_json_workers_float.json", '{"workers": 4.0}\n')
 os.mkdir("c_dir.toml")
 
 # --- a finished run directory as `resist train` leaves it (exec/run_files.cpp, exec/trainer.cpp), with the
