@@ -11,7 +11,9 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "core/error.hpp"
+#include "core/limits.hpp"
 #include "core/model_zoo.hpp"
+#include "core/number.hpp"
 #include "sim/collective_bench.hpp"
 #include "sim/gpu_model.hpp"
 #include "sim/train_bench.hpp"
@@ -31,6 +33,7 @@ struct AllreduceArgs {
 void run_allreduce(const AllreduceArgs& a) {
   const Format format = parse_format(a.format);
   sim::CollectiveBenchOptions o = a.bench;
+  check_number(o.workers, "--workers", 2, limits::kWorkers); // -n 100000 would simulate for minutes
   o.sizes_bytes = sim::size_range(a.min_bytes, a.max_bytes, a.factor);
   if (a.collective_latency_s) o.params["collective_latency_s"] = *a.collective_latency_s;
   if (a.replay != "spans" && a.replay != "steps")
@@ -72,7 +75,7 @@ void print_layers(const sim::TrainBench& bench, Format format) {
 /// or layer by layer (--per-layer).
 void run_train(const TrainArgs& a) {
   const Format format = parse_format(a.format);
-  if (a.batch < 1) throw InputError(fmt::format("--batch {}: must be >= 1", a.batch));
+  check_number(a.batch, "--batch", 1, limits::kBatch);
   const sim::GpuTable table = a.gpu_table.empty() ? sim::GpuTable::builtin() : sim::GpuTable::read(a.gpu_table);
   const sim::GpuKind& gpu = table.at(a.gpu);
   const sim::MathMode math = sim::parse_math(a.precision);

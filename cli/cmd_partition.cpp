@@ -8,7 +8,9 @@
 #include "cli/options.hpp"
 #include "core/error.hpp"
 #include "core/ist_partition.hpp"
+#include "core/limits.hpp"
 #include "core/model_zoo.hpp"
+#include "core/number.hpp"
 #include "core/partition.hpp"
 
 namespace resist::cli {
@@ -55,7 +57,8 @@ void run_ist(const PartitionArgs& a, const Model& m, Format format) {
 void run(const PartitionArgs& a) {
   const Format format = parse_format(a.format);
   const Protocol protocol = parse_protocol(a.protocol);
-  if (a.round < 0) throw InputError(fmt::format("--round {}: must be >= 0", a.round));
+  check_number(a.round, "--round", 0, limits::kRounds - 1);
+  check_number(a.config.workers, "--workers", 1, limits::kWorkers); // a partition is drawn per worker
   const Model m = make_model(a.config.model, a.config.model_options);
   if (protocol == Protocol::ist) return run_ist(a, m, format);
   if (protocol != Protocol::resist)

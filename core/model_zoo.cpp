@@ -8,6 +8,8 @@
 #include <map>
 
 #include "core/error.hpp"
+#include "core/limits.hpp"
+#include "core/number.hpp"
 
 namespace resist {
 namespace {
@@ -266,8 +268,10 @@ const std::vector<ModelInfo>& model_catalog() {
 Model make_model(const std::string& name, const ModelOptions& options) {
   for (const auto& [n, e] : registry()) {
     if (n != name) continue;
-    if (options.in_channels < 0 || options.image_size < 0 || options.classes < 0)
-      throw InputError(fmt::format("negative --in-channels / --image-size / --classes for model {}", name));
+    // Every command builds its model here (model, partition, comm, bench train): the stated limits hold for all.
+    check_number(options.in_channels, "--in-channels", 0, limits::kInChannels);
+    check_number(options.image_size, "--image-size", 0, limits::kImageSize);
+    check_number(options.classes, "--classes", 0, limits::kClasses);
     Model m;
     m.name = name;
     m.description = e.description;
