@@ -89,7 +89,10 @@ void add_comm_command(CLI::App& app) {
   sub->add_option("--gpus-per-node", a->gpus_per_node, "Workers per node (hierarchical, leader, tree, nvlstree)");
   add_training_options(*sub, a->config);
   add_format_option(*sub, a->format);
-  sub->callback([a] { run(*a); });
+  sub->callback([a, sub] {
+    check_protocol_options(*sub, a->protocols);
+    run(*a);
+  });
 }
 
 } // namespace resist::cli

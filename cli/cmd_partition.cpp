@@ -106,7 +106,10 @@ void add_partition_command(CLI::App& app) {
   add_run_options(*sub, args->config, args->protocol);
   sub->add_option("--round,-r", args->round, "Round index (0-based)")->capture_default_str();
   add_format_option(*sub, args->format);
-  sub->callback([args] { run(*args); });
+  sub->callback([args, sub] {
+    check_protocol_options(*sub, {args->protocol});
+    run(*args);
+  });
 }
 
 } // namespace resist::cli

@@ -174,7 +174,8 @@ void add_profile_command(CLI::App& app) {
       ->capture_default_str();
   sub->add_flag("--quiet,-q", a->quiet, "No progress bar");
   add_format_option(*sub, a->format);
-  sub->callback([a] {
+  sub->callback([a, sub] {
+    check_protocol_options(*sub, {a->protocol});
     check_profile_numbers(*a);
     if (a->comm_mode) {
       a->comm.repeats = std::min(a->layers.repeats, 15);

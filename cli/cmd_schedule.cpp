@@ -71,7 +71,10 @@ void add_schedule_command(CLI::App& app) {
   sub->add_flag("--check", a->check, "Read --out and verify its hash instead of writing");
   sub->add_option("--format", a->format, "json (the schedule document), table or csv (one row per round and worker)")
       ->capture_default_str();
-  sub->callback([a] { run(*a); });
+  sub->callback([a, sub] {
+    if (!a->check) check_protocol_options(*sub, {a->protocol});
+    run(*a);
+  });
 }
 
 } // namespace resist::cli

@@ -329,7 +329,10 @@ void add_simulate_commands(CLI::App& app) {
       ->delimiter(',')
       ->capture_default_str();
   add_format_option(*sub, a->format);
-  sub->callback([a] { run_simulate(*a); });
+  sub->callback([a, sub] {
+    if (a->schedule.empty()) check_protocol_options(*sub, a->protocols); // a schedule brings its own protocol
+    run_simulate(*a);
+  });
 
   auto s = std::make_shared<SweepArgs>();
   CLI::App* sw = app.add_subcommand("sweep", "Simulate a grid (workers x bandwidth x platform x protocol x l), one row each");
@@ -363,7 +366,8 @@ void add_simulate_commands(CLI::App& app) {
       ->delimiter(',');
   sw->add_flag("--no-progress", [s](std::int64_t) { s->grid.progress = false; }, "No progress bar on stderr");
   sw->add_option("--format", s->format, "Output: csv (default), table or json")->capture_default_str();
-  sw->callback([s] {
+  sw->callback([s, sw] {
+    check_protocol_options(*sw, s->grid.protocols);
     s->grid.platforms = rejoin_parametric(s->grid.platforms);
     run_sweep_command(*s);
   });

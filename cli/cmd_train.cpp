@@ -175,6 +175,7 @@ void add_train_commands(CLI::App& app) {
   sub->add_option("--fault-nan-at-round", o.nan_at_round)->group("");
   sub->callback([a, sub] {
     a->workers_given = sub->get_option("--workers")->count() > 0;
+    if (a->train.schedule_path.empty()) check_protocol_options(*sub, {a->protocol}); // a schedule brings its own
     run(*a);
   });
 }

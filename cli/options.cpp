@@ -2,6 +2,9 @@
 
 #include "cli/config_file.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -65,6 +68,22 @@ void add_run_options(CLI::App& app, RunConfig& c, std::string& protocol) {
   app.add_option("--min-depth", c.min_depth, "ResIST minimum partitioned blocks per sub-network")
       ->capture_default_str();
   add_training_options(app, c);
+}
+
+void check_protocol_options(const CLI::App& app, const std::vector<std::string>& protocols) {
+  std::vector<Protocol> chosen;
+  for (const auto& name : protocols) chosen.push_back(parse_protocol(name));
+  const std::pair<const char*, Protocol> only[] = {{"--lp-method", Protocol::layer_parallel},
+                                                   {"--lp-beta", Protocol::layer_parallel},
+                                                   {"--lp-aux-width", Protocol::layer_parallel},
+                                                   {"--min-depth", Protocol::resist}};
+  for (const auto& [name, protocol] : only) {
+    const CLI::Option* opt = app.get_option_no_throw(name);
+    if (!opt || opt->count() == 0 || std::find(chosen.begin(), chosen.end(), protocol) != chosen.end()) continue;
+    std::string given;
+    for (Protocol p : chosen) given += (given.empty() ? "" : ",") + std::string(to_string(p));
+    throw InputError(fmt::format("{} applies to --protocol {} only, not {}", name, to_string(protocol), given));
+  }
 }
 
 void add_format_option(CLI::App& app, std::string& format) {

@@ -21,6 +21,11 @@ void add_training_options(CLI::App& app, RunConfig& config);
 /// All run options, single-valued (schedule, simulate, train).
 void add_run_options(CLI::App& app, RunConfig& config, std::string& protocol);
 
+/// Refuses an option that only some protocols use (--lp-*: layer_parallel; --min-depth: resist) when it
+/// was given (flag or config file) and none of the `protocols` (names) uses it: it would be silently ignored.
+/// Defaults pass.
+void check_protocol_options(const CLI::App& app, const std::vector<std::string>& protocols);
+
 /// --format table|csv|json (default table).
 void add_format_option(CLI::App& app, std::string& format);
 

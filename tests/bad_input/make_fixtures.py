@@ -159,6 +159,7 @@ write("c_json_dup.json", '{"workers": 2, "workers": 4}\n')
 write("c_json_dup_spelling.json", '{"min-depth": 1, "min_depth": 2}\n')
 write("c_workers_float.toml", "workers = 4.0\n")
 write("c_json_workers_float.json", '{"workers": 4.0}\n')
+write("c_lp_beta.toml", "lp-beta = 2\n")
 os.mkdir("c_dir.toml")
 
 # --- a finished run directory as `resist train` leaves it (exec/run_files.cpp, exec/trainer.cpp), with the
