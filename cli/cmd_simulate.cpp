@@ -129,12 +129,10 @@ sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
   if (m.group_create_per_peer_s) o.params["group_create_per_peer_s"] = *m.group_create_per_peer_s;
   for (const auto& s : m.platform_params) {
     const auto eq = s.find('=');
-    try {
-      if (eq == std::string::npos) throw std::invalid_argument(s);
-      o.params[s.substr(0, eq)] = std::stod(s.substr(eq + 1));
-    } catch (const std::logic_error&) {
+    if (eq == std::string::npos)
       throw InputError(fmt::format("--platform-param '{}': expected NAME=VALUE, e.g. ddp_step_cv=0.02", s));
-    }
+    // core's parser, not stod: "0.5x" was 0.5
+    o.params[s.substr(0, eq)] = parse_double(s.substr(eq + 1), fmt::format("--platform-param {}", s.substr(0, eq)));
   }
   for (const auto& s : m.slow_workers) {
     const auto eq = s.find('=');
