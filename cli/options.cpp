@@ -161,4 +161,15 @@ std::vector<std::string> own_argv() {
   return argv;
 }
 
+std::map<std::string, double> parse_platform_params(const std::vector<std::string>& items) {
+  std::map<std::string, double> out;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InputError(fmt::format("--platform-param '{}': expected NAME=VALUE, e.g. ddp_step_cv=0.02", item));
+    out[item.substr(0, eq)] = parse_double(item.substr(eq + 1), fmt::format("--platform-param {}", item.substr(0, eq)));
+  }
+  return out;
+}
+
 } // namespace resist::cli

@@ -1,5 +1,6 @@
 // Option binders shared by the subcommands, so every subcommand spells a run the same way.
 #pragma once
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,6 +37,10 @@ void add_config_option(CLI::App& top);
 /// Adds core's number parser as a check to every INT, UINT and FLOAT option of `app` and its
 /// subcommands (call after all options exist): non-finite, malformed and wrapping values are refused.
 void add_number_checks(CLI::App& app);
+
+/// `--platform-param NAME=VALUE` items as a map (the value through core/number); throws InputError naming
+/// an item without '=' or with a bad number. Names are checked by the platform (sim/platform.hpp).
+std::map<std::string, double> parse_platform_params(const std::vector<std::string>& items);
 
 /// Prints a table in the chosen format to stdout.
 void print_table(const Table& table, Format format);

@@ -36,11 +36,14 @@ std::string run_bench(const CollectiveBenchOptions& o) {
     node_of.push_back(hosts[w].node);
     all.push_back(static_cast<int>(w));
   }
-  const NcclHardware hw = nccl_hardware(hosts, GpuTable::builtin());
+  NcclHardware hw = nccl_hardware(hosts, GpuTable::builtin());
+  set_nccl_params(hw, params);
   CollectiveChoice choice = parse_collective(o.collective);
-  if (choice.reference) choice = {false, Algorithm::ring, false}; // DDP's all-reduce in the reference
+  if (choice.reference) choice = parse_collective("ring"); // DDP's all-reduce in the reference
+  choice.nccl_enable = NcclEnable::parse(o.nccl_algo, o.nccl_proto);
   choice.granularity = o.step_replay ? Granularity::steps : Granularity::spans;
   std::ostringstream out;
+  out << fmt::format("{:.17g}", nccl_comm(Exchange{"allreduce", 1, all, all, 1}, node_of, hw).ring_busbw_GBps) << '\n';
   sg4::Actor::create("controller", hosts.front().host, [&] {
     MailboxTable mailboxes;
     for (std::size_t i = 0; i < o.sizes_bytes.size(); ++i) {
@@ -49,7 +52,7 @@ std::string run_bench(const CollectiveBenchOptions& o) {
       const SyncOp& op = ops.front();
       const TransferIndex index = index_transfers(op.transfers, o.workers, [&hosts](int src, int dst) {
         return route_between(hosts[static_cast<std::size_t>(src)], hosts[static_cast<std::size_t>(dst)]);
-      });
+      }, op.latency_s);
       const double t0 = sg4::Engine::get_clock();
       std::vector<sg4::ActorPtr> actors;
       for (int w = 0; w < o.workers; ++w)
@@ -58,8 +61,8 @@ std::string run_bench(const CollectiveBenchOptions& o) {
           run_transfers(op.transfers, index, w, static_cast<int>(i), mailboxes);
         }));
       for (auto& a : actors) a->join();
-      out << e.bytes << ' ' << to_string(op.algorithm) << ' ' << fmt::format("{:.17g}", sg4::Engine::get_clock() - t0)
-          << '\n';
+      out << e.bytes << ' ' << to_string(op.algorithm) << ' ' << (op.nccl ? to_string(op.protocol) : "-") << ' '
+          << fmt::format("{:.17g}", sg4::Engine::get_clock() - t0) << '\n';
     }
   });
   engine.run();
@@ -84,12 +87,14 @@ std::vector<CollectiveBenchRow> bench_allreduce(const CollectiveBenchOptions& o)
     if (b < 1) throw InputError(fmt::format("all-reduce size {} bytes: must be >= 1", b));
   resolve_platform(o.platform);
   parse_collective(o.collective);
+  NcclEnable::parse(o.nccl_algo, o.nccl_proto);
   const std::string text = run_in_child([&] { return run_bench(o); }, "platform '" + o.platform + "'");
   std::vector<CollectiveBenchRow> rows;
   std::istringstream in(text);
   CollectiveBenchRow r;
+  in >> r.ring_bound_busbw_GBps;
   const double bus = 2.0 * (o.workers - 1) / o.workers;
-  while (in >> r.bytes >> r.algorithm >> r.time_s) {
+  while (in >> r.bytes >> r.algorithm >> r.protocol >> r.time_s) {
     r.algbw_GBps = static_cast<double>(r.bytes) / r.time_s / 1e9;
     r.busbw_GBps = r.algbw_GBps * bus;
     rows.push_back(r);

@@ -21,8 +21,34 @@ namespace sg4 = simgrid::s4u;
 
 namespace resist::sim {
 
-TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers, const RouteOf& route) {
+double latency_floor_s(const std::vector<Transfer>& transfers, int workers, const RouteOf& route) {
+  // By phase: a transfer starts once the transfers into its source of earlier phases have arrived.
+  std::vector<int> order(transfers.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return transfers[static_cast<std::size_t>(a)].phase_first() < transfers[static_cast<std::size_t>(b)].phase_first();
+  });
+  std::vector<double> ready(static_cast<std::size_t>(workers), 0.0), next = ready;
+  double floor_s = 0;
+  int phase = std::numeric_limits<int>::min();
+  for (int i : order) {
+    const Transfer& t = transfers[static_cast<std::size_t>(i)];
+    if (t.phase_first() != phase) { // a new phase sees every arrival of the phases before it
+      ready = next;
+      phase = t.phase_first();
+    }
+    const double arrive = ready[static_cast<std::size_t>(t.src)] + route(t.src, t.dst).latency_s;
+    next[static_cast<std::size_t>(t.dst)] = std::max(next[static_cast<std::size_t>(t.dst)], arrive);
+    floor_s = std::max(floor_s, arrive);
+  }
+  return floor_s;
+}
+
+TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers, const RouteOf& route,
+                              double call_latency_s) {
   TransferIndex idx;
+  idx.call_latency_s = call_latency_s > 0 && route ? std::max(0.0, call_latency_s - latency_floor_s(transfers, workers, route))
+                                                   : call_latency_s;
   const std::size_t n_transfers = transfers.size();
   // Ring phases of spans: (first step, steps) -> phase number.
   std::map<std::pair<int, int>, int> phase_of;
@@ -49,7 +75,9 @@ TransferIndex index_transfers(const std::vector<Transfer>& transfers, int worker
       const double wire_s = r.bandwidth_Bps > 0 ? step_bytes / r.bandwidth_Bps : 0.0;
       idx.send_s[i] = wire_s;
       if (idx.phase[i] < 0) continue;
-      hops[static_cast<std::size_t>(idx.phase[i])].push_back({t.src, t.dst, r.latency_s, wire_s, t.channels});
+      // A call that pays NCCL's latency up front has its steps' latencies in it: the chain holds the wire.
+      const double latency_s = call_latency_s > 0 ? 0.0 : r.latency_s;
+      hops[static_cast<std::size_t>(idx.phase[i])].push_back({t.src, t.dst, latency_s, wire_s, t.channels});
       spans_of[static_cast<std::size_t>(idx.phase[i])].push_back(i);
     }
     for (const auto& [key, p] : phase_of) {
@@ -578,6 +606,8 @@ WorkerBytes run_transfers(const std::vector<Transfer>& transfers, const Transfer
   const auto& in = index.incoming[static_cast<std::size_t>(worker)];
   const auto& out = index.outgoing[static_cast<std::size_t>(worker)];
   if (in.empty() && out.empty()) return bytes;
+  // NCCL's latency of the call (nccl): every participant pays it before its data moves.
+  if (index.call_latency_s > 0) sg4::this_actor::sleep_for(index.call_latency_s);
   if (index.streamed)
     run_streamed(transfers, index, worker, slot, mailboxes);
   else

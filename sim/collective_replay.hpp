@@ -49,6 +49,7 @@ struct TransferIndex {
   std::vector<int> lane;
   std::vector<std::size_t> per_connection;
   std::vector<std::size_t> connection_place; // per ring transfer: its place in its connection's order
+  double call_latency_s = 0; // paid by every participant before its transfers (NCCL's latency of the call)
   bool streamed = false; // holds ring steps (not spans): each connection of each ring on an actor of its own
   // Spans, per phase (a ring phase: same first step and steps): its chain time, the barrier of its
   // receivers, and when its last span was posted (this repetition). Per worker and arrival position:
@@ -74,9 +75,18 @@ struct TransferIndex {
 using RouteOf = std::function<RouteInfo(int src, int dst)>;
 
 
+/// The latency a replay of `transfers` pays on free links with no bytes: the longest chain of route
+/// latencies, a transfer leaving once the transfers into its source of earlier phases have arrived (ring
+/// steps and spans counted as their phase). NCCL's latency of a call (which holds its own hops) is charged
+/// less this.
+double latency_floor_s(const std::vector<Transfer>& transfers, int workers, const RouteOf& route);
+
 /// Call from an actor when the transfers hold spans (it creates their phases' barriers); `route` is
-/// needed for their chain time (none: the chain is not waited for).
-TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers, const RouteOf& route = {});
+/// needed for their chain time (none: the chain is not waited for). `call_latency_s` > 0: NCCL's latency of
+/// the call (comm_pattern.hpp SyncOp::latency_s): every participant first waits for it less the replay's
+/// own latency_floor_s, and the ring chains count no route latency (it is in the call's).
+TransferIndex index_transfers(const std::vector<Transfer>& transfers, int workers, const RouteOf& route = {},
+                              double call_latency_s = 0);
 
 /// SimGrid's stack per actor, in KiB: an actor per worker (and communication stream), whose default 8 MiB
 /// stacks cost an mmap, page faults and a munmap each. Sanitizers need more stack than the 256 KiB that

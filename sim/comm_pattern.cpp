@@ -18,11 +18,20 @@ std::string CollectiveChoice::name() const {
 }
 
 CollectiveChoice parse_collective(const std::string& name) {
-  if (name == "reference") return {};
-  if (name == "nccl") return {false, Algorithm::ring, true, false};
-  if (name == "c10d") return {false, Algorithm::ring, false, true};
+  CollectiveChoice c;
+  if (name == "reference") return c;
+  c.reference = false;
+  if (name == "nccl") {
+    c.nccl = true;
+    return c;
+  }
+  if (name == "c10d") {
+    c.c10d = true;
+    return c;
+  }
   try {
-    return {false, parse_algorithm(name), false, false};
+    c.algorithm = parse_algorithm(name);
+    return c;
   } catch (const InputError&) {
     throw InputError(fmt::format("unknown collective algorithm '{}' (known: reference, c10d, nccl, ring, star, "
                                  "hierarchical, leader, nvls, tree, nvlstree)",
@@ -40,6 +49,8 @@ NcclHardware nccl_hardware(const std::vector<WorkerHost>& hosts, const GpuTable&
     const WorkerHost& h = hosts[w];
     hw.rails = std::min(hw.rails, h.nics);
     hw.nvls_capable = hw.nvls_capable && h.nvswitch && gpus.at(h.gpu).nvls;
+    hw.nvlink = hw.nvlink && h.nvlink;
+    hw.compute_capability = std::min(w == 0 ? 1000 : hw.compute_capability, gpus.at(h.gpu).compute_capability());
     const WorkerHost& next = hosts[(w + 1) % hosts.size()];
     if (&next == &h) continue;
     double& rate = next.node == h.node ? intra : nic;
@@ -48,6 +59,12 @@ NcclHardware nccl_hardware(const std::vector<WorkerHost>& hosts, const GpuTable&
   hw.intra_Bps = std::isfinite(intra) ? intra : 0;
   hw.nic_Bps = std::isfinite(nic) ? nic : 0;
   return hw;
+}
+
+void set_nccl_params(NcclHardware& hw, const PlatformParams& params) {
+  hw.net_latency_us = params.nccl_net_latency_s * 1e6;
+  hw.chunk_intra_s = params.nccl_chunk_intra_s;
+  hw.chunk_net_s = params.nccl_chunk_net_s;
 }
 
 namespace {
@@ -66,84 +83,43 @@ Shape shape_of(const Exchange& e, const std::vector<int>& node_of) {
   return s;
 }
 
-int log2_floor(int x) {
-  int k = 0;
-  while (x >>= 1) ++k;
-  return k;
-}
-
-/// Busiest port of the tree's chains per byte of B: channel c's head at c L / channels; a GPU sends up in
-/// every channel it does not head and down in every channel whose head does not follow it.
-double tree_chain_port_bytes(int l, int channels) {
-  if (l < 2) return 0;
-  std::vector<int> head(static_cast<std::size_t>(channels));
-  for (int c = 0; c < channels; ++c) head[c] = c * l / channels;
-  int busiest = 0;
-  for (int p = 0; p < l; ++p) {
-    int sends = 0;
-    for (int h : head) sends += (h != p) + (h != (p + 1) % l);
-    busiest = std::max(busiest, sends);
-  }
-  return static_cast<double>(busiest) / channels;
-}
-
 } // namespace
 
-double nccl_estimate_s(const Exchange& e, Algorithm a, const std::vector<int>& node_of, const NcclHardware& hw) {
-  constexpr double inf = std::numeric_limits<double>::infinity();
-  if (e.contributors != e.receivers || e.contributors.size() < 2) return a == Algorithm::ring ? 0 : inf;
+NcclComm nccl_comm(const Exchange& e, const std::vector<int>& node_of, const NcclHardware& hw) {
   const Shape s = shape_of(e, node_of);
-  const double n = s.n, l = s.l, bytes = static_cast<double>(e.bytes), us = 1e-6;
-  const int channels = std::min(hw.rails, std::max(s.l, 1));
-  const double port = hw.intra_Bps, nics = channels * hw.nic_Bps;
-  // NCCL's tuner counts tree and NVLS-tree's bytes through a node's NICs as B on 2 nodes, 2B beyond.
-  const double tree_net = (s.m <= 2 ? 1.0 : 2.0) / nics;
-  switch (a) {
-  case Algorithm::ring: {
-    const int inter_steps = s.m > 1 ? 2 * (s.m - 1) : 0;
-    const double lat_s = (8.4 + (2 * (s.n - 1) - inter_steps) * 3.4 + inter_steps * 14.0) * us;
-    // Across nodes every channel crosses a port and a NIC (one GPU per node: the NIC alone).
-    const double bw = s.m == 1 ? port : s.l == 1 ? nics : std::min(port, nics);
-    return lat_s + 2 * (n - 1) / n * bytes / bw;
-  }
-  case Algorithm::nvls:
-    if (s.m != 1 || !hw.nvls_capable) return inf;
-    return 25 * us + (1 + 1 / n) * bytes / (port * kNvlsEfficiency);
-  case Algorithm::tree: {
-    if (s.m < 2 || s.l == 0) return inf;
-    const double lat_s = (8.4 + 2 * ((l - 1) * 4.0 + log2_floor(s.m) * 14.0)) * us;
-    const double chain = s.l > 1 ? tree_chain_port_bytes(s.l, channels) / port : 0;
-    return lat_s + std::max(chain, tree_net) * bytes / kNcclTreeBwFactor;
-  }
-  case Algorithm::nvls_tree: {
-    if (s.m < 2 || s.l < 2 || !hw.nvls_capable) return inf; // NVLS needs GPUs on a switch
-    const double lat_s = (25 + 2 * log2_floor(s.m) * 20.9) * us;
-    return lat_s + std::max((1 + 1 / l) / (port * kNvlsEfficiency), tree_net) * bytes;
-  }
-  default: return inf;
-  }
+  const double gb = 1e9, port = hw.intra_Bps > 0 ? hw.intra_Bps / gb : 1.0, nic = hw.nic_Bps > 0 ? hw.nic_Bps / gb : 1.0;
+  const double nics = std::min(hw.rails, std::max(s.l, 1)) * nic;
+  NcclComm c;
+  c.ranks = s.n;
+  c.nodes = s.m;
+  c.ppn = s.l;
+  c.compute_capability = hw.compute_capability;
+  c.nvlink = hw.nvlink;
+  c.nvls = hw.nvls_capable;
+  // Across nodes every channel crosses a port and a NIC (one GPU per node: the NIC alone).
+  c.ring_busbw_GBps = s.m == 1 ? port : s.l == 1 ? nics : std::min(port, nics);
+  // NCCL's search raises a tree's intra-node bandwidth up to twice the inter-node one on 2 nodes (pass 2 of
+  // src/graph/search.cc, "increase bwIntra for trees"); the NVLS graph's inter-node bandwidth likewise.
+  c.tree_busbw_GBps = s.m == 2 && s.l > 1 ? std::min(port, 2 * nics) : c.ring_busbw_GBps;
+  c.nvls_busbw_GBps = port * kNvlsEfficiency;
+  c.nvls_inter_busbw_GBps = s.m == 2 ? 2 * nics : nics;
+  c.net_latency_us = hw.net_latency_us;
+  c.chunk_intra_s = hw.chunk_intra_s;
+  c.chunk_net_s = hw.chunk_net_s;
+  return c;
 }
 
-Algorithm choose_nccl_algorithm(const Exchange& e, const std::vector<int>& node_of, const NcclHardware& hw) {
-  if (e.contributors != e.receivers || e.contributors.size() < 2) return Algorithm::ring;
-  const Shape s = shape_of(e, node_of);
-  if ((s.l != 1 && !(hw.intra_Bps > 0)) || (s.m > 1 && !(hw.nic_Bps > 0))) {
-    // Rates unknown: the bandwidth terms alone where they need none (one node: NVLS against the ring).
-    const double n = static_cast<double>(e.contributors.size());
-    const bool one_node = s.m == 1;
-    return one_node && hw.nvls_capable && (1 + 1 / n) / kNvlsEfficiency <= 2 * (n - 1) / n ? Algorithm::nvls
-                                                                                           : Algorithm::ring;
+NcclCall nccl_call(const Exchange& e, const std::vector<int>& node_of, const NcclHardware& hw,
+                   const NcclEnable& enable) {
+  if (e.contributors.size() < 2) return {};
+  Exchange reduce = e;
+  reduce.receivers = e.contributors;
+  NcclEnable allowed = enable;
+  if (e.contributors != e.receivers) { // a delivery beyond the contributors: core's ring does it
+    allowed.ring = true;
+    allowed.tree = allowed.nvls = allowed.nvls_tree = false;
   }
-  Algorithm best = Algorithm::ring;
-  double best_s = std::numeric_limits<double>::infinity();
-  for (Algorithm a : {Algorithm::tree, Algorithm::ring, Algorithm::nvls, Algorithm::nvls_tree}) {
-    const double t = nccl_estimate_s(e, a, node_of, hw);
-    if (t < best_s) {
-      best = a;
-      best_s = t;
-    }
-  }
-  return best;
+  return nccl_choose(nccl_comm(reduce, node_of, hw), e.bytes, allowed);
 }
 
 int block_tensors(const Block& block) {
@@ -156,7 +132,7 @@ int block_tensors(const Block& block) {
 namespace {
 
 SyncOp make_op(const Exchange& e, Algorithm algorithm, int tensors, const std::vector<int>& node_of, int rails,
-               Granularity granularity) {
+               Granularity granularity, const NcclCall* nccl = nullptr) {
   SyncOp op;
   op.exchange = e;
   op.algorithm = algorithm;
@@ -168,6 +144,14 @@ SyncOp make_op(const Exchange& e, Algorithm algorithm, int tensors, const std::v
     for (Transfer& t : op.transfers)
       if (algorithm == Algorithm::nvls || node(t.src) == node(t.dst))
         t.bytes = static_cast<std::int64_t>(static_cast<double>(t.bytes) / kNvlsEfficiency);
+  if (nccl) { // NCCL's protocol at this size: its latency once per call, its bandwidth against Simple's
+    op.nccl = true;
+    op.protocol = nccl->protocol;
+    op.latency_s = nccl->latency_s;
+    op.bytes_factor = 1 / nccl->bandwidth_factor;
+    if (op.bytes_factor != 1)
+      for (Transfer& t : op.transfers) t.bytes = static_cast<std::int64_t>(std::llround(static_cast<double>(t.bytes) * op.bytes_factor));
+  }
   return op;
 }
 
@@ -212,10 +196,15 @@ std::vector<SyncOp> make_sync_ops(const CommPlan& plan, const Model& model, Prot
     ops.push_back(std::move(op));
   };
   if (!choice.reference || choice.c10d) { // c10d: data parallel only here (make_c10d_ops does the rest)
-    for (const Exchange& e : plan.exchanges)
-      add(make_op(e, choice.c10d ? Algorithm::ring : choice.nccl ? choose_nccl_algorithm(e, node_of, hw)
-                                                                 : choice.algorithm, 1, node_of, hw.rails,
+    for (const Exchange& e : plan.exchanges) {
+      if (choice.nccl && e.contributors.size() >= 2) {
+        const NcclCall call = nccl_call(e, node_of, hw, choice.nccl_enable);
+        add(make_op(e, call.algorithm, 1, node_of, hw.rails, choice.granularity, &call));
+      } else {
+        add(make_op(e, choice.c10d || choice.nccl ? Algorithm::ring : choice.algorithm, 1, node_of, hw.rails,
                     choice.granularity));
+      }
+    }
     return ops;
   }
   int shared_tensors = 0;
@@ -339,7 +328,8 @@ double group_create_member_s(int members, const PlatformParams& p) {
 double op_overhead_s(const SyncOp& op, int worker, const PlatformParams& p) {
   const auto it = std::lower_bound(op.participants.begin(), op.participants.end(), worker);
   if (it == op.participants.end() || *it != worker) return 0;
-  double s = op.calls[static_cast<std::size_t>(it - op.participants.begin())] * op.tensors * p.collective_latency_s;
+  // Under nccl the call's latency is NCCL's own (SyncOp::latency_s, paid with the transfers).
+  double s = op.nccl ? 0.0 : op.calls[static_cast<std::size_t>(it - op.participants.begin())] * op.tensors * p.collective_latency_s;
   for (const auto& g : op.groups)
     if (std::binary_search(g.begin(), g.end(), worker))
       s += group_create_member_s(static_cast<int>(g.size()), p);

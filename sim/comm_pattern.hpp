@@ -10,15 +10,16 @@
 // Any other choice (ring, star, hierarchical, leader, nvls, tree, nvlstree) uses that algorithm for every
 // exchange, with the tensors flattened into one buffer (one call) and no group creation: an efficient
 // implementation.
-// `nccl` chooses per exchange as NCCL's tuner does (choose_nccl_algorithm): an all-reduce takes the
-// candidate with the smallest alpha-beta time (nccl_estimate_s): ring and NVLS on one node, ring, tree and
-// NVLS-tree across nodes (NVLS and NVLS-tree only where every GPU and node support NVLink SHARP); other
-// exchanges ring. What comes out, as published: NVLS on one Hopper NVSwitch node from 4 GPUs; on 2 nodes
-// tree or NVLS-tree, which exceed the NIC bandwidth ("On two nodes, NCCL uses the tree (or nvlstree)
-// algorithm which can indeed go beyond the network bottleneck", sjeaugey, NVIDIA/nccl-tests#196); on 3+
-// nodes rings at large sizes, busbw = the node's NIC bandwidth ("On 3+ nodes we should use rings for large
-// enough sizes", sjeaugey, NVIDIA/nccl-tests#160); tree or NVLS-tree at small and mid sizes at scale, where
-// their log2(nodes) latency beats the ring's 2(N-1) steps.
+// `nccl` runs each exchange as NCCL would (sim/nccl_tuner.hpp: NCCL 2.27's tuner): the algorithm (ring
+// and NVLS on one node; ring, tree and NVLS-tree across nodes, NVLS only where every GPU and node support
+// NVLink SHARP) and the protocol (LL, LL128, Simple) of smallest time in NCCL's own cost model; the call then
+// pays NCCL's latency for that pair, and SimGrid carries the algorithm's transfers with their bytes scaled by
+// what the protocol costs against Simple at that size. What comes out, as published: NVLS on one Hopper
+// NVSwitch node at large sizes; on 2 nodes tree or NVLS-tree, which exceed the NIC bandwidth ("On two nodes,
+// NCCL uses the tree (or nvlstree) algorithm which can indeed go beyond the network bottleneck", sjeaugey,
+// NVIDIA/nccl-tests#196; `--nccl-algo ^tree,nvlstree` for the NIC-bound ring that some versions and fabrics
+// measure); on 3+ nodes rings at large sizes ("On 3+ nodes we should use rings for large enough sizes",
+// sjeaugey, NVIDIA/nccl-tests#160); trees and LL / LL128 at small and mid sizes.
 // `c10d` is what our own trainer does (exec/aggregate.cpp), so that `resist validate` simulates the
 // pattern that was measured: blocks grouped by holder set, one flat ring all-reduce per set of two or
 // more (a process group created the first time a set other than the world appears, then cached), then
@@ -35,6 +36,7 @@
 #include "core/comm.hpp"
 #include "core/model.hpp"
 #include "sim/gpu_model.hpp"
+#include "sim/nccl_tuner.hpp"
 #include "sim/platform.hpp"
 
 namespace resist::sim {
@@ -44,6 +46,7 @@ struct CollectiveChoice {
   Algorithm algorithm = Algorithm::ring; // when not reference (and not nccl)
   bool nccl = false;                     // choose per exchange like NCCL
   bool c10d = false;                     // the trainer's pattern (exec/aggregate.cpp)
+  NcclEnable nccl_enable;                // nccl: the algorithms and protocols it may use (NCCL_ALGO, NCCL_PROTO)
   Granularity granularity = Granularity::spans; // rings as spans, or step by step (core/collective.hpp)
   std::string name() const;
 };
@@ -62,40 +65,44 @@ struct NcclHardware {
   int rails = 1;             // NICs per node: channels of a ring or tree across nodes
   double intra_Bps = 0;      // a GPU's port inside the node, per direction, as achieved (0: unknown or none)
   double nic_Bps = 0;        // one NIC, per direction, as achieved (0: unknown)
+  int compute_capability = 80; // the GPUs' lowest (gpu_model.hpp compute_capability)
+  bool nvlink = true;          // the GPUs of a node meet over NVLink (else PCIe)
+  double net_latency_us = 0;   // NCCL's latencyInter (platform parameter nccl_net_latency_s)
+  double chunk_intra_s = 0;    // platform parameters nccl_chunk_intra_s, nccl_chunk_net_s (nccl_tuner.hpp)
+  double chunk_net_s = 0;
 };
+
+/// The platform's NCCL parameters into `hw` (latency, chunk seconds).
+void set_nccl_params(NcclHardware& hw, const PlatformParams& params);
 
 /// The hardware of `hosts`: NVLS from `gpus` and the node, rates from the routes' narrowest link (to a
 /// worker on the same node, and on another node).
 NcclHardware nccl_hardware(const std::vector<WorkerHost>& hosts, const GpuTable& gpus);
 
-/// NCCL's tree all-reduce bandwidth factor: its tuner multiplies the tree's bus bandwidth by 0.92
-/// (NVIDIA/nccl src/graph/tuning.cc, ncclTopoTuneModel, `busBw * .92`, master 5067397, 2026).
-constexpr double kNcclTreeBwFactor = 0.92;
+/// What NCCL's tuner sees of an all-reduce among `e`'s contributors on this hardware: ranks, nodes, ranks per
+/// node, and as the graph's bandwidth the bus bandwidth the replay's links give the ring (a GPU's port on
+/// one node; across nodes the port and the node's min(rails, L) NICs together, the NICs alone with one GPU
+/// per node), NVLS's (the port at kNvlsEfficiency) and the NICs' (NVLS-tree across nodes). Unknown rates
+/// (0) count as 1 GB/s: the choice then rests on latency.
+NcclComm nccl_comm(const Exchange& e, const std::vector<int>& node_of_worker, const NcclHardware& hw);
 
-/// Alpha-beta seconds of an all-reduce `e` by `a` as the choice sees it (infinity where `a` does not apply:
-/// not an all-reduce, NVLS off one node or without NVLS, NVLS-tree or tree on one node, uneven nodes).
-/// Latency: NCCL's Simple-protocol constants (tuning.cc, master 5067397), in us: ring 8.4 + 3.4 per step
-/// inside a node + 14 per step across nodes, 2(N-1) steps of which 2(M-1) across; tree 8.4 +
-/// 2((L-1) 4.0 + log2(M) 14); NVLS 25; NVLS-tree 25 + 2 log2(M) 20.9 (N workers, M nodes of L).
-/// Bandwidth: the bytes the replay puts on the busiest port or NIC per byte of B, at intra_Bps and nic_Bps:
-/// ring 2(N-1)/N on a port and through the node's min(rails, L) NICs together; NVLS (1 + 1/N) /
-/// kNvlsEfficiency on a port; tree the busiest port of its chains (2(c-1)/c with a channel per GPU, c = L;
-/// up to 2 with fewer) over kNcclTreeBwFactor; NVLS-tree (1 + 1/L) / kNvlsEfficiency on a port. Across nodes
-/// tree and NVLS-tree put B per node through the NICs on 2 nodes and 2B beyond, as NCCL's tuner counts them
-/// (bwIntra on <= 2 nodes, the NVLS-tree's 2-node inter-node bandwidth doubled; bwInter beyond).
-double nccl_estimate_s(const Exchange& e, Algorithm a, const std::vector<int>& node_of_worker,
-                       const NcclHardware& hw);
-
-/// NCCL's choice for an exchange: the candidate of smallest nccl_estimate_s, ties to the earlier in NCCL's
-/// order (tree, ring, nvls, nvls_tree); ring for anything but an all-reduce. Unknown rates: ring, or on one
-/// node NVLS where its bytes per port are no more than the ring's. (intra_Bps is not needed with one GPU per
-/// node, nic_Bps not on one node.)
-Algorithm choose_nccl_algorithm(const Exchange& e, const std::vector<int>& node_of_worker, const NcclHardware& hw);
+/// NCCL's call for an exchange: an all-reduce among its contributors as nccl_choose makes it; an exchange
+/// that also delivers to other receivers (ResIST's blocks) runs the ring (core/collective.hpp) with the
+/// protocol NCCL would pick for the ring. Fewer than 2 contributors: ring Simple, no latency.
+NcclCall nccl_call(const Exchange& e, const std::vector<int>& node_of_worker, const NcclHardware& hw,
+                   const NcclEnable& enable = {});
 
 /// One exchange as the simulator replays it.
 struct SyncOp {
   Exchange exchange;
   Algorithm algorithm = Algorithm::ring;
+  // Under nccl: the protocol, NCCL's latency paid once per call by every participant (instead of
+  // collective_latency_s and the routes' latencies along the algorithm's chain), and the factor the
+  // transfers' bytes were scaled by (the protocol's bandwidth at this size against Simple's; nccl_tuner.hpp).
+  bool nccl = false;
+  NcclProto protocol = NcclProto::simple;
+  double latency_s = 0;
+  double bytes_factor = 1;
   std::vector<Transfer> transfers;      // one repetition, expanded by core's expand_exchange
   std::vector<std::vector<int>> groups; // process groups created for it (reference pattern)
   int tensors = 1;                      // parameter tensors: collective calls per participant per call site

@@ -69,6 +69,9 @@ struct GpuKind {
   double launch_s = 0;           // fixed cost per kernel, seconds
   bool nvls = false;             // NVLink SHARP all-reduce possible (Hopper and later, on an NVSwitch)
 
+  /// NCCL's compute capability class of the kind, from what the table says of it: NVLink SHARP (Hopper) 90,
+  /// BF16 tensor cores (Ampere) 80, else 70 (Volta). It picks NCCL's tuning rows (sim/nccl_tuner.hpp).
+  int compute_capability() const { return nvls ? 90 : bf16_flops > 0 ? 80 : 70; }
   /// Achieved FLOP/s of convolutions and linear layers under `math`. Throws InputError when the kind
   /// has no tensor cores for fp16/bf16 (V100 has no BF16).
   double matmul_flops(MathMode math) const;

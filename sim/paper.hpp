@@ -19,7 +19,14 @@ struct PaperOptions {
   /// collective, fixed-cost overrides, GPU, fusion, ... The GPU model is platforms/gpus.csv's, its V100
   /// FP32 efficiency fitted on published ResNet-50 throughput (experiments/sim_calibration), with the
   /// reference code's PyTorch eager fusion (none) by default; experiments/sim_paper_wallclock compares.
-  SimOptions options;
+  SimOptions options = reference_code();
+
+  /// The reference code's collectives (per-tensor calls, per-block process groups): the paper's setup.
+  static SimOptions reference_code() {
+    SimOptions o;
+    o.collective = "reference";
+    return o;
+  }
 };
 
 /// One row per published cell: dataset, workers, min_depth, platform, simulated local SGD and ResIST

@@ -33,7 +33,8 @@ namespace resist::sim {
 const std::vector<std::string>& param_names() {
   static const std::vector<std::string> names = {"collective_latency_s", "group_create_s", "group_create_per_peer_s",
                                                  "group_init_s", "group_init_exponent", "comm_compute_slowdown",
-                                                 "ddp_step_cv", "input_img_per_s"};
+                                                 "ddp_step_cv", "input_img_per_s", "nccl_net_latency_s",
+                                                 "nccl_chunk_intra_s", "nccl_chunk_net_s"};
   return names;
 }
 
@@ -54,6 +55,9 @@ void set_param(PlatformParams& p, const std::string& name, double value) {
   else if (name == "group_init_exponent") p.group_init_exponent = value;
   else if (name == "comm_compute_slowdown") p.comm_compute_slowdown = value;
   else if (name == "ddp_step_cv") p.ddp_step_cv = value;
+  else if (name == "nccl_net_latency_s") p.nccl_net_latency_s = value;
+  else if (name == "nccl_chunk_intra_s") p.nccl_chunk_intra_s = value;
+  else if (name == "nccl_chunk_net_s") p.nccl_chunk_net_s = value;
   else
     throw InputError(fmt::format("unknown platform parameter '{}' (known: {})", name, fmt::join(param_names(), ", ")));
 }
@@ -100,6 +104,12 @@ std::vector<double> parse_seconds_list(const std::string& key, const std::string
   return out;
 }
 
+bool parse_bool(const std::string& key, const std::string& value, const std::string& origin) {
+  if (value == "true" || value == "1") return true;
+  if (value == "false" || value == "0") return false;
+  throw InputError(fmt::format("{}: {} = '{}': expected true or false", origin, key, value));
+}
+
 /// Applies one key of a parametric description (string form of its value).
 void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& value) {
   ParametricSpec& s = d.spec;
@@ -111,7 +121,9 @@ void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& va
   else if (key == "intra_bw_GBps") s.intra_bw_GBps = num();
   else if (key == "intra_latency_us") s.intra_latency_us = num();
   else if (key == "intra_efficiency") s.intra_efficiency = num();
-  else if (key == "nvswitch") s.nvswitch = value == "true" || value == "1";
+  else if (key == "nvswitch") s.nvswitch = parse_bool(key, value, o);
+  else if (key == "intra_link") s.intra_link = value;
+  else if (key == "nvlink_bridge_GBps") s.nvlink_bridge_GBps = num();
   else if (key == "nic_bw_GBps") s.nic_bw_GBps = num();
   else if (key == "nic_efficiency") s.nic_efficiency = num();
   else if (key == "nics_per_node") s.nics_per_node = parse_count(key, value, o, 1024);
@@ -147,6 +159,18 @@ void check_spec(const PlatformDesc& d) {
                                  "slow_factor above 1e6 are not physical", d.origin));
   if (s.topology != "star" && s.topology != "fat-tree")
     throw InputError(fmt::format("{}: topology '{}' (known: star, fat-tree)", d.origin, s.topology));
+  // A GPU's share of the NICs must be whole: NIC g n / G for fewer NICs, n / G NICs of its own for more.
+  if (s.gpus_per_node % s.nics_per_node != 0 && s.nics_per_node % s.gpus_per_node != 0)
+    throw InputError(fmt::format("{}: nics_per_node {} with gpus_per_node {}: each GPU needs a whole share of the "
+                                 "NICs (a divisor or a multiple of gpus_per_node)",
+                                 d.origin, s.nics_per_node, s.gpus_per_node));
+  if (s.intra_link != "nvlink" && s.intra_link != "pcie")
+    throw InputError(fmt::format("{}: intra_link '{}' (known: nvlink, pcie)", d.origin, s.intra_link));
+  if (s.nvlink_bridge_GBps < 0 || s.nvlink_bridge_GBps > 1e6)
+    throw InputError(fmt::format("{}: nvlink_bridge_GBps {}: must be in [0, 1e6]", d.origin, s.nvlink_bridge_GBps));
+  if (s.nvlink_bridge_GBps > 0 && (s.intra_link != "pcie" || s.gpus_per_node % 2 != 0))
+    throw InputError(fmt::format("{}: nvlink_bridge_GBps pairs the GPUs of a PCIe node (intra_link = pcie, an even "
+                                 "gpus_per_node)", d.origin));
 }
 
 std::string toml_value_text(const toml::node& n) {
@@ -367,6 +391,7 @@ std::vector<WorkerHost> load_platform(simgrid::s4u::Engine& engine, const Platfo
     w.host = h;
     w.gpu = h->get_property("gpu");
     if (const char* v = h->get_property("nvswitch")) w.nvswitch = std::string(v) == "1";
+    if (const char* v = h->get_property("intra_link")) w.nvlink = std::string(v) != "pcie";
     if (const char* v = h->get_property("nics")) w.nics = parse_count("nics", v, desc.origin, 1024);
     if (w.nics < 1) throw InputError(fmt::format("{}: host {} has nics 0; must be >= 1", desc.origin, h->get_name()));
     if (const char* f = h->get_property("speed_factor")) w.speed_factor = parse_number("speed_factor", f, desc.origin);

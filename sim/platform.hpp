@@ -46,6 +46,16 @@ struct PlatformParams {
   // Host input pipeline per node, images/s (sim/input_pipeline.hpp); 0 = unbounded. Dataset- and
   // host-specific, so no platform sets it.
   double input_img_per_s = 0;
+  // NCCL's latencyInter (sim/nccl_tuner.hpp): the network's latency per inter-node step beyond NCCL's own
+  // constants, as its network plugin reports it (InfiniBand: 0). Under `--algorithm nccl` it enters both
+  // NCCL's choice and the call's latency; a fabric whose measured latency is higher sets it (fitted:
+  // experiments/sim_calibration).
+  double nccl_net_latency_s = 0;
+  // NCCL's pipelined algorithms (trees, NVLS, NVLS-tree) keep a few chunks in flight per operation: the
+  // seconds a chunk holds its slot, inside a node and across nodes (sim/nccl_tuner.hpp nccl_call_window).
+  // 0: no such bound. FITTED per fabric (experiments/sim_calibration).
+  double nccl_chunk_intra_s = 0;
+  double nccl_chunk_net_s = 0;
 };
 /// The parameter names, as written in files and on the CLI.
 const std::vector<std::string>& param_names();
@@ -62,9 +72,15 @@ struct ParametricSpec {
   double intra_efficiency = 1;    // fraction of intra_bw that NCCL achieves (protocol overhead)
   double intra_latency_us = 2;    // GPU port latency (a route inside a node crosses two)
   bool nvswitch = true;           // the GPU ports meet at an NVSwitch (NVLink SHARP where the GPU has it)
+  std::string intra_link = "nvlink"; // what a GPU's port is: nvlink (NVLink / NVSwitch) or pcie (PCIe-only
+                                  // node: intra_bw_GBps is the GPU's PCIe link; no NVSwitch, no LL128)
+  double nvlink_bridge_GBps = 0;  // pcie nodes: > 0 joins GPUs 2k and 2k+1 by an NVLink bridge of this rate
+                                  // per direction (A100 PCIe with bridges); their traffic skips PCIe
   double nic_bw_GBps = 12.5;      // per NIC, per direction, line rate
   double nic_efficiency = 1;      // fraction of nic_bw that NCCL achieves
-  int nics_per_node = 1;          // one link each; GPU g of the node uses NIC g nics_per_node / gpus_per_node
+  int nics_per_node = 1;          // as the datasheet counts them, one link each. Fewer NICs than GPUs: GPU g uses
+                                  // NIC g nics_per_node / gpus_per_node (a divisor of gpus_per_node); more: every
+                                  // GPU has nics_per_node / gpus_per_node of its own (a multiple), used together
   double inter_latency_us = 5;    // per node uplink (a route between nodes crosses two)
   std::string topology = "star";  // star or fat-tree
   int nodes_per_leaf = 4;         // fat-tree: nodes under one leaf switch
@@ -99,6 +115,7 @@ struct WorkerHost {
   double speed_factor = 1;
   int node = 0;
   bool nvswitch = false; // host property nvswitch=1: its node's GPUs meet at an NVSwitch
+  bool nvlink = true;    // host property intra_link=pcie: its node's GPUs meet over PCIe (NCCL: no LL128)
   int nics = 1;          // host property nics: NICs of its node (channels of a ring across nodes)
 };
 

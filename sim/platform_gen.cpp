@@ -40,14 +40,18 @@ struct Zone {
 /// exists: SimGrid 3.32 checks a new link's name against every zone (a recursive search), so links made
 /// inside 1,024 node zones cost a quadratic search (a third of an 8,192-worker simulation).
 struct NodeLinks {
-  std::vector<sg4::Link*> nics, ports;
+  std::vector<sg4::Link*> nics, ports, bridges;
 };
 
 NodeLinks make_node_links(const ParametricSpec& s, int node, sg4::NetZone* root) {
   NodeLinks out;
-  for (int k = 0; k < s.nics_per_node; ++k)
-    out.nics.push_back(root->create_split_duplex_link(fmt::format("node{}-nic{}", node, k),
-                                                      s.nic_bw_GBps * s.nic_efficiency * 1e9)
+  // More NICs than GPUs (2 or 4 per GPU, as several clouds build them): a GPU's own NICs carry its traffic
+  // together (NCCL spreads a GPU's channels over them), one link of their summed rate per GPU.
+  const int per_gpu = s.nics_per_node > s.gpus_per_node ? s.nics_per_node / s.gpus_per_node : 1;
+  for (int k = 0; k < s.nics_per_node / per_gpu; ++k)
+    out.nics.push_back(root->create_split_duplex_link(per_gpu > 1 ? fmt::format("node{}-gpu{}-nics", node, k)
+                                                                  : fmt::format("node{}-nic{}", node, k),
+                                                      per_gpu * s.nic_bw_GBps * s.nic_efficiency * 1e9)
                            ->set_latency(s.inter_latency_us * 1e-6)
                            ->seal());
   for (int g = 0; g < s.gpus_per_node; ++g)
@@ -55,6 +59,12 @@ NodeLinks make_node_links(const ParametricSpec& s, int node, sg4::NetZone* root)
                                                        s.intra_bw_GBps * s.intra_efficiency * 1e9)
                             ->set_latency(s.intra_latency_us * 1e-6)
                             ->seal());
+  if (s.nvlink_bridge_GBps > 0) // GPUs 2k and 2k+1 of a PCIe node joined by an NVLink bridge
+    for (int g = 0; g + 1 < s.gpus_per_node; g += 2)
+      out.bridges.push_back(root->create_split_duplex_link(fmt::format("node{}-gpu{}-bridge", node, g),
+                                                           s.nvlink_bridge_GBps * s.intra_efficiency * 1e9)
+                                ->set_latency(s.intra_latency_us * 1e-6)
+                                ->seal());
   return out;
 }
 
@@ -74,16 +84,23 @@ Zone build_node(const ParametricSpec& s, int node, sg4::NetZone* parent, int fir
     const bool slow = std::find(s.slow_workers.begin(), s.slow_workers.end(), worker) != s.slow_workers.end();
     host->set_property("speed_factor", fmt::format("{}", slow ? s.slow_factor : 1.0));
     if (s.cores_per_node > 0) host->set_property("compute_host", fmt::format("node{}-cpu", node));
-    host->set_property("nvswitch", s.nvswitch ? "1" : "0");
+    const bool pcie = s.intra_link == "pcie";
+    host->set_property("nvswitch", s.nvswitch && !pcie ? "1" : "0");
+    host->set_property("intra_link", s.intra_link);
     host->set_property("nics", fmt::format("{}", s.nics_per_node));
     host->seal();
     gpus.push_back(host);
   }
   for (int a = 0; a < s.gpus_per_node; ++a) {
-    for (int b = a + 1; b < s.gpus_per_node; ++b)
-      zone->add_route(gpus[a]->get_netpoint(), gpus[b]->get_netpoint(), nullptr, nullptr,
-                      {{ports[a], Direction::UP}, {ports[b], Direction::DOWN}}, true);
-    const auto nic = static_cast<std::size_t>(static_cast<long>(a) * s.nics_per_node / s.gpus_per_node);
+    for (int b = a + 1; b < s.gpus_per_node; ++b) {
+      if (!links.bridges.empty() && b == a + 1 && a % 2 == 0) // bridged pair: over the bridge, not PCIe
+        zone->add_route(gpus[a]->get_netpoint(), gpus[b]->get_netpoint(), nullptr, nullptr,
+                        {{links.bridges[static_cast<std::size_t>(a / 2)], Direction::UP}}, true);
+      else
+        zone->add_route(gpus[a]->get_netpoint(), gpus[b]->get_netpoint(), nullptr, nullptr,
+                        {{ports[a], Direction::UP}, {ports[b], Direction::DOWN}}, true);
+    }
+    const auto nic = static_cast<std::size_t>(static_cast<long>(a) * static_cast<long>(nics.size()) / s.gpus_per_node);
     zone->add_route(gpus[a]->get_netpoint(), gateway, nullptr, nullptr,
                     {{nics[nic], Direction::UP}}, true);
   }

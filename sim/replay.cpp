@@ -163,6 +163,7 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
   in.threads = ctx.threads;
   const CommPlan plan = round_comm_plan(sched, ctx.model, round);
   CollectiveChoice choice = parse_collective(ctx.options.collective);
+  choice.nccl_enable = NcclEnable::parse(ctx.options.nccl_algo, ctx.options.nccl_proto);
   choice.granularity = ctx.options.step_replay ? Granularity::steps : Granularity::spans;
   if (choice.c10d && protocol != Protocol::data_parallel) {
     in.ops = make_c10d_ops(plan, in.workers, ctx.created_groups, choice.granularity);
@@ -179,7 +180,7 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
                .first;
     return it->second;
   };
-  for (const SyncOp& op : in.ops) in.index.push_back(index_transfers(op.transfers, in.workers, route));
+  for (const SyncOp& op : in.ops) in.index.push_back(index_transfers(op.transfers, in.workers, route, op.latency_s));
   const int steps = sched.rounds[static_cast<std::size_t>(round)].steps;
   if (protocol == Protocol::data_parallel) {
     in.overlap = true;
@@ -273,6 +274,7 @@ std::string round_key(const RoundInput& in, const RunContext& ctx) {
       put(key, t.ring_first);
       put(key, t.ring_steps);
     }
+    put(key, op.latency_s);
     for (int w : op.participants) {
       put(key, w);
       put(key, op_overhead_s(op, w, ctx.params));
@@ -370,6 +372,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     result.worker_names.push_back(fmt::format("{} ({} x{})", h.host->get_name(), h.gpu, h.speed_factor));
   }
   ctx.nccl = nccl_hardware(ctx.hosts, table);
+  set_nccl_params(ctx.nccl, ctx.params);
   if (cfg.protocol == Protocol::resist) ctx.reference_blocks = schedule.partitionable;
   else if (!model.is_mlp()) ctx.reference_blocks = partitionable_blocks(model, cfg.partition);
 

@@ -37,6 +37,7 @@ namespace {
 void check_options(const SimOptions& options) {
   platform_for(options);
   parse_collective(options.collective);
+  NcclEnable::parse(options.nccl_algo, options.nccl_proto);
   parse_math(options.math);
   parse_fusion(options.fusion);
 }

@@ -17,7 +17,8 @@ namespace resist::sim {
 
 struct SimOptions {
   std::string platform = "aws_p3_8xlarge"; // built-in name, XML/TOML path, or parametric:...
-  std::string collective = "reference";    // reference, ring, star, hierarchical (comm_pattern.hpp)
+  std::string collective = "nccl";         // nccl, reference, c10d or an algorithm (comm_pattern.hpp)
+  std::string nccl_algo, nccl_proto;       // nccl: NCCL_ALGO / NCCL_PROTO restrictions (nccl_tuner.hpp)
   std::string gpu;                         // every worker's GPU kind instead of the platform's
   std::string gpu_table;                   // GPU table file instead of the built-in platforms/gpus.csv
   std::string profile;                     // measured per-layer profile CSV (takes precedence)

@@ -78,6 +78,9 @@ std::string point_id(const Schedule& s, const SimOptions& o) {
                                 o.efficiency, o.background_threads, o.threads, o.reuse,
                                 o.step_replay ? "steps" : "spans");
   if (o.fusion != "none") key += "|fusion=" + o.fusion; // ids of earlier sweeps stay valid
+  // nccl's model changed with NCCL's protocols (nccl_tuner.hpp): rows of the earlier model are not reused.
+  if (o.collective == "nccl") key += "|nccl=2.27" + (o.nccl_algo.empty() ? "" : "|algo=" + o.nccl_algo) +
+                                     (o.nccl_proto.empty() ? "" : "|proto=" + o.nccl_proto);
   for (const auto& [k, v] : o.params) key += fmt::format("|{}={}", k, v);
   for (const auto& [w, f] : o.speed_factors) key += fmt::format("|w{}={}", w, f);
   if (o.step_spread_cv > 0) key += fmt::format("|spread={}", o.step_spread_cv);
