@@ -21,6 +21,10 @@ echo
 echo "== Network: nccl-tests all-reduce bus bandwidth (resist bench allreduce)"
 python3 "$here/check_network.py" "$resist" | tee "$here/network_check.txt"
 echo
+echo "== Network at every size: published nccl-tests sweeps, 1 MiB - 16 GiB (check_sweeps.py; README section 2b)"
+RESIST="$resist" /usr/bin/python3 "$here/check_sweeps.py" --out "$here/network_sweeps_simulated.csv" | tee "$here/network_sweeps_check.txt"
+/usr/bin/python3 "$here/../../plots/allreduce_sweeps.py" "$here/network_sweeps_simulated.csv" "$here/network_sweeps.png"
+echo
 echo "== DDP: 1 -> 8 GPU overhead (resist simulate --protocols data_parallel)"
 python3 "$here/fit_ddp.py" "$resist" | tee "$here/ddp_fit.txt"
 echo
