@@ -33,7 +33,7 @@ namespace resist::sim {
 const std::vector<std::string>& param_names() {
   static const std::vector<std::string> names = {"collective_latency_s", "group_create_s", "group_create_per_peer_s",
                                                  "group_init_s", "group_init_exponent", "comm_compute_slowdown",
-                                                 "ddp_step_cv", "input_img_per_s", "nccl_net_latency_s",
+                                                 "ddp_step_cv", "ddp_step_cv_net", "input_img_per_s", "nccl_net_latency_s",
                                                  "nccl_chunk_intra_s", "nccl_chunk_net_s"};
   return names;
 }
@@ -55,6 +55,7 @@ void set_param(PlatformParams& p, const std::string& name, double value) {
   else if (name == "group_init_exponent") p.group_init_exponent = value;
   else if (name == "comm_compute_slowdown") p.comm_compute_slowdown = value;
   else if (name == "ddp_step_cv") p.ddp_step_cv = value;
+  else if (name == "ddp_step_cv_net") p.ddp_step_cv_net = value;
   else if (name == "nccl_net_latency_s") p.nccl_net_latency_s = value;
   else if (name == "nccl_chunk_intra_s") p.nccl_chunk_intra_s = value;
   else if (name == "nccl_chunk_net_s") p.nccl_chunk_net_s = value;

@@ -43,6 +43,10 @@ struct PlatformParams {
   // scaling 7.76 (NVIDIA DeepLearningExamples RN50; experiments/sim_calibration/fit_ddp.py).
   double comm_compute_slowdown = 0.189; // compute runs this much slower while an all-reduce runs beside it
   double ddp_step_cv = 0.017;          // coefficient of variation of a worker's step time (barrier)
+  // The same when the workers span several nodes (their steps wait on the network's all-reduce, and each
+  // node's jitter adds): 0 = ddp_step_cv. FITTED to one MLPerf 2-node data-parallel ResNet-50 point
+  // (experiments/sim_calibration/README.md, section 3b); the platforms set it.
+  double ddp_step_cv_net = 0;
   // Host input pipeline per node, images/s (sim/input_pipeline.hpp); 0 = unbounded. Dataset- and
   // host-specific, so no platform sets it.
   double input_img_per_s = 0;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <cstring>
 #include <numeric>
 #include <unordered_map>
@@ -90,7 +91,13 @@ int node_workers(const RunContext& ctx, int w) {
 OverlapStep overlap_step(const RunContext& ctx, int w) {
   const auto& t = ctx.block_times[static_cast<std::size_t>(w)];
   const int workers = ctx.schedule.config.workers;
-  const double cv = ctx.options.step_spread_cv > 0 ? ctx.options.step_spread_cv : ctx.params.ddp_step_cv;
+  // Across nodes a step's spread is the platform's multi-node one where it sets it (platform.hpp).
+  const bool several_nodes =
+      std::adjacent_find(ctx.node_of_worker.begin(), ctx.node_of_worker.end(), std::not_equal_to<>()) !=
+      ctx.node_of_worker.end();
+  const double platform_cv = several_nodes && ctx.params.ddp_step_cv_net > 0 ? ctx.params.ddp_step_cv_net
+                                                                              : ctx.params.ddp_step_cv;
+  const double cv = ctx.options.step_spread_cv > 0 ? ctx.options.step_spread_cv : platform_cv;
   const double barrier = workers > 1 ? ddp_barrier_factor(workers, cv) : 1.0;
   const double mem_Bps = w < static_cast<int>(ctx.mem_Bps.size()) ? ctx.mem_Bps[static_cast<std::size_t>(w)] : 0;
   OverlapStep st;

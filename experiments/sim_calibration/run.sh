@@ -28,5 +28,8 @@ echo
 echo "== DDP: 1 -> 8 GPU overhead (resist simulate --protocols data_parallel)"
 python3 "$here/fit_ddp.py" "$resist" | tee "$here/ddp_fit.txt"
 echo
+echo "== DDP across nodes: MLPerf ResNet-50 scaling efficiency at the 1-node per-GPU batch (fit_ddp_multinode.py)"
+/usr/bin/python3 "$here/fit_ddp_multinode.py" "$resist" | tee "$here/ddp_multinode_fit.txt"
+echo
 echo "== figure: predicted against measured (plot_calibration.py, Debian's matplotlib)"
 /usr/bin/python3 "$here/plot_calibration.py" "$here/calibration.png"
