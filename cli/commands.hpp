@@ -23,6 +23,7 @@ inline void add_core_commands(CLI::App& app) {
 
 void add_simulate_commands(CLI::App& app); // resist simulate, resist sweep (sim/)
 void add_bench_commands(CLI::App& app);    // resist bench allreduce, resist bench train (sim/)
+void add_platforms_command(CLI::App& app); // resist platforms (sim/)
 void add_train_commands(CLI::App& app);    // resist train (exec/)
 void add_profile_command(CLI::App& app);   // resist profile (exec/)
 void add_validate_command(CLI::App& app);  // resist validate (sim/; measures with exec/ when built)

@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
 #ifdef RESIST_HAVE_SIM
   resist::cli::add_simulate_commands(app);
   resist::cli::add_bench_commands(app);
+  resist::cli::add_platforms_command(app);
 #endif
 #ifdef RESIST_HAVE_EXEC
   resist::cli::add_torch_stand_ins(app);

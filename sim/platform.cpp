@@ -116,6 +116,7 @@ void set_spec_key(PlatformDesc& d, const std::string& key, const std::string& va
   ParametricSpec& s = d.spec;
   const std::string& o = d.origin;
   auto num = [&] { return parse_number(key, value, o); };
+  d.keys.push_back(key);
   if (key == "nodes") s.nodes = parse_count(key, value, o, limits::kParametricNodes);
   else if (key == "gpus_per_node") s.gpus_per_node = parse_count(key, value, o, limits::kGpusPerNode);
   else if (key == "gpu") s.gpu = value;

@@ -103,6 +103,7 @@ struct PlatformDesc {
   ParametricSpec spec; // parametric platforms
   std::map<std::string, double> params; // fixed costs the description sets (XML: read at load)
   std::vector<double> group_create_measured_s; // PlatformParams::group_create_measured_s (TOML array)
+  std::vector<std::string> keys;                // parametric: the keys the description sets, in order
 };
 
 /// Built-in platform names (the files of platforms/ without extension).

@@ -69,4 +69,39 @@ assert abs(total - step) <= 1e-5 * step, (total, step)
 assert {r["bound_fwd"] for r in rows} <= {"compute", "memory", "fused"}
 PY
 check_exit 2 "bench train --per-layer, unknown precision" "$RESIST" "${bt[@]:0:6}" --precision fp8 --per-layer
+# resist platforms: every built-in one listed with a description; one resolved with each key's source.
+"$RESIST" platforms --format csv > "$tmp/platforms.csv" || fail=1
+/usr/bin/python3 - "$tmp/platforms.csv" <<'PY' || { echo "FAIL platforms list"; fail=1; }
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+names = {r["platform"] for r in rows}
+assert {"aws_p3_8xlarge", "dgx_a100_hdr", "hgx_h100_ndr", "aws_p5"} <= names, names
+assert all(r["description"] for r in rows), rows
+PY
+"$RESIST" platforms --show parametric:gpus_per_node=4,nic_bw_GBps=25 --format csv > "$tmp/show.csv" || fail=1
+/usr/bin/python3 - "$tmp/show.csv" <<'PY' || { echo "FAIL platforms --show"; fail=1; }
+import csv, sys
+rows = {r["key"]: r for r in csv.DictReader(open(sys.argv[1]))}
+assert rows["gpus_per_node"]["value"] == "4" and rows["gpus_per_node"]["source"] == "file"
+assert rows["nic_bw_GBps"]["value"] == "25" and rows["nic_bw_GBps"]["source"] == "file"
+assert rows["gpu"]["source"] == "default" and rows["gpu"]["value"] == "V100"
+assert rows["nccl_net_latency_s"]["source"] == "default"
+PY
+check_exit 2 "platforms --show unknown" "$RESIST" platforms --show nosuch
+# bench allreduce --compare: a table written by nccl-tests, held side by side (ranks from its rank lines).
+cat > "$tmp/perf.txt" <<'TXT'
+#  Rank  0 Group  0 Pid   1 on node0 device  0 [0x07] NVIDIA H100 80GB HBM3
+#  Rank  1 Group  0 Pid   2 on node0 device  1 [0x08] NVIDIA H100 80GB HBM3
+#       size         count      type   redop    root     time   algbw   busbw #wrong     time   algbw   busbw #wrong
+    16777216       4194304     float     sum      -1    52.10  322.02  322.02      0    52.00  322.6   322.6      0
+   268435456      67108864     float     sum      -1    724.5  370.51  370.51      0    724.0  370.8   370.8      0
+TXT
+"$RESIST" bench allreduce --platform hgx_h100_ndr --compare "$tmp/perf.txt" --format csv > "$tmp/cmp.csv" || fail=1
+/usr/bin/python3 - "$tmp/cmp.csv" <<'PY' || { echo "FAIL bench --compare"; fail=1; }
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert [int(r["size"]) for r in rows] == [16777216, 268435456], rows
+assert [float(r["measured_busbw_GBps"]) for r in rows] == [322.02, 370.51]
+assert all(float(r["simulated_busbw_GBps"]) > 0 for r in rows)
+PY
 exit $fail
