@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/time_to_accuracy.hpp"
 #include "core/error.hpp"
 #include "core/limits.hpp"
 #include "core/number.hpp"
@@ -161,6 +162,7 @@ struct SimulateArgs {
   ModelArgs model;
   std::string trace, timeline, format = "table";
   bool paper_table = false, list_platforms = false;
+  AccuracyOptions accuracy;
   std::vector<std::string> paper_platforms; // 4-worker platform, then 8-worker ones (empty: PaperOptions')
 };
 
@@ -243,6 +245,13 @@ void run_simulate(const SimulateArgs& a) {
       schedules.push_back(make_schedule(c));
     }
   }
+  // Curves are read and checked against their schedules (and the figure's paths) before any simulation.
+  const auto curves = read_curves(a.accuracy, schedules);
+  if (!a.accuracy.plot.empty()) {
+    if (curves.empty()) throw InputError("--accuracy-plot needs --accuracy-curve");
+    check_output_path(a.accuracy.plot);
+    check_output_path(a.accuracy.plot + ".csv");
+  }
   std::vector<sim::SimResult> results;
   for (const auto& s : schedules) results.push_back(sim::simulate(s, options));
   if (!a.trace.empty()) sim::write_chrome_trace(a.trace, results);
@@ -254,13 +263,14 @@ void run_simulate(const SimulateArgs& a) {
   const Table t = results_table(results);
   const RunConfig& c = schedules.front().config;
   const std::vector<std::string> notes = dominance_notes(results);
+  const TimeToAccuracy tta = curves.empty() ? TimeToAccuracy{} : time_to_accuracy(a.accuracy, curves, results);
   if (format == Format::json) {
-    std::cout << nlohmann::json{{"platform", a.platform}, {"model", c.model}, {"workers", c.workers},
-                                {"local_steps", c.local_steps}, {"batch", c.batch}, {"algorithm", options.collective},
-                                {"nccl_algo", options.nccl_algo}, {"nccl_proto", options.nccl_proto},
-                                {"results", t.to_json()}, {"notes", notes}}
-                     .dump(2)
-              << "\n";
+    nlohmann::json j{{"platform", a.platform}, {"model", c.model}, {"workers", c.workers},
+                     {"local_steps", c.local_steps}, {"batch", c.batch}, {"algorithm", options.collective},
+                     {"nccl_algo", options.nccl_algo}, {"nccl_proto", options.nccl_proto},
+                     {"results", t.to_json()}, {"notes", notes}};
+    if (!curves.empty()) j["time_to_accuracy"] = tta.json;
+    std::cout << j.dump(2) << "\n";
     return;
   }
   if (format == Format::table)
@@ -271,6 +281,12 @@ void run_simulate(const SimulateArgs& a) {
   print_table(t, format);
   if (format == Format::table)
     for (const auto& n : notes) std::cout << n << "\n";
+  if (!curves.empty()) {
+    if (format == Format::table) std::cout << "\nTime to accuracy (measured curves re-timed on this platform):\n";
+    print_table(tta.table, format);
+    if (format == Format::table)
+      for (const auto& l : tta.lines) std::cout << l << "\n";
+  }
 }
 
 /// Splitting --platforms on commas also splits "parametric:nodes=8,gpus_per_node=1": a piece with '='
@@ -346,6 +362,18 @@ void add_simulate_commands(CLI::App& app) {
   add_model_args(*sub, a->model);
   sub->add_option("--trace", a->trace, "Write a Chrome-trace / Perfetto JSON timeline (ui.perfetto.dev)");
   sub->add_option("--timeline", a->timeline, "Write the timeline as CSV (or JSON for a .json path)");
+  sub->add_option("--accuracy-curve", a->accuracy.curves,
+                  "A measured accuracy curve to re-time, PROTOCOL=PATH (or PATH with one protocol; repeat per "
+                  "protocol): a `resist train` run directory (its schedule must be the simulated one) or a CSV with "
+                  "round, epoch or time_s and acc_pct or accuracy (core/accuracy_curve.hpp). Prints the time to each "
+                  "target accuracy per protocol next to the fixed-budget speedup");
+  sub->add_option("--target-accuracy", a->accuracy.targets_pct,
+                  "Target test accuracies in percent (default: 90, 95 and 99% of the lowest best accuracy among the "
+                  "curves)")
+      ->delimiter(',');
+  sub->add_option("--accuracy-plot", a->accuracy.plot,
+                  "With --accuracy-curve: write test accuracy against predicted wall-clock, one line per protocol "
+                  "(PNG; its data beside it as PNG.csv; plots/time_to_accuracy.py)");
   sub->add_flag("--paper-table", a->paper_table,
                 "Simulate the paper's Table 3 (CIFAR wall-clock, 4 and 8 workers) next to the published numbers");
   sub->add_option("--paper-platforms", a->paper_platforms, "--paper-table platforms: the 4-worker one, then the 8-worker ones")

@@ -16,6 +16,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/plot.hpp"
 #include "core/error.hpp"
 #include "core/input_file.hpp"
 #include "core/model_zoo.hpp"
@@ -389,12 +390,8 @@ void write_outcome(const Outcome& out, const ValidateArgs& a, Format format) {
   write_file_atomic(csv, out.v.rows_csv());
   std::cout << out.report;
   if (!a.no_plot) {
-    const std::string script = std::string(RESIST_SOURCE_DIR) + "/plots/validation.py";
     const std::string png = (fs::path(out.dir) / "validation.png").string();
-    // Debian's python3 (with python3-matplotlib), not whatever `python3` a PATH finds first.
-    const std::string python = fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
-    const std::string cmd = fmt::format("{} '{}' '{}' '{}' '{}' >&2", python, script, csv, png, out.plot_title);
-    if (fs::exists(script) && std::system(cmd.c_str()) == 0) {
+    if (run_plot("validation.py", {csv, png, out.plot_title})) {
       if (format == Format::table) std::cout << fmt::format("wrote {} and {}\n", csv, png);
     } else {
       std::cerr << "validate: no plot (python3 with matplotlib is needed: apt-get install python3-matplotlib)\n";

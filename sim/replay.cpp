@@ -464,6 +464,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
       }
       result.payload_bytes += total_bytes(payload_bytes(round_comm_plan(schedule, model, r), cfg.workers));
       t += out.duration_s;
+      result.round_end_s.push_back(t);
       if (!options.reuse) cache.clear();
       bar.update(r + 1);
     }

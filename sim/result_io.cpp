@@ -73,6 +73,8 @@ std::string encode_result(const SimResult& r) {
     w.pod(e.bytes_received);
     w.str(e.label);
   }
+  w.pod(static_cast<std::uint64_t>(r.round_end_s.size()));
+  for (double t : r.round_end_s) w.pod(t);
   return std::move(w.out);
 }
 
@@ -106,6 +108,8 @@ SimResult decode_result(const std::string& bytes) {
     e.bytes_received = rd.pod<std::int64_t>();
     e.label = rd.str();
   }
+  r.round_end_s.resize(rd.pod<std::uint64_t>());
+  for (auto& t : r.round_end_s) t = rd.pod<double>();
   if (!rd.done()) throw Error("simulation result has trailing bytes");
   return r;
 }

@@ -62,6 +62,7 @@ struct SimResult {
   std::vector<WorkerBytes> worker_bytes; // wire bytes per worker, as handed to SimGrid
   std::vector<std::string> worker_names; // host (GPU kind x speed factor)
   std::vector<TimelineEvent> timeline;
+  std::vector<double> round_end_s;       // simulated seconds at the end of each round (cumulative)
   double wall_s = 0;              // host seconds the simulation took
 
   double per_round_s() const { return rounds ? total_s / rounds : 0; }

@@ -121,6 +121,12 @@ write("t_huge_bw.toml", "gpus_per_node = 2\nnic_bw_GBps = 1e300\n")
 # --- GPU tables and profiles
 header = ("kind,fp32_tflops,tf32_tflops,fp16_tflops,bf16_tflops,mem_GBps,fp32_efficiency,tf32_efficiency,"
           "half_efficiency,mem_efficiency,launch_us,nvls\n")
+# accuracy curves (resist simulate --accuracy-curve)
+write("curve_ok.csv", "round,acc_pct\n1,40\n2,55\n")
+write("curve_pct.csv", "round,acc_pct\n1,140\n")
+write("curve_noacc.csv", "round,loss\n1,0.5\n")
+write("curve_back.csv", "round,acc_pct\n2,40\n1,55\n")
+write("curve_width.csv", "round,acc_pct\n1,40,9\n")
 write("g_header.csv", "kind,tflops\nV100,15.7\n")
 write("g_fields.csv", header + "V100,15.7,0,125\n")
 write("g_inf.csv", header + "V100,inf,0,125,0,900,0.6,0,0.5,0.7,5,0\n")

@@ -1,0 +1,38 @@
+// `resist simulate --accuracy-curve`: measured accuracy curves re-timed on the simulated platform, the time to
+// each target accuracy per protocol next to the fixed-budget speedup (core/accuracy_curve.hpp), and the
+// paper's figure (accuracy against predicted wall-clock) through plots/time_to_accuracy.py.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/accuracy_curve.hpp"
+#include "core/output.hpp"
+#include "core/schedule.hpp"
+#include "sim/simulate.hpp"
+
+namespace resist::cli {
+
+struct AccuracyOptions {
+  std::vector<std::string> curves; // PROTOCOL=PATH, or PATH when one schedule is simulated
+  std::vector<double> targets_pct; // empty: default_targets
+  std::string plot;                // PNG to write, or empty
+};
+
+/// The curves read and checked against the schedules they belong to (before any simulation): one per
+/// protocol. Throws InputError naming the item.
+std::vector<std::pair<std::string, AccuracyCurve>> read_curves(const AccuracyOptions& o,
+                                                              const std::vector<Schedule>& schedules);
+
+struct TimeToAccuracy {
+  Table table{{}};
+  nlohmann::json json;
+  std::vector<std::string> lines; // what the table assumes, for people
+};
+
+/// Joins the curves with the simulated rounds' times; writes the figure when asked.
+TimeToAccuracy time_to_accuracy(const AccuracyOptions& o,
+                                const std::vector<std::pair<std::string, AccuracyCurve>>& curves,
+                                const std::vector<sim::SimResult>& results);
+
+} // namespace resist::cli
