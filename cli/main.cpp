@@ -1,5 +1,5 @@
 // resist: one binary, one subcommand per task. Library code throws; only this file turns an error
-// into an exit code: 2 for bad input, 1 for anything else.
+// into an exit code: 2 for bad input, 3 for a check that failed (resist comm --check), 1 for anything else.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -99,6 +99,9 @@ int main(int argc, char** argv) {
   } catch (const resist::InputError& e) {
     report("resist: error: " + first_line(e.what()));
     return 2;
+  } catch (const resist::CheckFailed& e) {
+    report("resist: check failed: " + first_line(e.what()));
+    return 3;
   } catch (const std::bad_alloc&) {
     report("resist: failed: out of memory");
     return 1;

@@ -1,5 +1,5 @@
 // Errors thrown by library code. Only main() turns them into exit codes:
-// InputError (bad user input) -> exit 2, Error (anything else) -> exit 1.
+// InputError (bad user input) -> exit 2, Error (anything else) -> exit 1, CheckFailed -> exit 3.
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -16,6 +16,13 @@ public:
 class InputError : public Error {
 public:
   using Error::Error;
+};
+
+/// A check that ran to its end and failed: a gate such as `resist comm --check` whose report is already
+/// printed. Not an Error (nothing went wrong, and no handler of Error may swallow it). Exit code 3.
+class CheckFailed : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
 };
 
 } // namespace resist

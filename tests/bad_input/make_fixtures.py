@@ -235,6 +235,38 @@ write("k_stray/checkpoint.r99999999999.rank0.pt", "x")
 os.makedirs("k_garbage")
 write("k_garbage/checkpoint.r0.rank0.pt", "not a checkpoint")
 
+# --- communication baselines for `resist comm $S --rounds 3 --check FILE` (S: preact_resnet_small, 2 workers)
+with open("comm_base.json", "w") as f:
+    subprocess.run([resist, "comm", "--model", "preact_resnet_small", "--workers", "2", "--rounds", "3",
+                    "--format", "json"], check=True, stdout=f)
+with open("comm_base.csv", "w") as f:
+    subprocess.run([resist, "comm", "--model", "preact_resnet_small", "--workers", "2", "--rounds", "3",
+                    "--format", "csv"], check=True, stdout=f)
+comm = json.load(open("comm_base.json"))
+def comm_variant(name, mutate):
+    doc = copy.deepcopy(comm)
+    mutate(doc)
+    with open(name, "w") as f:
+        json.dump(doc, f)
+def set_row(key, value, row=0):
+    def m(d):
+        d["rows"][row][key] = value
+    return m
+comm_variant("comm_lower.json", set_row("bytes_per_run", comm["rows"][0]["bytes_per_run"] - 1))
+comm_variant("comm_bytes_fraction.json", set_row("bytes_per_round", 1.5))
+comm_variant("comm_bytes_negative.json", set_row("wire_bytes_per_round", -8))
+comm_variant("comm_bytes_text.json", set_row("bytes_per_run", "many"))
+comm_variant("comm_workers_huge.json", set_row("workers", 2**40))
+comm_variant("comm_protocol_unknown.json", set_row("protocol", "gossip"))
+comm_variant("comm_row_twice.json", lambda d: d["rows"].append(d["rows"][0]))
+comm_variant("comm_no_settings.json", lambda d: d.pop("settings"))
+comm_variant("comm_no_rows.json", lambda d: d.pop("rows"))
+comm_variant("comm_setting_huge.json", lambda d: d["settings"].__setitem__("epochs", 1e308))
+write("comm_bytes_overflow.json", open("comm_base.json").read().replace(
+    '"bytes_per_run": %d' % comm["rows"][0]["bytes_per_run"], '"bytes_per_run": 1e400', 1))
+write("comm_truncated.json", open("comm_base.json").read()[:300])
+write("comm_empty.json", "")
+
 # --- files that must not be replaced
 write("guard.txt", "precious\n")
 os.symlink("guard.txt", "link_to_guard")
