@@ -17,6 +17,7 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "cli/plot.hpp"
+#include "cli/time_to_accuracy.hpp"
 #include "core/error.hpp"
 #include "core/input_file.hpp"
 #include "core/model_zoo.hpp"
@@ -330,8 +331,11 @@ Outcome validate_dir(const RunDir& run, const ValidateArgs& a, Format format) {
   out.measured_total_s = out.v.parts.back().measured_s;
 
   const Validation& v = out.v;
+  // Time to the run's own accuracy targets, measured (rounds' seconds, evaluation apart) and predicted.
+  const MeasuredTimeToAccuracy tta = validate_time_to_accuracy(dir, sched, r.round_end_s);
   if (format == Format::json) {
     nlohmann::json j = v.to_json();
+    j["time_to_accuracy"] = tta.json;
     j["run_dir"] = dir;
     j["schedule_hash"] = hash;
     j["protocol"] = to_string(c.protocol);
@@ -358,6 +362,9 @@ Outcome validate_dir(const RunDir& run, const ValidateArgs& a, Format format) {
       Table parts({"part", "predicted_s", "measured_s", "error_pct"});
       for (const auto& p : v.parts) parts.add_row({p.name, p.predicted_s, p.measured_s, p.error_pct});
       out.report += "\n" + parts.to_text();
+      if (!tta.table.rows().empty())
+        out.report += "\ntime to accuracy (the run's targets; seconds of its rounds, evaluation excluded):\n" +
+                      tta.table.to_text();
       out.report += fmt::format(
           "\n{} on {} workers ({} thread(s) each, {} cores), {} rounds; load average {:.2f} at start, {:.2f} at end "
           "(simulated with {:.1f} busy threads of other programs)\n"

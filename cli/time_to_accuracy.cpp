@@ -115,4 +115,20 @@ TimeToAccuracy time_to_accuracy(const AccuracyOptions& o,
   return out;
 }
 
+MeasuredTimeToAccuracy validate_time_to_accuracy(const std::string& run_dir, const Schedule& schedule,
+                                                 const std::vector<double>& round_end_s) {
+  MeasuredTimeToAccuracy out;
+  const AccuracyCurve curve = read_accuracy_curve(run_dir, schedule);
+  if (curve.points.empty() || curve.points.back().measured_s < 0) return out; // no train_s recorded
+  out.table = Table({"target_pct", "rounds", "measured_s", "predicted_s", "error_pct"});
+  for (const TargetTime& t : time_to_targets(curve, round_end_s, default_targets({curve}))) {
+    if (!t.reached || t.measured_s <= 0) continue;
+    const double err = 100 * (t.time_s / t.measured_s - 1);
+    out.table.add_row({t.target_pct, t.rounds, t.measured_s, t.time_s, err});
+    out.json.push_back({{"target_pct", t.target_pct}, {"rounds", t.rounds}, {"measured_s", t.measured_s},
+                        {"predicted_s", t.time_s}, {"error_pct", err}});
+  }
+  return out;
+}
+
 } // namespace resist::cli

@@ -35,4 +35,14 @@ TimeToAccuracy time_to_accuracy(const AccuracyOptions& o,
                                 const std::vector<std::pair<std::string, AccuracyCurve>>& curves,
                                 const std::vector<sim::SimResult>& results);
 
+/// resist validate: a run's own curve (its eval.csv) at its default targets, the time to each as measured
+/// (the rounds' own seconds, evaluation excluded: eval.csv's train_s) and as predicted (the simulation of its
+/// schedule). Empty table when the run directory has no train_s (written before it was recorded).
+struct MeasuredTimeToAccuracy {
+  Table table{{}};
+  nlohmann::json json = nlohmann::json::array();
+};
+MeasuredTimeToAccuracy validate_time_to_accuracy(const std::string& run_dir, const Schedule& schedule,
+                                                 const std::vector<double>& round_end_s);
+
 } // namespace resist::cli

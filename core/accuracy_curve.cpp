@@ -35,8 +35,12 @@ AccuracyCurve from_run_dir(const std::string& dir, const Schedule& schedule) {
   const CsvTable t = CsvTable::read(dir + "/eval.csv");
   AccuracyCurve c{dir, "rounds of the run itself (eval.csv: after round r, r + 1 completed)", {}};
   const double rounds = static_cast<double>(schedule.rounds.size());
-  for (std::size_t i = 0; i < t.rows(); ++i)
-    c.points.push_back({t.number(i, "round", 0, rounds - 1) + 1, accuracy_pct(t, i), -1});
+  // The run's own seconds of its rounds (evaluation excluded) where it recorded them (eval.csv's train_s).
+  const bool timed = t.has("train_s");
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    const double measured = timed ? t.number(i, "train_s", 0, 1e12) : 0;
+    c.points.push_back({t.number(i, "round", 0, rounds - 1) + 1, accuracy_pct(t, i), measured > 0 ? measured : -1});
+  }
   return c;
 }
 

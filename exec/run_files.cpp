@@ -1,5 +1,7 @@
 #include "exec/run_files.hpp"
 
+#include "core/csv.hpp"
+
 #include <fmt/format.h>
 #include <unistd.h>
 
@@ -20,7 +22,7 @@ namespace {
 const char* kRoundsHeader = "round,rank,steps,loss,compute_s,communication_s,overhead_s,bytes_sent,bytes_received,"
                             "predicted_sent,predicted_received,c10d_out_bytes,c10d_in_bytes,compute_cpu_s,communication_cpu_s,"
                             "overhead_cpu_s";
-const char* kEvalHeader = "round,accuracy,loss,images,eval_s";
+const char* kEvalHeader = "round,accuracy,loss,images,eval_s,elapsed_s,train_s,train_images";
 
 std::vector<std::vector<std::string>> csv_rows(const std::string& text, const char* header, std::size_t fields) {
   std::vector<std::vector<std::string>> out;
@@ -83,14 +85,32 @@ std::vector<RoundRow> rounds_from_csv(const std::string& text) {
 std::string evals_to_csv(const std::vector<EvalRow>& rows) {
   std::string out = std::string(kEvalHeader) + "\n";
   for (const auto& r : rows)
-    out += fmt::format("{},{:.6f},{:.6f},{},{:.3f}\n", r.round, r.accuracy, r.loss, r.images, r.eval_s);
+    out += fmt::format("{},{:.6f},{:.6f},{},{:.3f},{:.3f},{:.3f},{}\n", r.round, r.accuracy, r.loss, r.images,
+                       r.eval_s, r.elapsed_s, r.train_s, r.train_images);
   return out;
 }
 
 std::vector<EvalRow> evals_from_csv(const std::string& text) {
   std::vector<EvalRow> out;
-  for (const auto& f : csv_rows(text, kEvalHeader, 5))
-    out.push_back({std::stoi(f[0]), std::stod(f[1]), std::stod(f[2]), std::stoll(f[3]), std::stod(f[4])});
+  if (text.empty()) return out; // not written yet
+  // core's CSV reader, by column name: run directories written before elapsed_s, train_s and train_images
+  // read with those at 0.
+  const CsvTable t = CsvTable::parse(text, "eval.csv");
+  const bool timed = t.has("elapsed_s") && t.has("train_s") && t.has("train_images");
+  for (std::size_t i = 0; i < t.rows(); ++i) {
+    EvalRow r;
+    r.round = static_cast<int>(t.number(i, "round", 0, 1e9));
+    r.accuracy = t.number(i, "accuracy", 0, 1);
+    r.loss = t.number(i, "loss");
+    r.images = static_cast<std::int64_t>(t.number(i, "images", 0, 1e15));
+    r.eval_s = t.number(i, "eval_s", 0, 1e9);
+    if (timed) {
+      r.elapsed_s = t.number(i, "elapsed_s", 0, 1e9);
+      r.train_s = t.number(i, "train_s", 0, 1e9);
+      r.train_images = static_cast<std::int64_t>(t.number(i, "train_images", 0, 1e18));
+    }
+    out.push_back(r);
+  }
   return out;
 }
 

@@ -38,8 +38,14 @@ struct EvalRow {
   int round = 0;
   double accuracy = 0; // fraction
   double loss = 0;
-  std::int64_t images = 0;
-  double eval_s = 0;
+  std::int64_t images = 0;       // test images evaluated
+  double eval_s = 0;             // this evaluation's seconds
+  // When it was taken (0 in run directories written before these columns): wall seconds since the training
+  // loop started (evaluations and checkpoints before it included), the rounds' own seconds alone (training
+  // and synchronisation, no evaluation: what the simulator predicts), and training images seen by all workers.
+  double elapsed_s = 0;
+  double train_s = 0;
+  std::int64_t train_images = 0;
 };
 
 std::string rounds_to_csv(const std::vector<RoundRow>& rows, bool header = true);

@@ -332,6 +332,12 @@ TrainResult train(const TrainOptions& o) {
   result.rounds = rounds;
   int last_checkpoint = start - 1, seq = 0;
   double last_acc = -1;
+  // For time to accuracy (eval.csv): the loop's start, the rounds' own seconds, training images so far.
+  const double loop_start_s = now_s();
+  double train_s = 0;
+  std::int64_t train_images = 0;
+  const std::int64_t step_images = static_cast<std::int64_t>(c.batch) * (lp ? 1 : world); // layer_parallel: one batch
+  for (int k = 0; k < start; ++k) train_images += sched.rounds[static_cast<std::size_t>(k)].steps * step_images;
   for (int r = start; r < rounds; ++r) {
     if (o.on_round_start) o.on_round_start(r, rank);
     const Round& round = sched.rounds[static_cast<std::size_t>(r)];
@@ -362,6 +368,8 @@ TrainResult train(const TrainOptions& o) {
     if (s.device.is_cuda()) torch::cuda::synchronize();
     const double t3 = now_s();
     const double c3 = process_cpu_s();
+    train_s += t3 - t0;
+    train_images += round.steps * step_images;
 
     const auto predicted = payload_bytes(round_comm_plan(sched, s.model, r), world)[static_cast<std::size_t>(rank)];
     const RoundRow row = record_round(pending, {r, rank, st, sync, t0, t1, t2, t3, c0, c1, c2, c3, dp || lp,
@@ -379,7 +387,11 @@ TrainResult train(const TrainOptions& o) {
       if (rank == 0) {
         const EvalResult ev = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device, 100, s.precision);
         last_acc = ev.accuracy;
-        files->add_eval({r, ev.accuracy, ev.loss, ev.images, std::chrono::duration<double>(Clock::now() - e0).count()});
+        EvalRow row{r, ev.accuracy, ev.loss, ev.images, std::chrono::duration<double>(Clock::now() - e0).count()};
+        row.elapsed_s = t3 - loop_start_s;
+        row.train_s = train_s;
+        row.train_images = train_images;
+        files->add_eval(row);
       }
       comm.barrier(fmt::format("round {} evaluation", r), o.timeout_s + kSlowPhaseS);
     }
