@@ -5,7 +5,8 @@ measured/s2_call*), with the GPU sharing as a profile measured by 2 processes at
 modelled from a profile of one rank; (2) our training step against PyTorch's, per precision and memory
 format; (3) `resist bench train --gpu H100` against torchvision ResNet-50 and our preact_resnet101_cifar step
 as measured, and our trainer's ResNet-50 profiles against PyTorch's. Nothing here is fitted. Prints markdown.
-Usage: experiments/gpu_h100/compare.py [RESIST]      (RESIST defaults to build/bin/resist)"""
+Usage: [RESIST=path/to/resist] experiments/gpu_h100/compare.py [path/to/resist]
+(default build/bin/resist; a path as the argument overrides RESIST)"""
 import glob
 import json
 import os
@@ -17,7 +18,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 M = os.path.join(HERE, "measured")
-R = sys.argv[1] if len(sys.argv) > 1 else "build/bin/resist"
+R = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("RESIST", os.path.join(HERE, "..", "..", "build", "bin", "resist"))
 
 
 def run(*args):
