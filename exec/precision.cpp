@@ -56,7 +56,7 @@ void apply_math_mode(Precision p) {
   at::globalContext().setAllowTF32CuBLAS(tf32);
   at::globalContext().setAllowTF32CuDNN(tf32);
   // Shapes are fixed for a whole run: let cuDNN time its algorithms once per shape (what NVIDIA's
-  // DeepLearningExamples and exec/gpu's PyTorch references do). No effect on CPU.
+  // DeepLearningExamples and experiments/gpu_h100's PyTorch references do). No effect on CPU.
   at::globalContext().setBenchmarkCuDNN(true);
 }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates experiments/baselines/comm_volume.csv ON PURPOSE, after a deliberate change to the
 # communication accounting. The test `comm volume matches the checked-in baseline` fails, naming the
-# cell, whenever a value drifts from this file. Usage: scripts/update-comm-baseline.sh [path/to/resist]
+# cell, whenever a value drifts from this file. Usage: [RESIST=path/to/resist] scripts/update-comm-baseline.sh
+# (default build/bin/resist; a path as the first argument still works)
 set -euo pipefail
+R=$(realpath -m "${1:-${RESIST:-$(dirname "$0")/../build/bin/resist}}") # before the cd: a relative path is the caller's
 cd "$(dirname "$0")/.."
-R=${1:-build/bin/resist}
 out=experiments/baselines/comm_volume.csv
 tmp=$(mktemp "$out.XXXXXX")
 trap 'rm -f "$tmp"' EXIT

@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """Holds the simulator and the trainer against what was measured on the lent H100 (experiments/gpu_h100/measured,
-made by exec/gpu/run-on-gpu.sh): (1) `resist validate` of the 2-rank runs that time-shared the GPU (session 2:
+made by experiments/gpu_h100/run-on-gpu.sh): (1) `resist validate` of the 2-rank runs that time-shared the GPU (session 2:
 measured/s2_call*), with the GPU sharing as a profile measured by 2 processes at once carries it, and as
 modelled from a profile of one rank; (2) our training step against PyTorch's, per precision and memory
 format; (3) `resist bench train --gpu H100` against torchvision ResNet-50 and our preact_resnet101_cifar step
 as measured, and our trainer's ResNet-50 profiles against PyTorch's. Nothing here is fitted. Prints markdown.
-Usage: experiments/gpu_h100/compare.py [RESIST]      (RESIST defaults to build/bin/resist)"""
+Usage: [RESIST=path/to/resist] experiments/gpu_h100/compare.py [path/to/resist]
+(default build/bin/resist; a path as the argument overrides RESIST)"""
 import glob
 import json
 import os
@@ -17,7 +18,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 M = os.path.join(HERE, "measured")
-R = sys.argv[1] if len(sys.argv) > 1 else "build/bin/resist"
+R = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("RESIST", os.path.join(HERE, "..", "..", "build", "bin", "resist"))
 
 
 def run(*args):
@@ -95,7 +96,7 @@ def bench():
         sim = json.loads(run("bench", "train", "--gpu", "H100", "--model", "preact_resnet101_cifar", "--precision", p,
                              "--batch", "128", "--format", "json"))
         ips, sim_ips = 128 / torch_steps[p], sim[0]["img_per_s"]
-        print(f"| preact_resnet101_cifar (PyTorch, exec/gpu/torch_step.py) | 128 | {p} | {ips:.0f} img/s | - | "
+        print(f"| preact_resnet101_cifar (PyTorch, experiments/gpu_h100/torch_step.py) | 128 | {p} | {ips:.0f} img/s | - | "
               f"{sim_ips:.0f} img/s | - | {(sim_ips / ips - 1) * 100:+.1f}% |")
     print()
 

@@ -18,7 +18,7 @@ trainer runs it as its own kernel). It is shown as its own kind (predicted 0) an
 the comparison the fusion claims.
 
 Usage: experiments/gpu_h100/roofline_vs_profile.py [--resist BIN] [--md FILE] [--png FILE] [PROFILE ...]
-(defaults: build/bin/resist, the three shipped preact_resnet101_cifar profiles,
+(defaults: $RESIST, else build/bin/resist, the three shipped preact_resnet101_cifar profiles,
 experiments/gpu_h100/roofline_vs_profile.{md,png}). Bad input (a missing or malformed file, profiles of two
 models, a failing resist) is one line, exit 2."""
 import argparse
@@ -386,7 +386,7 @@ def main():
     ap.add_argument("profiles", nargs="*",
                     default=[os.path.join(ROOT, "platforms", "profiles", f"h100_{DEFAULT_MODEL}_{p}_b{DEFAULT_BATCH}.csv")
                              for p in PRECISIONS])
-    ap.add_argument("--resist", default=os.path.join(ROOT, "build", "bin", "resist"))
+    ap.add_argument("--resist", default=os.environ.get("RESIST", os.path.join(ROOT, "build", "bin", "resist")))
     ap.add_argument("--md", default=os.path.join(HERE, "roofline_vs_profile.md"))
     ap.add_argument("--png", default=os.path.join(HERE, "roofline_vs_profile.png"))
     a = ap.parse_args()

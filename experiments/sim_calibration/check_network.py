@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Simulated nccl-tests bus bandwidth (resist bench allreduce) against network_busbw.csv.
-usage: check_network.py RESIST"""
+usage: check_network.py [RESIST]   (default: $RESIST, else build/bin/resist)"""
 import csv, io, os, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def main():
-    resist = sys.argv[1]
+    resist = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("--") else os.environ.get("RESIST", os.path.join(HERE, "..", "..", "build", "bin", "resist"))
     lines = [l for l in open(os.path.join(HERE, "network_busbw.csv")) if not l.startswith("#") and l.strip()]
     print("platform,workers,algorithm,bytes,measured_busbw,simulated_busbw,chosen,error_pct,role,source")
     errs, beyond = [], []

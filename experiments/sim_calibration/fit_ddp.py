@@ -3,7 +3,7 @@
 host input pipeline rate (input_img_per_s, sim/input_pipeline.hpp) to its `fit_input` row, and reports the
 simulated DDP overhead (1 - T1 / T8, same per-GPU batch) next to every published one. comm_compute_slowdown
 stays at its default (platform.hpp). Predictions come from `resist simulate --protocols data_parallel`.
-usage: fit_ddp.py RESIST"""
+usage: fit_ddp.py [RESIST]   (default: $RESIST, else build/bin/resist)"""
 import csv, io, os, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -34,7 +34,7 @@ def fit_rate(resist, r, cv):
 
 
 def main():
-    resist = sys.argv[1]
+    resist = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("--") else os.environ.get("RESIST", os.path.join(HERE, "..", "..", "build", "bin", "resist"))
     rows = list(csv.DictReader(l for l in open(os.path.join(HERE, "ddp_scaling.csv")) if not l.startswith("#")))
     fit = next(r for r in rows if r["role"] == "fit")
     target = 100 * (1 - float(fit["scaling_8"]) / 8)

@@ -3,7 +3,7 @@
 same per-GPU batch) against `resist simulate --protocols data_parallel`, on platforms described from the
 systems' datasheets (ddp_multinode.csv). Fits ddp_step_cv_net (sim/platform.hpp) on the `fit` row by bisection
 and reports every row's error in efficiency points, with and without it.
-Usage: /usr/bin/python3 fit_ddp_multinode.py RESIST"""
+Usage: /usr/bin/python3 fit_ddp_multinode.py [RESIST]   (default: $RESIST, else build/bin/resist)"""
 import csv, io, os, subprocess, sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -45,7 +45,7 @@ def measured(rows, r):
 
 
 def main():
-    resist = sys.argv[1]
+    resist = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("--") else os.environ.get("RESIST", os.path.join(HERE, "..", "..", "build", "bin", "resist"))
     rows = list(csv.DictReader(l for l in open(os.path.join(HERE, "ddp_multinode.csv")) if not l.startswith("#")))
     fit = next(r for r in rows if r["role"] == "fit")
     lo, hi = 0.0, 0.3

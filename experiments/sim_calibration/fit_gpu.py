@@ -5,7 +5,7 @@ predictions come from `resist bench train` (sim/gpu_model.cpp), nothing else. Ro
 MLPerf 8-GPU nodes) are predicted per GPU by `resist simulate --protocols data_parallel --workers gpus` on their
 `platform` (same GPU model, plus the simulated DDP all-reduce and barrier); none of them is fitted.
 
-usage: fit_gpu.py RESIST [--write] [--tied]
+usage: fit_gpu.py [RESIST] [--write] [--tied]   (default: $RESIST, else build/bin/resist)
   --write  puts the fitted values into platforms/gpus.csv
   --tied   the alternative with one tensor-core efficiency per GPU: A100's tf32 and half efficiencies fitted
            together on its TF32 point, the A100 mixed-precision fit row judged as held out (README section 1)
@@ -130,7 +130,7 @@ def fit(resist, points):
 
 
 def main():
-    resist = sys.argv[1]
+    resist = sys.argv[1] if len(sys.argv) > 1 and not sys.argv[1].startswith("--") else os.environ.get("RESIST", os.path.join(HERE, "..", "..", "build", "bin", "resist"))
     data = rows(os.path.join(HERE, "train_throughput.csv"))
     if "--tied" in sys.argv:
         if "--write" in sys.argv:

@@ -5,10 +5,11 @@
 # within 8.1%); MLPerf H100/H200 per GPU +2.6%, +0.3%, +5.1% (A100 -17.5%); nccl-tests busbw held-out mean
 # 2.3% (max 9.4%; 23 points, 13 across nodes, up to 1,984 GPUs); DDP overhead held-out within 1 point (host input pipeline rates
 # fitted per host on the AMP rows). About a minute on 2 cores (31 s on 2026-11-23, load average 2).
-# Usage: experiments/sim_calibration/run.sh [path/to/resist]
+# Usage: [RESIST=path/to/resist] experiments/sim_calibration/run.sh   (default build/bin/resist; a path as
+# the first argument still works)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-resist=${1:-$here/../../build/bin/resist}
+resist=${1:-${RESIST:-$here/../../build/bin/resist}}
 echo "== GPU compute: ResNet-50 v1.5 single-GPU training throughput (fit_gpu.py; --write updates platforms/gpus.csv)"
 python3 "$here/fit_gpu.py" "$resist" | tee "$here/gpu_fit.txt"
 echo

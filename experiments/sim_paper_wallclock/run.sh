@@ -2,10 +2,11 @@
 # The ResIST paper's Table 3 (CIFAR wall-clock, local SGD vs ResIST, 4 and 8 workers) simulated.
 # Expected (see README.md): speedups 3.19 (4 workers, -11% vs the published 3.58), 4.16 (8 workers as
 # 8 processes on the p3.8xlarge's 4 GPUs, +9-10%), 5.41 on a p3.16xlarge (+42-44%); about 2 with efficient
-# collectives. Takes a few seconds. Usage: experiments/sim_paper_wallclock/run.sh [path/to/resist]
+# collectives. Takes a few seconds. Usage: [RESIST=path/to/resist] experiments/sim_paper_wallclock/run.sh
+# (default build/bin/resist; a path as the first argument still works)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-resist=${1:-$here/../../build-sim/bin/resist}
+resist=${1:-${RESIST:-$here/../../build/bin/resist}}
 out=$here/results
 mkdir -p "$out"
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Simulator speed on this machine (a benchmark, not a test). Expected (README.md): the full CIFAR run
 # (313 rounds, 8 workers) for resist + local_sgd under 1 s, data_parallel under 0.5 s, one ResIST round
-# at 1,024 workers under 0.5 s. Usage: experiments/sim_speed/run.sh [path/to/resist]
+# at 1,024 workers under 0.5 s. Usage: [RESIST=path/to/resist] experiments/sim_speed/run.sh
+# (default build/bin/resist; a path as the first argument still works)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-resist=${1:-$here/../../build-sim/bin/resist}
+resist=${1:-${RESIST:-$here/../../build/bin/resist}}
 t() { local start=$EPOCHREALTIME; "$@" > /dev/null; awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'; }
 cifar8=(--model preact_resnet101_cifar --workers 8 --min-depth 4 --local-steps 50 --batch 128
         --platform aws_p3_16xlarge --format csv)

@@ -4,10 +4,11 @@
 # invocations as a user runs them. Per case: wall and CPU seconds, peak memory (max RSS of the process
 # tree's largest member, /usr/bin/time), the simulation's own seconds, and the load average before it.
 # A case over the time limit stops its series (larger ones would too) and is recorded as a timeout.
-# Usage: experiments/sim_speed/scaling.sh [path/to/resist] [limit_s] > scaling.csv
+# Usage: [RESIST=path/to/resist] experiments/sim_speed/scaling.sh [path/to/resist] [limit_s] > scaling.csv
+# (default build/bin/resist; a path as the first argument overrides RESIST)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-resist=${1:-$here/../../build/bin/resist}
+resist=${1:-${RESIST:-$here/../../build/bin/resist}}
 limit=${2:-120}
 echo "workers,min_depth,wall_s,user_s,sys_s,max_rss_kB,sim_wall_s,load1,status"
 for depth in 1 4; do

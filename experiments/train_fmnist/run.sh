@@ -6,11 +6,11 @@
 # only 1/S of the 7 partitioned stage-3 blocks (about 0.67x of the full net's MACs at S=2, 0.50x at S=4),
 # while on loopback communication is a small share of the round for both.
 # Usage: [WORKERS='2 4'] [SEED=1] experiments/train_fmnist/run.sh   (from the repository root, after
-# building build-exec; RESIST=path/to/resist to use another build)
+# building build/bin/resist; RESIST=path/to/resist to use another build)
 # Writes results/<protocol>_S<workers>/ (run directories) and prints the summary table.
 set -euo pipefail
+RESIST=$(realpath -m "${RESIST:-$(dirname "$0")/../../build/bin/resist}") # before the cd: a relative RESIST is the caller's
 cd "$(dirname "$0")/../.."
-RESIST=${RESIST:-build-exec/bin/resist}
 OUT=experiments/train_fmnist/results
 mkdir -p "$OUT"
 for S in ${WORKERS:-2 4}; do

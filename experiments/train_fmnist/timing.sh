@@ -4,8 +4,8 @@
 # accuracy runs (run.sh) ran one protocol after the other; this is the fairer time comparison.
 # Usage: experiments/train_fmnist/timing.sh   (from the repository root) -> results/timing/, a table
 set -euo pipefail
+RESIST=$(realpath -m "${RESIST:-$(dirname "$0")/../../build/bin/resist}") # before the cd: a relative RESIST is the caller's
 cd "$(dirname "$0")/../.."
-RESIST=${RESIST:-build-exec/bin/resist}
 OUT=experiments/train_fmnist/results/timing
 mkdir -p "$OUT"
 COMMON=(--model preact_resnet_small --in-channels 1 --image-size 28 --dataset fashion_mnist

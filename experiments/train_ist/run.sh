@@ -12,8 +12,8 @@
 # building build/bin/resist; RESIST=path/to/resist to use another build)
 # Writes results/<model>_<protocol>_S<workers>/ (run directories) and prints the summary table.
 set -euo pipefail
+RESIST=$(realpath -m "${RESIST:-$(dirname "$0")/../../build/bin/resist}") # before the cd: a relative RESIST is the caller's
 cd "$(dirname "$0")/../.."
-RESIST=${RESIST:-build/bin/resist}
 OUT=experiments/train_ist/results
 mkdir -p "$OUT"
 echo "load average at start: $(cat /proc/loadavg)" | tee "$OUT/loadavg.txt"

@@ -11,8 +11,8 @@
 # targets are approximations of the real activations; local losses do not carry the label to early modules).
 # Usage: [K='2 4'] experiments/train_layer_parallel/run.sh   (repository root; RESIST=path/to/resist)
 set -euo pipefail
+RESIST=$(realpath -m "${RESIST:-$(dirname "$0")/../../build/bin/resist}") # before the cd: a relative RESIST is the caller's
 cd "$(dirname "$0")/../.."
-RESIST=${RESIST:-build/bin/resist}
 OUT=experiments/train_layer_parallel/results
 CFG=experiments/train_layer_parallel/config.toml
 mkdir -p "$OUT"

@@ -9,9 +9,10 @@ from in-memory images, normalization, forward, cross-entropy, zero_grad, backwar
 weight decay 5e-4, loss.item()), on Fashion-MNIST-shaped data 1x28x28.
 
 Usage (from the repository root): /usr/bin/python3 experiments/train_speed/bench.py [--threads 1] [--batch 128]
-      [--steps 20] [--repeats 3] [--resist build-exec/bin/resist]"""
+      [--steps 20] [--repeats 3] [--resist PATH]   (default: $RESIST, else build/bin/resist)"""
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import time
@@ -89,7 +90,7 @@ def ours_median(resist, threads, batch, steps):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--resist", default="build-exec/bin/resist")
+    ap.add_argument("--resist", default=os.environ.get("RESIST", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "bin", "resist")))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--steps", type=int, default=20)

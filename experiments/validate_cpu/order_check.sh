@@ -6,8 +6,8 @@
 #   experiments/validate_cpu/order_check.sh [OUT] [PLATFORM_TOML]   (default runs/order_check; the platform of
 #                                                                  a run.sh repetition, else measured)
 set -euo pipefail
+R=$(realpath -m "${RESIST:-$(dirname "$0")/../../build/bin/resist}") # before the cd: a relative RESIST is the caller's
 cd "$(dirname "$0")/../.."
-R=${RESIST:-build/bin/resist}
 OUT=${1:-runs/order_check}
 mkdir -p "$OUT"
 DATA=(--in-channels 1 --image-size 28 --dataset fashion_mnist --test-size 2000)

@@ -12,7 +12,7 @@ import csv, json, math, os, statistics as st, subprocess, sys, tempfile
 
 from summarize_repeats import rep_dirs
 
-R = os.environ.get("RESIST", "build/bin/resist")
+R = os.environ.get("RESIST", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "bin", "resist"))
 E_MAX = {2: 0.5642, 4: 1.0294, 8: 1.4236}  # E[max of N standard normals]
 
 

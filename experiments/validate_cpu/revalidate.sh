@@ -7,8 +7,8 @@
 #        revalidate.sh runs/validate_cpu_run12 nospread --step-variation platform
 # Writes OUT/*/<run>/validation_TAG.json and OUT/results_repeats_TAG.txt.
 set -euo pipefail
+R=$(realpath -m "${RESIST:-$(dirname "$0")/../../build/bin/resist}") # before the cd: a relative RESIST is the caller's
 cd "$(dirname "$0")/../.."
-R=${RESIST:-build/bin/resist}
 OUT=${1:?OUT}; TAG=${2:?TAG}; shift 2
 for dir in "$OUT"/rep[0-9]*/*_r[0-9]* "$OUT"/*_r[0-9]*; do
   [ -f "$dir/summary.json" ] || continue

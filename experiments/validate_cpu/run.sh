@@ -5,12 +5,13 @@
 # schedule by `resist validate`. One profile per model and rank count, measured right before that model's
 # runs on that many ranks, and one platform per rank count, measured first (resist profile), are shared by
 # the runs. Writes $OUT/results.csv and prints the table.
-#   experiments/validate_cpu/run.sh [OUT]        (default runs/validate_cpu; about 15 minutes on 2 cores)
+#   [RESIST=path/to/resist] experiments/validate_cpu/run.sh [OUT]   (default build/bin/resist, runs/validate_cpu;
+#                                                 about 15 minutes on 2 cores)
 #   REPEATS=3 experiments/validate_cpu/run.sh OUT  the whole experiment 3 times (OUT/rep1 ..., each with its
 #                                                 own profiles and platforms), then the medians over them
 set -euo pipefail
+R=$(realpath -m "${RESIST:-$(dirname "$0")/../../build/bin/resist}") # before the cd: a relative RESIST is the caller's
 cd "$(dirname "$0")/../.."
-R=${RESIST:-build/bin/resist}
 OUT=${1:-runs/validate_cpu}
 mkdir -p "$OUT"
 if [ "${REPEATS:-1}" -gt 1 ]; then

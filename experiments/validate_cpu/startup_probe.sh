@@ -4,8 +4,8 @@
 # Used to find (and to check the fix of) the 0.62 s that empty store values cost every 4-rank startup.
 #   experiments/validate_cpu/startup_probe.sh [path/to/resist] [N]     (about 2 minutes)
 set -euo pipefail
+R=$(realpath -m "${1:-${RESIST:-$(dirname "$0")/../../build/bin/resist}}") # before the cd: a relative path is the caller's
 cd "$(dirname "$0")/../.."
-R=${1:-build/bin/resist}
 N=${2:-4}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

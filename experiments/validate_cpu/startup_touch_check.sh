@@ -6,8 +6,8 @@
 # and the lowest MemFree seen while profiling. About 2 minutes per line on 2 idle cores.
 #   experiments/validate_cpu/startup_touch_check.sh [OUT] [PAIRS]   (default runs/startup_touch_check, 2)
 set -euo pipefail
+R=$(realpath -m "${RESIST:-$(dirname "$0")/../../build/bin/resist}") # before the cd: a relative RESIST is the caller's
 cd "$(dirname "$0")/../.."
-R=${RESIST:-build/bin/resist}
 OUT=${1:-runs/startup_touch_check}
 PAIRS=${2:-2}
 TOUCH_GB=${TOUCH_GB:-4.5}

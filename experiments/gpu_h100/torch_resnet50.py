@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Single-GPU ResNet-50 training throughput (torchvision's, ImageNet shape 3x224x224, 1000 classes) in this
 machine's PyTorch, eager mode, SGD with momentum, synthetic data already on the GPU (no input pipeline): the
-measured point `resist bench train --gpu <kind> --model resnet50` is held against (exec/gpu/run-on-gpu.sh,
+measured point `resist bench train --gpu <kind> --model resnet50` is held against (experiments/gpu_h100/run-on-gpu.sh,
 experiments/gpu_h100). Per precision and memory format: median step of 20 after 10 warm-up steps, cuDNN
 benchmark mode on. fp16 uses a GradScaler, bf16 none (as torch.amp recommends). Prints one JSON object per case.
 Usage: torch_resnet50.py [BATCH [PRECISION ...]]"""

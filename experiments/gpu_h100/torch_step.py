@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """One training step of preact_resnet101_cifar (kuangliu layout, BN with batch statistics) in this machine's
 PyTorch, per precision and memory format (NCHW, channels-last), median of 20 after 5 warm-up steps: the
-reference `resist train --bench-steps` is held against (exec/gpu/run-on-gpu.sh). The network is
+reference `resist train --bench-steps` is held against (experiments/gpu_h100/run-on-gpu.sh). The network is
 experiments/train_speed/bench.py's, at ResNet-101's depths and widths. Prints one JSON object per precision and
 format."""
 import json

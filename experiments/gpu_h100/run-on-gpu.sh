@@ -3,7 +3,7 @@
 # no network (../shared/reference/device-build.md): unpack the carried .debs into a prefix (never into /),
 # build the trainer (exec only: SimGrid stays home) against PyTorch's LibTorch with NCCL, run the [gpu]
 # tests, then measure, writing everything to one folder:
-#   exec/gpu/run-on-gpu.sh [OUT]          (OUT defaults to $OUT, else gpu-results)
+#   experiments/gpu_h100/run-on-gpu.sh [OUT]          (OUT defaults to $OUT, else gpu-results)
 # Environment: BUDGET_S (default 560): seconds the whole script may take; phases that would not fit are
 # skipped and say so. PHASES (default "all"): a subset of build gputests bench r50 profiles nccl vruns
 # cputests (the facts about the machine are always taken). PROFILE_MODELS (profiles), VREPEATS,
@@ -96,11 +96,11 @@ if fits bench 120; then
       echo "ours $p $mf: $(tail -1 "$W/bench_ours_${p}_$mf.json")"
     done
   done
-  timeout 90 python3 exec/gpu/torch_step.py > "$W/bench_pytorch.json" 2>&1; cat "$W/bench_pytorch.json"
+  timeout 90 python3 experiments/gpu_h100/torch_step.py > "$W/bench_pytorch.json" 2>&1; cat "$W/bench_pytorch.json"
 fi
 
 if fits r50 120; then
-  PYTHONUNBUFFERED=1 timeout 150 python3 exec/gpu/torch_resnet50.py 256 ${R50_PRECISIONS:-fp32 tf32 bf16 fp16} \
+  PYTHONUNBUFFERED=1 timeout 150 python3 experiments/gpu_h100/torch_resnet50.py 256 ${R50_PRECISIONS:-fp32 tf32 bf16 fp16} \
     > "$W/torch_resnet50_b256.jsonl" 2>&1
   cat "$W/torch_resnet50_b256.jsonl"
 fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On this (Debian) machine: download the .deb files a GPU machine without network needs to build the trainer
 # against its own CUDA PyTorch 2.x, into .debs/ (git-ignored). About 2 MB. Then carry .debs with the tree and
-# run exec/gpu/run-on-gpu.sh there.
+# run experiments/gpu_h100/run-on-gpu.sh there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 exclude=$(git rev-parse --git-path info/exclude) # also in a worktree, where .git is a file
