@@ -254,18 +254,21 @@ public:
       conn->places[place] = {box, &t, index_.phase[i], i};
       conn->changed->notify_all();
     }
+    // The sender holds its connection by a plain pointer: join() waits for it before the connections go,
+    // and a shared one would make a cycle (connection -> sender -> its code -> connection) that kept every
+    // sender actor, its stack included, until the end of the run.
     if (!conn->sender)
-      conn->sender = sg4::Actor::create("send", sg4::this_actor::get_host(), [conn, this] {
-        while (conn->next < conn->places.size()) {
-          wait_free(*conn);
-          std::unique_lock lock(*conn->mutex);
-          while (conn->places[conn->next].transfer == nullptr) conn->changed->wait(lock);
-          const Queued q = conn->places[conn->next++];
+      conn->sender = sg4::Actor::create("send", sg4::this_actor::get_host(), [c = conn.get(), this] {
+        while (c->next < c->places.size()) {
+          wait_free(*c);
+          std::unique_lock lock(*c->mutex);
+          while (c->places[c->next].transfer == nullptr) c->changed->wait(lock);
+          const Queued q = c->places[c->next++];
           lock.unlock();
-          start(*conn, q);
+          start(*c, q);
         }
         // An actor's communications fail when it ends: stay until they have arrived.
-        while (!conn->in_flight.empty()) wait_oldest(*conn);
+        while (!c->in_flight.empty()) wait_oldest(*c);
       });
     return nullptr;
   }
@@ -458,6 +461,10 @@ void run_in_step_order(const std::vector<Transfer>& transfers, const TransferInd
   wait_before(order.size());
   for (auto& c : sh->sends) c->wait();
   sh->connections.join();
+  // A communication holds the actors that posted it: kept in `sh`, which the helper's code holds, they
+  // would keep the helper (and its stack) alive until the end of the run.
+  sh->sends.clear();
+  sh->receives.clear();
   if (helper) {
     sh->stop = true;
     sh->go->release();
