@@ -179,10 +179,21 @@ std::size_t TransferIndex::earlier_phases(int worker, int first_step) const {
 sg4::Mailbox* MailboxTable::get(int slot, int src, int dst, int lane) {
   const Key key{slot, src, dst, lane};
   if (const auto it = boxes_.find(key); it != boxes_.end()) return it->second;
-  // by_name may yield to other actors, which may add to the table: insert afterwards.
-  auto* box = sg4::Mailbox::by_name(fmt::format("x{}.{}>{}.{}", slot, src, dst, lane));
+  if (used_ == pool_.size()) {
+    // by_name may yield to other actors, which may take mailboxes meanwhile: add to the pool, then take.
+    auto* box = sg4::Mailbox::by_name(fmt::format("x{}", named_++)); // a name of its own even then
+    pool_.push_back(box);
+    if (const auto it = boxes_.find(key); it != boxes_.end()) return it->second;
+  }
+  // Taken from the pool without yielding: no other actor can have added this key since the find.
+  auto* box = pool_[used_++];
   boxes_.emplace(key, box);
   return box;
+}
+
+void MailboxTable::recycle() {
+  boxes_.clear();
+  used_ = 0;
 }
 
 std::size_t MailboxTable::KeyHash::operator()(const Key& k) const {

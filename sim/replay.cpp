@@ -421,6 +421,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
       if (it == cache.end()) {
         RoundOutcome out = lp ? replay_layer_parallel_round(lp_in, ctx.hosts, ctx.params)
                               : replay_round(in, ctx.hosts, ctx.params, mailboxes);
+        mailboxes.recycle(); // the round is over: its mailboxes are empty, and free for the next round's pairs
         ++result.simulated_rounds;
         if (dp && simulated_steps != steps) { // identical steps: one simulated, the others the same
           // Scaled from when the steps begin; the round's fixed costs before them stay as simulated.
