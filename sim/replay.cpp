@@ -434,7 +434,8 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   sg4::Actor::create("controller", ctx.hosts.front().host, [&] {
     MailboxTable mailboxes;
     RoundCache cache;
-    Progress bar(options.progress ? "simulate " + result.protocol : "", rounds);
+    // A line every 10 s where stderr is no terminal (a log): nothing for a short run.
+    Progress bar(options.progress ? "simulate " + result.protocol : "", rounds, 10.0);
     double t = 0;
     for (int r = 0; r < rounds; ++r) {
       const int steps = schedule.rounds[static_cast<std::size_t>(r)].steps;
@@ -491,7 +492,8 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
       }
       result.payload_bytes += total_bytes(payload_bytes(round_comm_plan(schedule, model, r), cfg.workers));
       t += out.duration_s;
-      bar.update(r + 1);
+      bar.update(r + 1, fmt::format("{:.2f} s/round", std::chrono::duration<double>(
+                                                           std::chrono::steady_clock::now() - wall_start).count() / (r + 1)));
     }
     result.total_s = t;
   });
