@@ -150,7 +150,7 @@ sim::SimOptions sim_options(const ModelArgs& m, const std::string& platform) {
   if (m.replay != "spans" && m.replay != "steps")
     throw InputError(fmt::format("--replay '{}': expected spans or steps", m.replay));
   o.step_replay = m.replay == "steps";
-  o.progress = ::isatty(STDERR_FILENO) != 0;
+  o.progress = true; // a bar on a terminal; elsewhere a line every 10 s of a long simulation (replay.cpp)
   return o;
 }
 
@@ -233,7 +233,8 @@ void run_simulate(const SimulateArgs& a) {
   if (a.paper_table) return run_paper_table(a, format);
   for (const std::string* out : {&a.trace, &a.timeline}) // before any work: never one output of two
     if (!out->empty()) check_output_path(*out);
-  const sim::SimOptions options = sim_options(a.model, a.platform);
+  sim::SimOptions options = sim_options(a.model, a.platform);
+  options.timeline = !a.trace.empty() || !a.timeline.empty(); // every event of every round: only when written
   std::vector<Schedule> schedules;
   if (!a.schedule.empty()) {
     schedules.push_back(read_schedule(a.schedule)); // checks the hash

@@ -1,6 +1,8 @@
 // A one-line progress bar on stderr for long simulations, sweeps and training runs: redrawn in place
 // (at most every 100 ms) when stderr is a terminal; otherwise one line per tenth of the work, so logs
-// stay short and readable. An empty label disables it.
+// stay short and readable, or, with `line_every_s` > 0, one line at most every that many seconds and none
+// for work that ends sooner (a simulation: silent when short, a heartbeat when long). An empty label
+// disables it.
 #pragma once
 #include <chrono>
 #include <string>
@@ -9,7 +11,7 @@ namespace resist {
 
 class Progress {
 public:
-  Progress(std::string label, long total);
+  Progress(std::string label, long total, double line_every_s = 0);
   ~Progress(); // draws the final state
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -24,7 +26,9 @@ private:
   long total_;
   long done_ = 0;
   std::string status_;
+  double line_every_s_;
   bool tty_;
+  bool drawn_ = false;
   long last_tenth_ = -1;
   bool drawn_final_ = false;
   std::chrono::steady_clock::time_point start_, last_draw_;

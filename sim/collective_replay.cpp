@@ -179,10 +179,21 @@ std::size_t TransferIndex::earlier_phases(int worker, int first_step) const {
 sg4::Mailbox* MailboxTable::get(int slot, int src, int dst, int lane) {
   const Key key{slot, src, dst, lane};
   if (const auto it = boxes_.find(key); it != boxes_.end()) return it->second;
-  // by_name may yield to other actors, which may add to the table: insert afterwards.
-  auto* box = sg4::Mailbox::by_name(fmt::format("x{}.{}>{}.{}", slot, src, dst, lane));
+  if (used_ == pool_.size()) {
+    // by_name may yield to other actors, which may take mailboxes meanwhile: add to the pool, then take.
+    auto* box = sg4::Mailbox::by_name(fmt::format("x{}", named_++)); // a name of its own even then
+    pool_.push_back(box);
+    if (const auto it = boxes_.find(key); it != boxes_.end()) return it->second;
+  }
+  // Taken from the pool without yielding: no other actor can have added this key since the find.
+  auto* box = pool_[used_++];
   boxes_.emplace(key, box);
   return box;
+}
+
+void MailboxTable::recycle() {
+  boxes_.clear();
+  used_ = 0;
 }
 
 std::size_t MailboxTable::KeyHash::operator()(const Key& k) const {
@@ -254,18 +265,21 @@ public:
       conn->places[place] = {box, &t, index_.phase[i], i};
       conn->changed->notify_all();
     }
+    // The sender holds its connection by a plain pointer: join() waits for it before the connections go,
+    // and a shared one would make a cycle (connection -> sender -> its code -> connection) that kept every
+    // sender actor, its stack included, until the end of the run.
     if (!conn->sender)
-      conn->sender = sg4::Actor::create("send", sg4::this_actor::get_host(), [conn, this] {
-        while (conn->next < conn->places.size()) {
-          wait_free(*conn);
-          std::unique_lock lock(*conn->mutex);
-          while (conn->places[conn->next].transfer == nullptr) conn->changed->wait(lock);
-          const Queued q = conn->places[conn->next++];
+      conn->sender = sg4::Actor::create("send", sg4::this_actor::get_host(), [c = conn.get(), this] {
+        while (c->next < c->places.size()) {
+          wait_free(*c);
+          std::unique_lock lock(*c->mutex);
+          while (c->places[c->next].transfer == nullptr) c->changed->wait(lock);
+          const Queued q = c->places[c->next++];
           lock.unlock();
-          start(*conn, q);
+          start(*c, q);
         }
         // An actor's communications fail when it ends: stay until they have arrived.
-        while (!conn->in_flight.empty()) wait_oldest(*conn);
+        while (!c->in_flight.empty()) wait_oldest(*c);
       });
     return nullptr;
   }
@@ -458,6 +472,10 @@ void run_in_step_order(const std::vector<Transfer>& transfers, const TransferInd
   wait_before(order.size());
   for (auto& c : sh->sends) c->wait();
   sh->connections.join();
+  // A communication holds the actors that posted it: kept in `sh`, which the helper's code holds, they
+  // would keep the helper (and its stack) alive until the end of the run.
+  sh->sends.clear();
+  sh->receives.clear();
   if (helper) {
     sh->stop = true;
     sh->go->release();

@@ -115,10 +115,15 @@ constexpr int kMailboxLanes = 16;
 /// actor does (SimGrid 3.32 scans the list of what an actor posted at each of its waits; run_transfers).
 constexpr std::size_t kPostedByWorkerMax = 64;
 
-/// Mailboxes by (slot, source, destination, lane), created once and reused: a slot is one exchange in flight.
+/// Mailboxes by (slot, source, destination, lane): a slot is one exchange in flight. SimGrid never frees a
+/// mailbox, and the pairs of a run's exchanges change from round to round (ResIST's holder sets): recycle()
+/// (call when nothing is in flight, e.g. between rounds) hands this table's mailboxes out again for whatever
+/// keys come next, so a run holds as many as its busiest round needs, not one per pair it ever used.
 class MailboxTable {
 public:
   simgrid::s4u::Mailbox* get(int slot, int src, int dst, int lane);
+  void recycle();
+  std::size_t created() const { return pool_.size(); }
 
 private:
   struct Key {
@@ -129,6 +134,9 @@ private:
     std::size_t operator()(const Key& k) const;
   };
   std::unordered_map<Key, simgrid::s4u::Mailbox*, KeyHash> boxes_;
+  std::vector<simgrid::s4u::Mailbox*> pool_; // every mailbox created; [0, used_) are in boxes_
+  std::size_t used_ = 0;
+  std::size_t named_ = 0;
 };
 
 /// Runs `worker`'s part of one repetition of an exchange (call from the worker's actor): posts its

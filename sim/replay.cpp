@@ -129,6 +129,10 @@ OverlapStep overlap_step(const RunContext& ctx, int w) {
   return st;
 }
 
+/// Routes kept by worker pair at most (about 64 B each): the pairs a run asks for change from round to
+/// round (ResIST's holder sets), up to the square of its workers.
+constexpr std::size_t kRoutesCached = std::size_t{1} << 16;
+
 template <typename T> void put(std::string& key, const T& v) {
   key.append(reinterpret_cast<const char*>(&v), sizeof(T));
 }
@@ -182,9 +186,11 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
   const RouteOf route = [&ctx](int src, int dst) {
     const std::int64_t key = static_cast<std::int64_t>(src) << 32 | static_cast<std::uint32_t>(dst);
     auto it = ctx.routes.find(key);
-    if (it == ctx.routes.end())
+    if (it == ctx.routes.end()) {
+      if (ctx.routes.size() >= kRoutesCached) ctx.routes.clear(); // bounded: routes are asked for again
       it = ctx.routes.emplace(key, route_between(ctx.hosts[static_cast<std::size_t>(src)], ctx.hosts[static_cast<std::size_t>(dst)]))
                .first;
+    }
     return it->second;
   };
   for (const SyncOp& op : in.ops) in.index.push_back(index_transfers(op.transfers, in.workers, route, op.latency_s));
@@ -288,6 +294,27 @@ std::string round_key(const RoundInput& in, const RunContext& ctx) {
     }
   }
   return key;
+}
+
+const RoundOutcome* RoundCache::find(const std::string& key) {
+  const auto it = by_key_.find(key);
+  if (it == by_key_.end()) return nullptr;
+  entries_.splice(entries_.begin(), entries_, it->second);
+  return &it->second->out;
+}
+
+const RoundOutcome& RoundCache::insert(std::string key, RoundOutcome out) {
+  std::size_t bytes = key.size() + sizeof(Entry) + out.bytes.size() * sizeof(WorkerBytes);
+  for (const TimelineEvent& e : out.events) bytes += sizeof(e) + e.label.capacity();
+  entries_.push_front({std::move(key), std::move(out), bytes});
+  by_key_.emplace(entries_.front().key, entries_.begin());
+  bytes_ += bytes;
+  while (entries_.size() > 1 && (entries_.size() > max_entries_ || bytes_ > max_bytes_)) {
+    by_key_.erase(entries_.back().key);
+    bytes_ -= entries_.back().bytes;
+    entries_.pop_back();
+  }
+  return entries_.front().out;
 }
 
 SimResult simulate_in_process(const Schedule& schedule, const SimOptions& options) {
@@ -413,8 +440,9 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
 
   sg4::Actor::create("controller", ctx.hosts.front().host, [&] {
     MailboxTable mailboxes;
-    std::unordered_map<std::string, RoundOutcome> cache;
-    Progress bar(options.progress ? "simulate " + result.protocol : "", rounds);
+    RoundCache cache;
+    // A line every 10 s where stderr is no terminal (a log): nothing for a short run.
+    Progress bar(options.progress ? "simulate " + result.protocol : "", rounds, 10.0);
     double t = 0;
     for (int r = 0; r < rounds; ++r) {
       const int steps = schedule.rounds[static_cast<std::size_t>(r)].steps;
@@ -424,10 +452,12 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
       const RoundInput in = lp ? RoundInput{} : build_round(ctx, r, simulated_steps);
       const LpRoundInput lp_in = lp ? build_layer_parallel_round(ctx, r) : LpRoundInput{};
       std::string key = options.reuse ? (lp ? layer_parallel_round_key(lp_in) : round_key(in, ctx)) : std::string();
-      auto it = options.reuse ? cache.find(key) : cache.end();
-      if (it == cache.end()) {
+      const RoundOutcome* found = options.reuse ? cache.find(key) : nullptr;
+      RoundOutcome fresh; // --no-reuse: not kept
+      if (!found) {
         RoundOutcome out = lp ? replay_layer_parallel_round(lp_in, ctx.hosts, ctx.params)
                               : replay_round(in, ctx.hosts, ctx.params, mailboxes);
+        mailboxes.recycle(); // the round is over: its mailboxes are empty, and free for the next round's pairs
         ++result.simulated_rounds;
         if (dp && simulated_steps != steps) { // identical steps: one simulated, the others the same
           // Scaled from when the steps begin; the round's fixed costs before them stay as simulated.
@@ -445,9 +475,14 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
             b.received = b.received * steps / simulated_steps;
           }
         }
-        it = cache.emplace(options.reuse ? std::move(key) : std::to_string(r), std::move(out)).first;
+        if (options.reuse) {
+          found = &cache.insert(std::move(key), std::move(out));
+        } else {
+          fresh = std::move(out);
+          found = &fresh;
+        }
       }
-      const RoundOutcome& out = it->second;
+      const RoundOutcome& out = *found;
       for (TimelineEvent e : out.events) {
         (e.phase == Phase::compute ? result.compute_s
          : e.phase == Phase::communication ? result.comm_s : result.overhead_s) += e.duration_s();
@@ -465,8 +500,8 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
       result.payload_bytes += total_bytes(payload_bytes(round_comm_plan(schedule, model, r), cfg.workers));
       t += out.duration_s;
       result.round_end_s.push_back(t);
-      if (!options.reuse) cache.clear();
-      bar.update(r + 1);
+      bar.update(r + 1, fmt::format("{:.2f} s/round", std::chrono::duration<double>(
+                                                           std::chrono::steady_clock::now() - wall_start).count() / (r + 1)));
     }
     result.total_s = t;
   });

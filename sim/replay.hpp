@@ -4,6 +4,9 @@
 // fixed costs) is reused instead of simulated again; so are the identical steps of a data-parallel round.
 #pragma once
 #include <cstdint>
+#include <list>
+#include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -38,6 +41,32 @@ struct RunContext {
   // hold the sub-network's own layers). Empty for the other protocols.
   std::vector<std::pair<double, double>> ist_share;
   mutable std::unordered_map<std::int64_t, RouteInfo> routes; // (src, dst) -> route, as asked for
+};
+
+/// The reuse cache: round outcomes by their exact input (round_key), least recently used first out once
+/// it holds more than `max_entries`, or more than `max_bytes` of keys and events (the newest always stays).
+/// A run's memory is then flat in its rounds: rounds that repeat (local SGD's, data parallel's) are found
+/// at once, and ResIST's, drawn afresh every round, rarely repeat at all.
+class RoundCache {
+public:
+  explicit RoundCache(std::size_t max_entries = 64, std::size_t max_bytes = std::size_t{64} << 20)
+      : max_entries_(max_entries), max_bytes_(max_bytes) {}
+  /// The outcome stored under `key` (now the most recently used), or null.
+  const RoundOutcome* find(const std::string& key);
+  /// Stores `out` under `key` (not present) and returns it; may drop the least recently used others.
+  const RoundOutcome& insert(std::string key, RoundOutcome out);
+  std::size_t size() const { return entries_.size(); }
+  std::size_t bytes() const { return bytes_; }
+
+private:
+  struct Entry {
+    std::string key;
+    RoundOutcome out;
+    std::size_t bytes = 0;
+  };
+  std::size_t max_entries_, max_bytes_, bytes_ = 0;
+  std::list<Entry> entries_; // most recently used first
+  std::unordered_map<std::string_view, std::list<Entry>::iterator> by_key_;
 };
 
 /// Compute seconds of worker w in round r: `steps` local steps on the blocks it holds, with the measured

@@ -9,6 +9,7 @@
 #include "core/ist_partition.hpp"
 #include "core/model_zoo.hpp"
 #include "sim/gpu_model.hpp"
+#include "sim/replay.hpp"
 #include "sim/trace.hpp"
 #include "sim_test_util.hpp"
 
@@ -131,4 +132,36 @@ TEST_CASE("IST compute comes from each worker's sub-network's layer shapes", "[s
       CHECK(step_s < full_step_s); // a third of the neurons (a ninth of a middle matrix)
     }
   }
+}
+
+TEST_CASE("the reuse cache stays bounded and keeps what is used", "[sim][reuse]") {
+  auto outcome = [](double d, std::size_t events) {
+    RoundOutcome o;
+    o.duration_s = d;
+    o.events.resize(events);
+    return o;
+  };
+  // By entries: the least recently used goes first; a hit makes an entry the most recently used.
+  RoundCache cache(3, std::size_t{1} << 30);
+  for (int i = 0; i < 3; ++i) cache.insert("round " + std::to_string(i), outcome(i, 1));
+  REQUIRE(cache.find("round 0") != nullptr); // now the most recently used: round 1 is the oldest
+  for (int i = 3; i < 1000; ++i) {
+    const std::string key = "round " + std::to_string(i);
+    CHECK(cache.find(key) == nullptr);
+    CHECK(cache.insert(key, outcome(i, 1)).duration_s == i);
+    CHECK(cache.size() <= 3);
+  }
+  CHECK(cache.find("round 1") == nullptr);
+  REQUIRE(cache.find("round 999") != nullptr);
+  CHECK(cache.find("round 999")->duration_s == 999);
+  CHECK(cache.find("round 997")->duration_s == 997);
+  // By bytes: entries of 1,000 events go once over the budget, but the newest always stays.
+  RoundCache small(100, 3000 * sizeof(TimelineEvent));
+  for (int i = 0; i < 50; ++i) small.insert(std::to_string(i), outcome(i, 1000));
+  CHECK(small.size() == 2);
+  CHECK(small.bytes() <= 3000 * sizeof(TimelineEvent));
+  RoundCache tiny(100, 1);
+  CHECK(tiny.insert("big", outcome(7, 1000)).duration_s == 7);
+  CHECK(tiny.size() == 1);
+  CHECK(tiny.find("big")->duration_s == 7);
 }
