@@ -6,6 +6,7 @@
 #include <map>
 
 #include "cli/plot.hpp"
+#include "core/csv.hpp"
 #include "core/error.hpp"
 #include "core/output.hpp"
 
@@ -118,6 +119,7 @@ TimeToAccuracy time_to_accuracy(const AccuracyOptions& o,
 MeasuredTimeToAccuracy validate_time_to_accuracy(const std::string& run_dir, const Schedule& schedule,
                                                  const std::vector<double>& round_end_s) {
   MeasuredTimeToAccuracy out;
+  if (CsvTable::read(run_dir + "/eval.csv").rows() == 0) return out; // a run without evaluation: no curve
   const AccuracyCurve curve = read_accuracy_curve(run_dir, schedule);
   if (curve.points.empty() || curve.points.back().measured_s < 0) return out; // no train_s recorded
   out.table = Table({"target_pct", "rounds", "measured_s", "predicted_s", "error_pct"});
