@@ -104,12 +104,13 @@ std::vector<CLI::ConfigItem> StrictConfig::parse(const std::string& text) const 
       throw CLI::ConfigError(fmt::format("{}:{}: key '{}' given twice", config_name(top_), key.source().begin.line,
                                          key.str()));
     const bool integer = integer_option(top_, item.name);
+    const std::string key_text(key.str()); // a structured binding cannot be captured (C++17, clang)
     const auto scalar = [&](const toml::node& v) {
       if (integer && v.is_floating_point()) {
         std::ostringstream shown; // as written: 4.0, not fmt's 4
         shown << *v.as_floating_point();
         throw CLI::ConfigError(fmt::format("{}:{}: key '{}' = {}: an integer expected", config_name(top_),
-                                           v.source().begin.line, key.str(), shown.str()));
+                                           v.source().begin.line, key_text, shown.str()));
       }
       return toml_scalar(v, item.name);
     };
