@@ -32,6 +32,17 @@ struct Round {
   double lr_at(int k) const;
 };
 
+/// Where a schedule sits in an elastic run: the original schedule is segment 0 (first_round 0, no parent);
+/// after a worker is lost the remaining rounds are re-planned for the survivors as a new segment whose hash
+/// covers its parent's (core/elastic.hpp), so sim and validate replay exactly the chain that ran.
+struct ScheduleSegment {
+  int first_round = 0;                 // the run's round index of this schedule's round 0
+  std::string parent_hash;             // empty for the original schedule
+  std::vector<int> worker_origin;      // the original worker index of each worker (empty = identity)
+
+  bool is_continuation() const { return !parent_hash.empty(); }
+};
+
 struct Schedule {
   RunConfig config;
   std::string model;              // resolved model name
@@ -42,7 +53,15 @@ struct Schedule {
   std::int64_t total_steps = 0;
   double eval_scale = 1.0;        // residual scale of partitioned blocks at evaluation
   std::vector<int> module_first_block; // layer_parallel: the cut (LayerParallelCut::first_block); else empty
-  std::vector<Round> rounds;
+  std::vector<Round> rounds;     // numbered from 0 within the segment; first_step is the run's step index
+  ScheduleSegment segment;
+
+  /// The run's round index of this schedule's round r.
+  int run_round(int r) const { return segment.first_round + r; }
+  /// The original worker index of worker w (the survivor's identity across segments).
+  int origin_worker(int w) const {
+    return segment.worker_origin.empty() ? w : segment.worker_origin[static_cast<std::size_t>(w)];
+  }
 };
 
 /// Builds the schedule of a validated config (validate() is called first; throws InputError).

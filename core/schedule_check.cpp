@@ -106,10 +106,24 @@ void check_schedule(const Schedule& s) {
   if (s.total_steps != expected_total_steps(c, s.steps_per_epoch))
     throw InputError(fmt::format("total_steps {} differs from the config's {}", s.total_steps,
                                  expected_total_steps(c, s.steps_per_epoch)));
-  const std::int64_t n_rounds = (s.total_steps + c.local_steps - 1) / c.local_steps;
+  const ScheduleSegment& g = s.segment;
+  const std::int64_t n_rounds = (s.total_steps + c.local_steps - 1) / c.local_steps - g.first_round;
+  if (g.first_round < 0 || n_rounds < 1)
+    throw InputError(fmt::format("segment first_round {} leaves no round of the run", g.first_round));
+  if (g.is_continuation()) {
+    if (g.first_round < 1) throw InputError("segment: a continuation starts after round 0");
+    if (static_cast<int>(g.worker_origin.size()) != c.workers)
+      throw InputError(fmt::format("segment: {} worker origins for {} workers", g.worker_origin.size(), c.workers));
+    std::vector<int> sorted = g.worker_origin;
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+      throw InputError("segment: a worker origin is listed twice");
+  } else if (g.first_round != 0 || !g.worker_origin.empty()) {
+    throw InputError("segment: first_round and worker_origin need a parent_hash");
+  }
   if (static_cast<std::int64_t>(s.rounds.size()) != n_rounds)
     throw InputError(fmt::format("{} rounds listed, the config gives {}", s.rounds.size(), n_rounds));
-  std::int64_t step = 0;
+  std::int64_t step = std::int64_t{g.first_round} * c.local_steps;
   for (std::size_t i = 0; i < s.rounds.size(); ++i) {
     const Round& r = s.rounds[i];
     if (r.round != static_cast<int>(i)) throw InputError(fmt::format("round entry {} is numbered {}", i, r.round));

@@ -42,6 +42,11 @@ nlohmann::json content_json(const Schedule& s) {
           {"rounds", rounds}};
   // layer_parallel only (other protocols' hashes stay as they were): the module cut, hashed with the rest.
   if (s.config.protocol == Protocol::layer_parallel) j["layer_parallel"] = {{"module_first_block", s.module_first_block}};
+  // Continuations only (an original schedule's hash stays as it was): the parent's hash is hashed with the rest.
+  if (s.segment.is_continuation())
+    j["segment"] = {{"first_round", s.segment.first_round},
+                    {"parent_hash", s.segment.parent_hash},
+                    {"worker_origin", s.segment.worker_origin}};
   return j;
 }
 
@@ -91,6 +96,15 @@ Schedule schedule_from_json(const nlohmann::json& j) {
     if (s.config.protocol == Protocol::layer_parallel)
       for (const auto& b : j.at("layer_parallel").at("module_first_block"))
         s.module_first_block.push_back(json_int32(nlohmann::json{{"module_first_block", b}}, "module_first_block"));
+    if (j.contains("segment")) {
+      const auto& g = j.at("segment");
+      s.segment.first_round = json_int32(g, "first_round", 1, limits::kRounds);
+      s.segment.parent_hash = g.at("parent_hash").get<std::string>();
+      if (s.segment.parent_hash.empty()) throw InputError("segment: parent_hash is empty");
+      for (const auto& w : g.at("worker_origin"))
+        s.segment.worker_origin.push_back(json_int32(nlohmann::json{{"worker_origin", w}}, "worker_origin", 0,
+                                                     limits::kWorkers - 1));
+    }
     const auto& rounds = j.at("rounds");
     if (!rounds.is_array() || rounds.size() > static_cast<std::size_t>(limits::kRounds))
       throw InputError(fmt::format("rounds: an array of at most {} rounds expected", limits::kRounds));

@@ -1,0 +1,51 @@
+#include "core/elastic.hpp"
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace resist {
+
+Schedule make_segment(const Schedule& parent, const std::string& parent_hash, int from_round,
+                      const std::vector<int>& survivors) {
+  const RunConfig& pc = parent.config;
+  if (pc.protocol == Protocol::layer_parallel)
+    throw InputError("layer_parallel cannot continue on fewer workers: each holds a fixed module of the cut");
+  if (from_round < 1 || from_round >= static_cast<int>(parent.rounds.size()))
+    throw InputError(fmt::format("cannot re-plan from round {}: the schedule has rounds 0..{} and a segment starts "
+                                 "after its first round", from_round, parent.rounds.size() - 1));
+  if (survivors.empty()) throw InputError("cannot re-plan for no surviving worker");
+  for (std::size_t i = 0; i < survivors.size(); ++i) {
+    if (survivors[i] < 0 || survivors[i] >= pc.workers)
+      throw InputError(fmt::format("survivor {} is not a worker of the schedule's {}", survivors[i], pc.workers));
+    if (i > 0 && survivors[i] <= survivors[i - 1])
+      throw InputError(fmt::format("survivors must be ascending and distinct: {} after {}", survivors[i],
+                                   survivors[i - 1]));
+  }
+  if (parent_hash.empty()) throw InputError("a segment needs its parent's hash");
+
+  RunConfig config = pc;
+  config.workers = static_cast<int>(survivors.size());
+  // The whole run made for the survivors' count: the same steps and learning rates, and the partitions such a
+  // run draws at each run round (ResIST and IST draw from the seed and the round index).
+  Schedule whole = make_schedule(config);
+  const int first_run_round = parent.run_round(from_round);
+  if (first_run_round >= static_cast<int>(whole.rounds.size()))
+    throw Error(fmt::format("re-planned run has {} rounds, fewer than round {}", whole.rounds.size(), first_run_round));
+
+  Schedule seg = std::move(whole);
+  seg.rounds.erase(seg.rounds.begin(), seg.rounds.begin() + first_run_round);
+  const std::vector<WorkerRound>& before = parent.rounds[static_cast<std::size_t>(from_round)].workers;
+  for (std::size_t r = 0; r < seg.rounds.size(); ++r) {
+    Round& round = seg.rounds[r];
+    round.round = static_cast<int>(r);
+    for (std::size_t k = 0; k < survivors.size(); ++k) // each survivor goes on with its own data order
+      round.workers[k].data_seed = before[static_cast<std::size_t>(survivors[k])].data_seed;
+  }
+  seg.segment.first_round = first_run_round;
+  seg.segment.parent_hash = parent_hash;
+  for (int w : survivors) seg.segment.worker_origin.push_back(parent.origin_worker(w));
+  return seg;
+}
+
+} // namespace resist
