@@ -263,22 +263,24 @@ void run_simulate(const SimulateArgs& a) {
   }
   const Table t = results_table(results);
   const RunConfig& c = schedules.front().config;
+  const double epochs_each = static_cast<double>(schedules.front().total_steps) / schedules.front().steps_per_epoch;
   const std::vector<std::string> notes = dominance_notes(results);
   const TimeToAccuracy tta = curves.empty() ? TimeToAccuracy{} : time_to_accuracy(a.accuracy, curves, results);
   if (format == Format::json) {
     nlohmann::json j{{"platform", a.platform}, {"model", c.model}, {"workers", c.workers},
                      {"local_steps", c.local_steps}, {"batch", c.batch}, {"algorithm", options.collective},
                      {"nccl_algo", options.nccl_algo}, {"nccl_proto", options.nccl_proto},
+                     {"epochs_per_worker", epochs_each}, {"global_epochs", epochs_each * c.workers},
                      {"results", t.to_json()}, {"notes", notes}};
     if (!curves.empty()) j["time_to_accuracy"] = tta.json;
     std::cout << j.dump(2) << "\n";
     return;
   }
   if (format == Format::table)
-    std::cout << fmt::format("{} on {}: {} workers, l = {}, batch {}, {} rounds; collectives: {}; times in simulated "
-                             "seconds, bytes on the wire (sent + received)\n\n",
+    std::cout << fmt::format("{} on {}: {} workers, l = {}, batch {}, {} rounds, {}; collectives: {}; times in "
+                             "simulated seconds, bytes on the wire (sent + received)\n\n",
                              c.model, a.platform, c.workers, c.local_steps, c.batch, schedules.front().rounds.size(),
-                             options.collective);
+                             epochs_convention(c, epochs_each), options.collective);
   print_table(t, format);
   if (format == Format::table)
     for (const auto& n : notes) std::cout << n << "\n";
@@ -403,7 +405,12 @@ void add_simulate_commands(CLI::App& app) {
   sw->add_option("--batch", b.batch, "Images per worker per step")->capture_default_str();
   sw->add_option("--seed", b.seed, "Seed of the partitions")->capture_default_str();
   auto* rounds = sw->add_option("--rounds", b.rounds, "Run length in rounds (instead of --epochs)");
-  sw->add_option("--epochs", b.epochs, "Epochs per worker")->capture_default_str()->excludes(rounds);
+  auto* sw_epochs = sw->add_option("--epochs", b.epochs, "Epochs per worker")->capture_default_str()->excludes(rounds);
+  sw->add_option("--global-epochs", b.global_epochs,
+                 "Run length in epochs of all workers' images together (per worker: this / S), so every S of the "
+                 "grid sees the same data")
+      ->excludes(rounds)
+      ->excludes(sw_epochs);
   sw->add_option("--dataset", b.dataset, "cifar10, cifar100, svhn, fashion_mnist or synthetic")->capture_default_str();
   sw->add_option("--train-size", b.train_size, "Images per epoch (0 = the data set's)")->capture_default_str();
   add_model_args(*sw, s->model);

@@ -127,9 +127,10 @@ void run(TrainArgs& a) {
   check_train_numbers(o);
   const exec::TrainResult r = exec::train(o);
   if (r.final_accuracy >= 0)
-    std::cout << fmt::format("resist train: {} on {} workers, {} rounds: test accuracy {:.2f}% ({}; payload bytes "
+    std::cout << fmt::format("resist train: {} on {} workers, {} rounds, {}: test accuracy {:.2f}% ({}; payload bytes "
                              "{} core's accounting; run directory {})\n",
-                             a.protocol, o.config.workers, r.rounds, 100 * r.final_accuracy, o.config.dataset,
+                             a.protocol, o.config.workers, r.rounds, epochs_convention(o.config, r.epochs_per_worker),
+                             100 * r.final_accuracy, o.config.dataset,
                              r.bytes_match ? "equal to" : "DIFFER from", r.run_dir);
 }
 

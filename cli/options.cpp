@@ -37,15 +37,39 @@ void add_training_options(CLI::App& app, RunConfig& c) {
       ->delimiter(',')
       ->capture_default_str();
   app.add_option("--lr-decay-factor", c.lr_decay_factor, "Multiplier at each decay point")->capture_default_str();
+  app.add_option("--lr-decay-epochs", c.lr_decay_epochs,
+                 "Epochs (per worker) after which the lr decays, e.g. 30,60,80 (replaces --lr-decay-at)")
+      ->delimiter(',');
+  app.add_option("--lr-schedule", c.lr_shape, "step (decays by --lr-decay-at/--lr-decay-epochs) or cosine (to --lr-min)")
+      ->transform(CLI::Validator(
+          [](std::string& name) -> std::string { // core's names and message; CLI11 then reads the enum's number
+            try {
+              name = std::to_string(static_cast<int>(parse_lr_shape(name)));
+            } catch (const InputError& e) {
+              return e.what();
+            }
+            return "";
+          },
+          ""))
+      ->default_str("step");
+  app.add_option("--lr-min", c.lr_min, "cosine: the learning rate at the end of the run")->capture_default_str();
+  app.add_option("--lr-warmup-epochs", c.lr_warmup_epochs,
+                 "Linear warm-up over these epochs (per worker) from lr/steps to lr, before the schedule")
+      ->capture_default_str();
   app.add_option("--momentum", c.momentum, "SGD momentum (reset every round, as the reference; ist: plain SGD, as IST's reference)")
       ->capture_default_str();
   app.add_option("--weight-decay", c.weight_decay, "SGD weight decay (ist: none, as IST's reference)")->capture_default_str();
   app.add_option("--seed", c.seed, "Seed of every random choice (partitions, data order, init)")
       ->capture_default_str();
   auto* rounds = app.add_option("--rounds", c.rounds, "Run length in rounds (instead of --epochs)");
-  app.add_option("--epochs", c.epochs, "Epochs per worker (each worker sees the whole train set)")
-      ->capture_default_str()
-      ->excludes(rounds);
+  auto* epochs = app.add_option("--epochs", c.epochs, "Epochs per worker (each worker sees the whole train set)")
+                     ->capture_default_str()
+                     ->excludes(rounds);
+  app.add_option("--global-epochs", c.global_epochs,
+                 "Run length in epochs of all workers' images together (epochs per worker = this / workers), so "
+                 "protocols and worker counts compare at equal data")
+      ->excludes(rounds)
+      ->excludes(epochs);
   app.add_option("--train-size", c.train_size, "Images per epoch (0 = the data set's)")->capture_default_str();
   app.add_option("--dataset", c.dataset, "cifar10, cifar100, svhn, fashion_mnist or synthetic")->capture_default_str();
   // layer_parallel is a reconstruction from the AuxNet paper's abstract (core/layer_parallel.hpp).

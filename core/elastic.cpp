@@ -25,6 +25,10 @@ Schedule make_segment(const Schedule& parent, const std::string& parent_hash, in
   if (parent_hash.empty()) throw InputError("a segment needs its parent's hash");
 
   RunConfig config = pc;
+  if (config.global_epochs > 0) { // the run's length stays what it was: fix it in epochs per worker
+    config.epochs = epochs_per_worker(pc);
+    config.global_epochs = 0;
+  }
   config.workers = static_cast<int>(survivors.size());
   // The whole run made for the survivors' count: the same steps and learning rates, and the partitions such a
   // run draws at each run round (ResIST and IST draw from the seed and the round index).

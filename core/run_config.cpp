@@ -24,6 +24,23 @@ std::int64_t dataset_train_size(const std::string& dataset) {
                                dataset));
 }
 
+const char* to_string(LrShape shape) { return shape == LrShape::cosine ? "cosine" : "step"; }
+
+LrShape parse_lr_shape(const std::string& name) {
+  if (name == "step") return LrShape::step;
+  if (name == "cosine") return LrShape::cosine;
+  throw InputError(fmt::format("learning-rate schedule '{}' is not step or cosine", name));
+}
+
+double epochs_per_worker(const RunConfig& c) {
+  return c.global_epochs > 0 ? c.global_epochs / c.workers : c.epochs;
+}
+
+std::string epochs_convention(const RunConfig& c, double epochs_per_worker) {
+  return fmt::format("{:g} epochs per worker (= {:g} global epochs: the images of all {} workers counted)",
+                     epochs_per_worker, epochs_per_worker * c.workers, c.workers);
+}
+
 void validate(const RunConfig& c) {
   // Ranges first: the model is built from these numbers, so they must be sane before make_model.
   check_number(c.model_options.in_channels, "--in-channels", 0, limits::kInChannels);
@@ -37,12 +54,24 @@ void validate(const RunConfig& c) {
   if (!(c.lr > 0)) throw InputError(fmt::format("--lr {}: must be > 0", c.lr));
   for (double f : c.lr_decay_at)
     if (!(f > 0 && f < 1)) throw InputError(fmt::format("--lr-decay-at {}: fractions must be in (0, 1)", f));
+  for (std::size_t i = 0; i < c.lr_decay_epochs.size(); ++i) {
+    check_number(c.lr_decay_epochs[i], "--lr-decay-epochs", 0, limits::kEpochs);
+    if (!(c.lr_decay_epochs[i] > 0) || (i > 0 && !(c.lr_decay_epochs[i] > c.lr_decay_epochs[i - 1])))
+      throw InputError(fmt::format("--lr-decay-epochs {}: epochs must be > 0 and ascending", c.lr_decay_epochs[i]));
+  }
+  if (c.lr_shape == LrShape::cosine && !c.lr_decay_epochs.empty())
+    throw InputError("--lr-decay-epochs: step decays do not apply under --lr-schedule cosine");
+  check_number(c.lr_min, "--lr-min", 0, std::numeric_limits<double>::max());
+  if (!(c.lr_min < c.lr)) throw InputError(fmt::format("--lr-min {}: must be below --lr {}", c.lr_min, c.lr));
+  check_number(c.lr_warmup_epochs, "--lr-warmup-epochs", 0, limits::kEpochs);
   if (!(c.lr_decay_factor > 0 && c.lr_decay_factor <= 1))
     throw InputError(fmt::format("--lr-decay-factor {}: must be in (0, 1]", c.lr_decay_factor));
   if (!(c.momentum >= 0 && c.momentum < 1)) throw InputError(fmt::format("--momentum {}: must be in [0, 1)", c.momentum));
   check_number(c.weight_decay, "--weight-decay", 0, 1);
   check_number(c.rounds, "--rounds", 0, limits::kRounds);
-  if (c.rounds == 0) {
+  check_number(c.global_epochs, "--global-epochs", 0, limits::kEpochs * limits::kWorkers);
+  if (c.rounds > 0 && c.global_epochs > 0) throw InputError("--global-epochs and --rounds: give one run length");
+  if (c.rounds == 0 && c.global_epochs == 0) {
     check_number(c.epochs, "--epochs", 0, limits::kEpochs);
     if (!(c.epochs > 0)) throw InputError(fmt::format("--epochs {}: must be > 0 (or give --rounds)", c.epochs));
   }
@@ -87,6 +116,12 @@ nlohmann::json to_json(const RunConfig& c) {
       {"train_size", c.train_size},
       {"dataset", c.dataset},
   };
+  // Only when set, so documents (and schedule hashes) of runs without them stay as they were.
+  if (c.lr_shape != LrShape::step) j["lr_schedule"] = to_string(c.lr_shape);
+  if (!c.lr_decay_epochs.empty()) j["lr_decay_epochs"] = c.lr_decay_epochs;
+  if (c.lr_min != 0) j["lr_min"] = c.lr_min;
+  if (c.lr_warmup_epochs != 0) j["lr_warmup_epochs"] = c.lr_warmup_epochs;
+  if (c.global_epochs != 0) j["global_epochs"] = c.global_epochs;
   // Only under its protocol, so the other protocols' documents (and schedule hashes) stay as they were.
   if (c.protocol == Protocol::layer_parallel)
     j["layer_parallel"] = {{"method", to_string(c.layer_parallel.method)},
@@ -117,6 +152,12 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
     c.lr_decay_at.clear();
     for (const auto& v : j.at("lr_decay_at")) c.lr_decay_at.push_back(json_double(v, "lr_decay_at"));
     c.lr_decay_factor = json_double(j.at("lr_decay_factor"), "lr_decay_factor");
+    if (j.contains("lr_schedule")) c.lr_shape = parse_lr_shape(j.at("lr_schedule").get<std::string>());
+    if (j.contains("lr_decay_epochs"))
+      for (const auto& v : j.at("lr_decay_epochs")) c.lr_decay_epochs.push_back(json_double(v, "lr_decay_epochs"));
+    if (j.contains("lr_min")) c.lr_min = json_double(j.at("lr_min"), "lr_min");
+    if (j.contains("global_epochs")) c.global_epochs = json_double(j.at("global_epochs"), "global_epochs");
+    if (j.contains("lr_warmup_epochs")) c.lr_warmup_epochs = json_double(j.at("lr_warmup_epochs"), "lr_warmup_epochs");
     c.momentum = json_double(j.at("momentum"), "momentum");
     c.weight_decay = json_double(j.at("weight_decay"), "weight_decay");
     c.seed = json_uint64(j, "seed");

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -20,7 +21,20 @@ double Round::lr_at(int k) const {
 
 double lr_for_step(const RunConfig& config, std::int64_t step, int steps_per_epoch, double epochs,
                    std::int64_t total_steps) {
+  // Linear warm-up: step k of W gets lr (k + 1) / W (Goyal et al.'s ramp), then the shape takes over.
+  const auto warmup = static_cast<std::int64_t>(std::llround(config.lr_warmup_epochs * steps_per_epoch));
+  if (step < warmup) return config.lr * static_cast<double>(step + 1) / static_cast<double>(warmup);
+  if (config.lr_shape == LrShape::cosine) {
+    const double span = static_cast<double>(std::max<std::int64_t>(1, total_steps - warmup));
+    const double progress = std::min(1.0, static_cast<double>(step - warmup) / span);
+    return config.lr_min + 0.5 * (config.lr - config.lr_min) * (1 + std::cos(M_PI * progress));
+  }
   double lr = config.lr;
+  if (!config.lr_decay_epochs.empty()) { // decays after chosen epochs: at the boundary step E * steps_per_epoch
+    for (double e : config.lr_decay_epochs)
+      if (static_cast<double>(step) >= std::ceil(e * steps_per_epoch - 1e-9)) lr *= config.lr_decay_factor;
+    return lr;
+  }
   for (double f : config.lr_decay_at) {
     const double boundary_epochs = std::floor(epochs * f);
     const std::int64_t boundary = boundary_epochs >= 1
@@ -67,12 +81,12 @@ Schedule make_schedule(const RunConfig& config) {
   }
   s.train_size = config.train_size > 0 ? config.train_size : dataset_train_size(config.dataset);
   s.steps_per_epoch = static_cast<int>((s.train_size + config.batch - 1) / config.batch);
-  double epochs = config.epochs;
+  double epochs = epochs_per_worker(config);
   if (config.rounds > 0) {
     s.total_steps = std::int64_t{config.rounds} * config.local_steps;
     epochs = static_cast<double>(s.total_steps) / s.steps_per_epoch;
   } else {
-    s.total_steps = static_cast<std::int64_t>(std::ceil(config.epochs * s.steps_per_epoch - 1e-9));
+    s.total_steps = static_cast<std::int64_t>(std::ceil(epochs * s.steps_per_epoch - 1e-9));
   }
   if (s.total_steps < 1) throw InputError("the run has no steps: raise --epochs or --rounds");
   const std::int64_t n_rounds = (s.total_steps + config.local_steps - 1) / config.local_steps;

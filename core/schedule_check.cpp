@@ -23,7 +23,7 @@ std::vector<int> expected_partitionable(const Model& model, const RunConfig& c) 
 
 std::int64_t expected_total_steps(const RunConfig& c, int steps_per_epoch) {
   if (c.rounds > 0) return std::int64_t{c.rounds} * c.local_steps;
-  return static_cast<std::int64_t>(std::ceil(c.epochs * steps_per_epoch - 1e-9));
+  return static_cast<std::int64_t>(std::ceil(epochs_per_worker(c) * steps_per_epoch - 1e-9));
 }
 
 void check_lr(const Round& r) {

@@ -35,6 +35,7 @@ struct TrainResult {
   std::string run_dir;
   std::string schedule_hash;
   int rounds = 0;
+  double epochs_per_worker = 0;  // the whole run's, however long this process trained
   double final_accuracy = -1;    // rank 0 only; fraction
   std::string params_hash;       // rank 0: hash of the final whole model (bit-identity checks)
   bool bytes_match = true;       // every round's measured payload equals core's accounting

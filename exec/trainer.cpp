@@ -330,6 +330,7 @@ TrainResult train(const TrainOptions& o) {
   result.run_dir = dir;
   result.schedule_hash = s.hash;
   result.rounds = rounds;
+  result.epochs_per_worker = static_cast<double>(sched.total_steps) / sched.steps_per_epoch;
   int last_checkpoint = start - 1, seq = 0;
   double last_acc = -1;
   // For time to accuracy (eval.csv): the loop's start, the rounds' own seconds, training images so far.

@@ -106,3 +106,90 @@ TEST_CASE("timeline CSV round trip and per-round summary", "[core]") {
   CHECK(sum[1].overhead_s == Approx(0.25));
   REQUIRE_THROWS_AS(timeline_from_csv("nope\n"), InputError);
 }
+
+TEST_CASE("linear warm-up, then the step decays at chosen epochs", "[core]") {
+  RunConfig c = paper_config();
+  c.epochs = 10;
+  c.lr_warmup_epochs = 1;          // 391 steps
+  c.lr_decay_epochs = {5, 7.5};    // steps 1955 and ceil(2932.5) = 2933
+  const Schedule s = make_schedule(c);
+  const auto lr = [&](std::int64_t step) {
+    return lr_for_step(c, step, s.steps_per_epoch, 10, s.total_steps);
+  };
+  CHECK(lr(0) == Approx(0.03 / 391));
+  CHECK(lr(194) == Approx(0.03 * 195 / 391));
+  CHECK(lr(390) == Approx(0.03));
+  CHECK(lr(391) == Approx(0.03));
+  CHECK(lr(1954) == Approx(0.03));
+  CHECK(lr(1955) == Approx(0.003));
+  CHECK(lr(2932) == Approx(0.003));
+  CHECK(lr(2933) == Approx(0.0003));
+  // The schedule carries it: a warm-up round changes the rate at every step.
+  CHECK(s.rounds[0].lr.size() == 50);
+  CHECK(s.rounds[0].lr_at(49) == Approx(0.03 * 50 / 391));
+  CHECK(s.rounds[10].lr.size() == 1);
+}
+
+TEST_CASE("a cosine falls from lr after the warm-up to lr_min at the end", "[core]") {
+  RunConfig c = paper_config();
+  c.epochs = 4;
+  c.lr_shape = LrShape::cosine;
+  c.lr_min = 0.001;
+  c.lr_warmup_epochs = 1;
+  const Schedule s = make_schedule(c);
+  const std::int64_t warm = 391, total = s.total_steps; // 1564
+  const auto lr = [&](std::int64_t step) { return lr_for_step(c, step, s.steps_per_epoch, 4, total); };
+  CHECK(lr(warm) == Approx(0.03));
+  CHECK(lr(warm + (total - warm) / 2) == Approx((0.03 + 0.001) / 2).epsilon(2e-3)); // step 586 of 1173: just past half
+  CHECK(lr(total - 1) == Approx(0.001).epsilon(1e-3));
+  for (std::int64_t k = warm + 1; k < total; ++k) REQUIRE(lr(k) <= lr(k - 1));
+  CHECK(lr(total - 1) > 0.001);
+}
+
+TEST_CASE("a budget in global epochs is the same run as its epochs per worker", "[core]") {
+  RunConfig per_worker = paper_config();
+  per_worker.epochs = 2;
+  RunConfig global = per_worker;
+  global.global_epochs = 8; // 4 workers
+  CHECK(epochs_per_worker(global) == Approx(2));
+  const Schedule a = make_schedule(per_worker), b = make_schedule(global);
+  CHECK(a.total_steps == b.total_steps);
+  CHECK(a.rounds.size() == b.rounds.size());
+  CHECK(to_json(b.config).contains("global_epochs"));
+  CHECK(schedule_hash(a) != schedule_hash(b)); // the document says which budget it was given
+  global.workers = 2;
+  CHECK(make_schedule(global).total_steps == 2 * a.total_steps);
+  CHECK(epochs_convention(global, 4) == "4 epochs per worker (= 8 global epochs: the images of all 2 workers counted)");
+}
+
+TEST_CASE("runs without the new schedule options keep their documents and hashes", "[core]") {
+  RunConfig c = paper_config();
+  c.rounds = 3;
+  const nlohmann::json j = to_json(c);
+  for (const char* key : {"lr_schedule", "lr_decay_epochs", "lr_min", "lr_warmup_epochs", "global_epochs"})
+    CHECK_FALSE(j.contains(key));
+  RunConfig warm = c;
+  warm.lr_warmup_epochs = 0.1;
+  CHECK(schedule_hash(make_schedule(warm)) != schedule_hash(make_schedule(c)));
+  const RunConfig back = run_config_from_json(to_json(warm));
+  CHECK(back.lr_warmup_epochs == warm.lr_warmup_epochs);
+}
+
+TEST_CASE("bad learning-rate schedules name themselves", "[core]") {
+  RunConfig c = paper_config();
+  c.lr_min = 0.05;
+  c.lr_shape = LrShape::cosine;
+  CHECK_THROWS_WITH(validate(c), Catch::Contains("--lr-min 0.05"));
+  c = paper_config();
+  c.lr_decay_epochs = {30, 20};
+  CHECK_THROWS_WITH(validate(c), Catch::Contains("--lr-decay-epochs 20"));
+  c = paper_config();
+  c.lr_decay_epochs = {30};
+  c.lr_shape = LrShape::cosine;
+  CHECK_THROWS_WITH(validate(c), Catch::Contains("cosine"));
+  c = paper_config();
+  c.rounds = 4;
+  c.global_epochs = 8;
+  CHECK_THROWS_WITH(validate(c), Catch::Contains("--global-epochs"));
+  CHECK_THROWS_WITH(parse_lr_shape("linear"), Catch::Contains("'linear' is not step or cosine"));
+}
