@@ -5,10 +5,13 @@
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Exec.hpp>
 #include <simgrid/s4u/Host.hpp>
+#include <simgrid/s4u/Link.hpp>
 #include <xbt/log.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <iterator>
 #include <functional>
 #include <cstring>
 #include <numeric>
@@ -137,6 +140,102 @@ template <typename T> void put(std::string& key, const T& v) {
   key.append(reinterpret_cast<const char*>(&v), sizeof(T));
 }
 
+/// The product of the factors `windows` give worker w in round r (1: none).
+double window_factor(const std::vector<WorkerRounds>& windows, int round, int w) {
+  double f = 1;
+  for (const WorkerRounds& x : windows)
+    if (x.worker == w && round >= x.first_round && round < x.end_round) f *= x.factor;
+  return f;
+}
+
+void check_windows(const std::vector<WorkerRounds>& windows, int workers, const char* what) {
+  for (const WorkerRounds& x : windows) {
+    if (x.worker < 0 || x.worker >= workers)
+      throw InputError(fmt::format("{} factor for worker {}: no such worker (0..{})", what, x.worker, workers - 1));
+    if (!(x.factor > 0) || !std::isfinite(x.factor))
+      throw InputError(fmt::format("{} factor {} for worker {}: must be finite and > 0", what, x.factor, x.worker));
+    if (x.first_round < 0 || x.end_round < x.first_round)
+      throw InputError(fmt::format("{} factor for worker {}: rounds {}..{} are no range", what, x.worker,
+                                   x.first_round, x.end_round));
+  }
+}
+
+/// A worker's own links: those every route from it and every route to it crosses (its GPU port, its NIC when
+/// the node has one per GPU). What a link event degrades, so that only that worker's traffic is slowed.
+std::vector<sg4::Link*> own_links(const std::vector<WorkerHost>& hosts, int w) {
+  std::vector<sg4::Link*> own;
+  for (const bool out : {true, false}) {
+    std::vector<sg4::Link*> common;
+    bool first = true;
+    for (std::size_t v = 0; v < hosts.size(); ++v) {
+      if (static_cast<int>(v) == w || hosts[v].host == hosts[static_cast<std::size_t>(w)].host) continue;
+      std::vector<sg4::Link*> links;
+      const auto& a = hosts[static_cast<std::size_t>(w)];
+      if (out) a.host->route_to(hosts[v].host, links, nullptr);
+      else hosts[v].host->route_to(a.host, links, nullptr);
+      std::sort(links.begin(), links.end());
+      if (first) {
+        common = links;
+        first = false;
+      } else {
+        std::vector<sg4::Link*> both;
+        std::set_intersection(common.begin(), common.end(), links.begin(), links.end(), std::back_inserter(both));
+        common.swap(both);
+      }
+    }
+    for (sg4::Link* l : common)
+      if (std::find(own.begin(), own.end(), l) == own.end()) own.push_back(l);
+  }
+  return own;
+}
+
+/// Degraded links of link events: each worker's own links at its factor of the round (the lowest factor
+/// where workers share one).
+class LinkFactors {
+public:
+  LinkFactors(const std::vector<WorkerHost>& hosts, const std::vector<WorkerRounds>& windows)
+      : windows_(windows), applied_(hosts.size(), 1.0) {
+    if (windows.empty()) return;
+    for (int w = 0; w < static_cast<int>(hosts.size()); ++w)
+      for (sg4::Link* l : own_links(hosts, w)) {
+        auto it = std::find_if(links_.begin(), links_.end(), [l](const Entry& e) { return e.link == l; });
+        if (it == links_.end()) it = links_.insert(links_.end(), Entry{l, l->get_bandwidth(), {}});
+        it->owners.push_back(w);
+      }
+  }
+  /// Sets the links for round r; true when anything changed (routes must be asked for again).
+  bool apply(int round) {
+    bool changed = false;
+    for (std::size_t w = 0; w < applied_.size(); ++w) {
+      const double f = window_factor(windows_, round, static_cast<int>(w));
+      if (f != applied_[w]) changed = true;
+      applied_[w] = f;
+    }
+    if (!changed) return false;
+    for (const Entry& e : links_) {
+      double f = 1e300;
+      for (int w : e.owners) f = std::min(f, applied_[static_cast<std::size_t>(w)]);
+      e.link->set_bandwidth(e.nominal_Bps * f);
+    }
+    return true;
+  }
+  /// The factors in force, for the reuse cache's key.
+  void add_to_key(std::string& key) const {
+    if (!windows_.empty())
+      for (double f : applied_) put(key, f);
+  }
+
+private:
+  struct Entry {
+    sg4::Link* link;
+    double nominal_Bps;
+    std::vector<int> owners;
+  };
+  const std::vector<WorkerRounds>& windows_;
+  std::vector<double> applied_;
+  std::vector<Entry> links_;
+};
+
 } // namespace
 
 /// Per-round costs outside the steps: the optimizer re-created, and a fresh process's first step in
@@ -145,7 +244,8 @@ double round_fixed_s(const RunContext& ctx, int round, int w, const HeldShare& s
   if (!ctx.profile) return 0;
   const int batch = ctx.schedule.config.batch;
   double fixed = ctx.profile->cost(profile_cost::optimizer_create, batch).forward_s * share.params;
-  if (round == 0) fixed += ctx.profile->cost(profile_cost::first_step, batch).forward_s;
+  // A fresh process's first step: the run's round 0, not a segment's (its survivors' processes go on).
+  if (ctx.schedule.run_round(round) == 0) fixed += ctx.profile->cost(profile_cost::first_step, batch).forward_s;
   return fixed / ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
 }
 
@@ -225,6 +325,22 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
                                               ctx.params.input_img_per_s));
     }
   }
+  // A straggler for some rounds only (events): all of the worker's compute in them slows alike.
+  for (int w = 0; w < in.workers; ++w) {
+    const double f = window_factor(ctx.options.round_speed, round, w);
+    if (f == 1) continue;
+    const auto i = static_cast<std::size_t>(w);
+    if (i < in.compute_s.size()) in.compute_s[i] /= f;
+    if (i < in.fixed_s.size()) in.fixed_s[i] /= f;
+    if (i < in.step.size()) {
+      OverlapStep& st = in.step[i];
+      st.forward_s /= f;
+      st.backward_tail_s /= f;
+      st.update_s /= f;
+      for (double& b : st.backward_before_bucket_s) b /= f;
+      for (double& b : st.bucket_copy_s) b /= f;
+    }
+  }
   return in;
 }
 
@@ -254,8 +370,13 @@ LpRoundInput build_layer_parallel_round(const RunContext& ctx, int round) {
     const StepTime& aux = ctx.aux_times[static_cast<std::size_t>(w)];
     c.aux_gen_s = aux.forward_s;
     c.refit_s = aux.total_s();
+    const double f = window_factor(ctx.options.round_speed, round, w); // a straggler for some rounds
+    c.data_s /= f;
+    c.module_s /= f;
+    c.aux_gen_s /= f;
+    c.refit_s /= f;
     in.step.push_back(c);
-    in.fixed_s.push_back(fixed);
+    in.fixed_s.push_back(fixed / f);
   }
   return in;
 }
@@ -337,6 +458,8 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     if (!(f > 0)) throw InputError(fmt::format("speed factor {} for worker {}: must be > 0", f, w));
     ctx.hosts[static_cast<std::size_t>(w)].speed_factor = f;
   }
+  check_windows(options.round_speed, cfg.workers, "round speed");
+  check_windows(options.round_link, cfg.workers, "link");
   if (!(options.step_spread_cv >= 0) || options.step_spread_cv > 10)
     throw InputError(fmt::format("step spread {}: must be in 0..10", options.step_spread_cv));
   if (options.efficiency < 0 || options.efficiency > 1)
@@ -406,6 +529,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     result.worker_names.push_back(fmt::format("{} ({} x{})", h.host->get_name(), h.gpu, h.speed_factor));
   }
   ctx.nccl = nccl_hardware(ctx.hosts, table);
+  result.group_rebuild_s = group_create_member_s(cfg.workers, ctx.params);
   set_nccl_params(ctx.nccl, ctx.params);
   if (cfg.protocol == Protocol::resist) ctx.reference_blocks = schedule.partitionable;
   else if (!model.is_mlp()) ctx.reference_blocks = partitionable_blocks(model, cfg.partition);
@@ -441,17 +565,20 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   sg4::Actor::create("controller", ctx.hosts.front().host, [&] {
     MailboxTable mailboxes;
     RoundCache cache;
+    LinkFactors link_factors(ctx.hosts, options.round_link);
     // A line every 10 s where stderr is no terminal (a log): nothing for a short run.
     Progress bar(options.progress ? "simulate " + result.protocol : "", rounds, 10.0);
     double t = 0;
     for (int r = 0; r < rounds; ++r) {
       const int steps = schedule.rounds[static_cast<std::size_t>(r)].steps;
+      if (link_factors.apply(r)) ctx.routes.clear(); // routes carry their narrowest link's bandwidth
       const bool dp = cfg.protocol == Protocol::data_parallel;
       const int simulated_steps = dp && options.reuse ? 1 : steps;
       const bool lp = cfg.protocol == Protocol::layer_parallel; // its own replay: steps with neighbour transfers
       const RoundInput in = lp ? RoundInput{} : build_round(ctx, r, simulated_steps);
       const LpRoundInput lp_in = lp ? build_layer_parallel_round(ctx, r) : LpRoundInput{};
       std::string key = options.reuse ? (lp ? layer_parallel_round_key(lp_in) : round_key(in, ctx)) : std::string();
+      if (options.reuse) link_factors.add_to_key(key);
       const RoundOutcome* found = options.reuse ? cache.find(key) : nullptr;
       RoundOutcome fresh; // --no-reuse: not kept
       if (!found) {
