@@ -11,6 +11,17 @@
 #include "sim/events.hpp"
 
 namespace resist::cli {
+namespace {
+
+std::string restart_protocol(const std::string& name) {
+  try {
+    return to_string(parse_protocol(name));
+  } catch (const InputError& e) {
+    throw InputError(fmt::format("--restart-from-checkpoint: {}", e.what()));
+  }
+}
+
+} // namespace
 
 void add_event_args(CLI::App& sub, EventArgs& e) {
   sub.add_option("--events", e.events,
@@ -58,7 +69,7 @@ void set_sweep_events(const EventArgs& e, sim::SweepGrid& grid) {
   if (!e.events_out.empty()) throw InputError("--events-out: simulate only (a sweep replays the events it is given)");
   if (!e.active()) return;
   for (const auto& name : e.restart_protocols) {
-    const std::string p = to_string(parse_protocol(name));
+    const std::string p = restart_protocol(name);
     if (std::none_of(grid.protocols.begin(), grid.protocols.end(),
                      [&p](const std::string& q) { return to_string(parse_protocol(q)) == p; }))
       throw InputError(fmt::format("--restart-from-checkpoint {}: not a swept protocol", name));
@@ -76,7 +87,7 @@ EventReport run_with_events(const EventArgs& e, const std::vector<Schedule>& sch
   const RunConfig& c = schedules.front().config;
   check_event_args(e);
   for (const auto& name : e.restart_protocols) {
-    const std::string p = to_string(parse_protocol(name));
+    const std::string p = restart_protocol(name);
     if (std::none_of(schedules.begin(), schedules.end(), [&p](const Schedule& s) { return to_string(s.config.protocol) == p; }))
       throw InputError(fmt::format("--restart-from-checkpoint {}: not a simulated protocol", name));
   }

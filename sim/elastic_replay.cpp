@@ -127,7 +127,8 @@ EventRun replay_with_events(const std::vector<Schedule>& given, const std::vecto
   EventRun run;
   SimOptions plain = options;
   plain.timeline = false;
-  run.baseline_s = simulate(original, plain).total_s;
+  const SimResult baseline = simulate(original, plain);
+  run.baseline_s = baseline.total_s;
   ++run.simulations;
 
   run.chain.push_back(original);
@@ -146,9 +147,11 @@ EventRun replay_with_events(const std::vector<Schedule>& given, const std::vecto
     run.events.push_back({e, e.round, 0, 0, 0, "from its round"});
   }
   SimResult total;
+  double wall_s = 0; // host seconds of every simulation
   auto simulate_piece = [&](const Schedule& s, double start_s) {
     Piece p{s, simulate(s, piece_options(options, s, windows)), start_s, &delays};
     ++run.simulations;
+    wall_s += p.res.wall_s;
     return p;
   };
   Piece piece = simulate_piece(run.chain.back(), 0);
@@ -283,6 +286,7 @@ EventRun replay_with_events(const std::vector<Schedule>& given, const std::vecto
   total.workers = workers;
   total.rounds = static_cast<int>(original.rounds.size());
   total.worker_names = last.worker_names;
+  total.wall_s = wall_s + baseline.wall_s;
   total.idle_s = std::max(0.0, total.total_s - total.compute_s - total.comm_s - total.overhead_s);
   run.lost_s = total.total_s - run.baseline_s;
   run.result = std::move(total);

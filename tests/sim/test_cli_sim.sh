@@ -107,11 +107,11 @@ PY
 # Events: failures every S seconds, ResIST elastic against data parallel restarted from checkpoints; the events
 # written replay to the same times; a sweep with them costs more than without.
 ev=(--model preact_resnet_small --rounds 8 --local-steps 2 --workers 4 --min-depth 1 --platform parametric:nodes=4,gpus_per_node=1)
-"$RESIST" simulate "${ev[@]}" --protocols resist,data_parallel --failure-every-s 0.05 --restart-from-checkpoint data_parallel \
-  --checkpoint-every 2 --fault-detect-s 0.01 --restart-s 0.02 --events-out "$tmp/ev.csv" --format json > "$tmp/ev1.json" \
+"$RESIST" simulate "${ev[@]}" --protocols resist,data_parallel --failure-every-s 0.03 --restart-from-checkpoint data_parallel \
+  --checkpoint-every 2 --fault-detect-s 0.002 --restart-s 0.004 --events-out "$tmp/ev.csv" --format json > "$tmp/ev1.json" \
   || { echo "FAIL simulate --failure-every-s"; fail=1; }
 "$RESIST" simulate "${ev[@]}" --protocols resist,data_parallel --events "$tmp/ev.csv" --restart-from-checkpoint data_parallel \
-  --checkpoint-every 2 --fault-detect-s 0.01 --restart-s 0.02 --format json > "$tmp/ev2.json" \
+  --checkpoint-every 2 --fault-detect-s 0.002 --restart-s 0.004 --format json > "$tmp/ev2.json" \
   || { echo "FAIL simulate --events (the written events)"; fail=1; }
 /usr/bin/python3 - "$tmp/ev1.json" "$tmp/ev2.json" "$tmp/ev.csv" <<'PY' || { echo "FAIL events: lost time, policies or the replay of the written events"; fail=1; }
 import json, sys
