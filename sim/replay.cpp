@@ -5,13 +5,10 @@
 #include <simgrid/s4u/Engine.hpp>
 #include <simgrid/s4u/Exec.hpp>
 #include <simgrid/s4u/Host.hpp>
-#include <simgrid/s4u/Link.hpp>
 #include <xbt/log.h>
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <iterator>
 #include <functional>
 #include <cstring>
 #include <numeric>
@@ -24,6 +21,7 @@
 #include "core/progress.hpp"
 #include "sim/ddp_model.hpp"
 #include "sim/input_pipeline.hpp"
+#include "sim/round_factors.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -139,102 +137,6 @@ constexpr std::size_t kRoutesCached = std::size_t{1} << 16;
 template <typename T> void put(std::string& key, const T& v) {
   key.append(reinterpret_cast<const char*>(&v), sizeof(T));
 }
-
-/// The product of the factors `windows` give worker w in round r (1: none).
-double window_factor(const std::vector<WorkerRounds>& windows, int round, int w) {
-  double f = 1;
-  for (const WorkerRounds& x : windows)
-    if (x.worker == w && round >= x.first_round && round < x.end_round) f *= x.factor;
-  return f;
-}
-
-void check_windows(const std::vector<WorkerRounds>& windows, int workers, const char* what) {
-  for (const WorkerRounds& x : windows) {
-    if (x.worker < 0 || x.worker >= workers)
-      throw InputError(fmt::format("{} factor for worker {}: no such worker (0..{})", what, x.worker, workers - 1));
-    if (!(x.factor > 0) || !std::isfinite(x.factor))
-      throw InputError(fmt::format("{} factor {} for worker {}: must be finite and > 0", what, x.factor, x.worker));
-    if (x.first_round < 0 || x.end_round < x.first_round)
-      throw InputError(fmt::format("{} factor for worker {}: rounds {}..{} are no range", what, x.worker,
-                                   x.first_round, x.end_round));
-  }
-}
-
-/// A worker's own links: those every route from it and every route to it crosses (its GPU port, its NIC when
-/// the node has one per GPU). What a link event degrades, so that only that worker's traffic is slowed.
-std::vector<sg4::Link*> own_links(const std::vector<WorkerHost>& hosts, int w) {
-  std::vector<sg4::Link*> own;
-  for (const bool out : {true, false}) {
-    std::vector<sg4::Link*> common;
-    bool first = true;
-    for (std::size_t v = 0; v < hosts.size(); ++v) {
-      if (static_cast<int>(v) == w || hosts[v].host == hosts[static_cast<std::size_t>(w)].host) continue;
-      std::vector<sg4::Link*> links;
-      const auto& a = hosts[static_cast<std::size_t>(w)];
-      if (out) a.host->route_to(hosts[v].host, links, nullptr);
-      else hosts[v].host->route_to(a.host, links, nullptr);
-      std::sort(links.begin(), links.end());
-      if (first) {
-        common = links;
-        first = false;
-      } else {
-        std::vector<sg4::Link*> both;
-        std::set_intersection(common.begin(), common.end(), links.begin(), links.end(), std::back_inserter(both));
-        common.swap(both);
-      }
-    }
-    for (sg4::Link* l : common)
-      if (std::find(own.begin(), own.end(), l) == own.end()) own.push_back(l);
-  }
-  return own;
-}
-
-/// Degraded links of link events: each worker's own links at its factor of the round (the lowest factor
-/// where workers share one).
-class LinkFactors {
-public:
-  LinkFactors(const std::vector<WorkerHost>& hosts, const std::vector<WorkerRounds>& windows)
-      : windows_(windows), applied_(hosts.size(), 1.0) {
-    if (windows.empty()) return;
-    for (int w = 0; w < static_cast<int>(hosts.size()); ++w)
-      for (sg4::Link* l : own_links(hosts, w)) {
-        auto it = std::find_if(links_.begin(), links_.end(), [l](const Entry& e) { return e.link == l; });
-        if (it == links_.end()) it = links_.insert(links_.end(), Entry{l, l->get_bandwidth(), {}});
-        it->owners.push_back(w);
-      }
-  }
-  /// Sets the links for round r; true when anything changed (routes must be asked for again).
-  bool apply(int round) {
-    bool changed = false;
-    for (std::size_t w = 0; w < applied_.size(); ++w) {
-      const double f = window_factor(windows_, round, static_cast<int>(w));
-      if (f != applied_[w]) changed = true;
-      applied_[w] = f;
-    }
-    if (!changed) return false;
-    for (const Entry& e : links_) {
-      double f = 1e300;
-      for (int w : e.owners) f = std::min(f, applied_[static_cast<std::size_t>(w)]);
-      e.link->set_bandwidth(e.nominal_Bps * f);
-    }
-    return true;
-  }
-  /// The factors in force, for the reuse cache's key.
-  void add_to_key(std::string& key) const {
-    if (!windows_.empty())
-      for (double f : applied_) put(key, f);
-  }
-
-private:
-  struct Entry {
-    sg4::Link* link;
-    double nominal_Bps;
-    std::vector<int> owners;
-  };
-  const std::vector<WorkerRounds>& windows_;
-  std::vector<double> applied_;
-  std::vector<Entry> links_;
-};
 
 } // namespace
 
