@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/simulate_events.hpp"
 #include "cli/time_to_accuracy.hpp"
 #include "core/error.hpp"
 #include "core/limits.hpp"
@@ -163,6 +164,7 @@ struct SimulateArgs {
   std::string trace, timeline, format = "table";
   bool paper_table = false, list_platforms = false;
   AccuracyOptions accuracy;
+  EventArgs events;
   std::vector<std::string> paper_platforms; // 4-worker platform, then 8-worker ones (empty: PaperOptions')
 };
 
@@ -235,6 +237,7 @@ void run_simulate(const SimulateArgs& a) {
     if (!out->empty()) check_output_path(*out);
   sim::SimOptions options = sim_options(a.model, a.platform);
   options.timeline = !a.trace.empty() || !a.timeline.empty(); // every event of every round: only when written
+  check_event_args(a.events); // before any work
   std::vector<Schedule> schedules;
   if (!a.schedule.empty()) {
     schedules.push_back(read_schedule(a.schedule)); // checks the hash
@@ -253,8 +256,18 @@ void run_simulate(const SimulateArgs& a) {
     check_output_path(a.accuracy.plot);
     check_output_path(a.accuracy.plot + ".csv");
   }
+  const bool with_events = a.events.active();
+  if (with_events && (!a.trace.empty() || !a.timeline.empty() || !curves.empty()))
+    throw InputError("--events and --failure-every-s: not with --trace, --timeline or --accuracy-curve (a run with "
+                     "events is several simulations; its timeline is not joined)");
   std::vector<sim::SimResult> results;
-  for (const auto& s : schedules) results.push_back(sim::simulate(s, options));
+  EventReport events;
+  if (with_events) {
+    events = run_with_events(a.events, schedules, options);
+    results = events.results;
+  } else {
+    for (const auto& s : schedules) results.push_back(sim::simulate(s, options));
+  }
   if (!a.trace.empty()) sim::write_chrome_trace(a.trace, results);
   if (!a.timeline.empty()) {
     std::vector<TimelineEvent> all;
@@ -273,6 +286,7 @@ void run_simulate(const SimulateArgs& a) {
                      {"epochs_per_worker", epochs_each}, {"global_epochs", epochs_each * c.workers},
                      {"results", t.to_json()}, {"notes", notes}};
     if (!curves.empty()) j["time_to_accuracy"] = tta.json;
+    if (with_events) j["events"] = events.json;
     std::cout << j.dump(2) << "\n";
     return;
   }
@@ -284,6 +298,14 @@ void run_simulate(const SimulateArgs& a) {
   print_table(t, format);
   if (format == Format::table)
     for (const auto& n : notes) std::cout << n << "\n";
+  if (with_events) {
+    if (format == Format::table) std::cout << "\nTime lost to the events, per protocol (total_s above includes it):\n";
+    print_table(events.lost, format);
+    if (format == Format::table) std::cout << "\nEvents replayed:\n";
+    print_table(events.events, format);
+    if (format == Format::table)
+      for (const auto& l : events.lines) std::cout << l << "\n";
+  }
   if (!curves.empty()) {
     if (format == Format::table) std::cout << "\nTime to accuracy (measured curves re-timed on this platform):\n";
     print_table(tta.table, format);
@@ -314,6 +336,7 @@ struct SweepArgs {
   int jobs = 0; // 0: the cores
   std::string slice;
   std::vector<std::string> merge;
+  EventArgs events;
 };
 
 void run_sweep_command(SweepArgs a) {
@@ -328,6 +351,7 @@ void run_sweep_command(SweepArgs a) {
     const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
     a.grid.jobs = a.jobs > 0 ? a.jobs : static_cast<int>(std::max(1L, cores));
     if (!a.slice.empty()) std::tie(a.grid.slice_index, a.grid.slice_count) = sim::parse_slice(a.slice);
+    set_sweep_events(a.events, a.grid);
     a.grid.options = sim_options(a.model, "");
     a.grid.options.progress = false;
     if (to_file) {
@@ -382,6 +406,7 @@ void add_simulate_commands(CLI::App& app) {
   sub->add_option("--paper-platforms", a->paper_platforms, "--paper-table platforms: the 4-worker one, then the 8-worker ones")
       ->delimiter(',')
       ->capture_default_str();
+  add_event_args(*sub, a->events);
   add_format_option(*sub, a->format);
   sub->callback([a, sub] {
     if (a->schedule.empty()) check_protocol_options(*sub, a->protocols); // a schedule brings its own protocol
@@ -425,6 +450,7 @@ void add_simulate_commands(CLI::App& app) {
       ->delimiter(',');
   sw->add_flag("--no-progress", [s](std::int64_t) { s->grid.progress = false; }, "No progress bar on stderr");
   sw->add_option("--format", s->format, "Output: csv (default), table or json")->capture_default_str();
+  add_event_args(*sw, s->events);
   sw->callback([s, sw] {
     check_protocol_options(*sw, s->grid.protocols);
     s->grid.platforms = rejoin_parametric(s->grid.platforms);

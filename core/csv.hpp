@@ -21,6 +21,8 @@ public:
   /// The field through core/number: a finite number in [min, max], else InputError naming file, line, column.
   double number(std::size_t row, const std::string& column, double min = -1e300, double max = 1e300) const;
   const std::string& origin() const { return origin_; }
+  /// The file line of row `row` (for messages).
+  int line(std::size_t row) const { return lines_.at(row); }
 
 private:
   std::size_t index(const std::string& column) const;

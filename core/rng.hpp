@@ -8,7 +8,7 @@
 namespace resist {
 
 /// Independent random streams derived from one run seed; the tag keeps streams apart.
-enum class Stream : std::uint64_t { partition = 1, data = 2, init = 3, ist = 4 };
+enum class Stream : std::uint64_t { partition = 1, data = 2, init = 3, ist = 4, failures = 5 };
 
 /// Mixes a run seed with a stream tag and up to two indices (round, worker) into a new seed.
 std::uint64_t derive_seed(std::uint64_t seed, Stream stream, std::uint64_t a = 0, std::uint64_t b = 0);

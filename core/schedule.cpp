@@ -123,8 +123,8 @@ Schedule make_schedule(const RunConfig& config) {
 }
 
 ResistPartition round_partition(const Schedule& schedule, int round) {
-  if (round < 0 || round >= static_cast<int>(schedule.rounds.size()))
-    return partition_for(schedule.config, schedule.partitionable, round);
+  if (round < 0 || round >= static_cast<int>(schedule.rounds.size())) // drawn as the run draws it (segments too)
+    return partition_for(schedule.config, schedule.partitionable, schedule.run_round(round));
   ResistPartition p;
   p.partitionable = schedule.partitionable;
   for (const auto& w : schedule.rounds[static_cast<std::size_t>(round)].workers) p.worker_blocks.push_back(w.blocks);
@@ -141,8 +141,8 @@ CommPlan round_comm_plan(const Schedule& schedule, const Model& model, int round
   case Protocol::local_sgd: return local_sgd_plan(model, c.workers);
   case Protocol::data_parallel: return data_parallel_plan(model, c.workers, steps);
   case Protocol::ist:
-    return ist_plan(model, ist_partition_for_round(model, c.workers, c.seed, round),
-                    ist_partition_for_round(model, c.workers, c.seed, round + 1));
+    return ist_plan(model, ist_partition_for_round(model, c.workers, c.seed, schedule.run_round(round)),
+                    ist_partition_for_round(model, c.workers, c.seed, schedule.run_round(round) + 1));
   case Protocol::layer_parallel: { // bytes follow the images: an epoch's last batch may be short
     const LayerParallelCut cut{schedule.module_first_block};
     const std::int64_t first = round < static_cast<int>(schedule.rounds.size())

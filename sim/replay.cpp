@@ -21,6 +21,7 @@
 #include "core/progress.hpp"
 #include "sim/ddp_model.hpp"
 #include "sim/input_pipeline.hpp"
+#include "sim/round_factors.hpp"
 
 namespace sg4 = simgrid::s4u;
 
@@ -145,7 +146,8 @@ double round_fixed_s(const RunContext& ctx, int round, int w, const HeldShare& s
   if (!ctx.profile) return 0;
   const int batch = ctx.schedule.config.batch;
   double fixed = ctx.profile->cost(profile_cost::optimizer_create, batch).forward_s * share.params;
-  if (round == 0) fixed += ctx.profile->cost(profile_cost::first_step, batch).forward_s;
+  // A fresh process's first step: the run's round 0, not a segment's (its survivors' processes go on).
+  if (ctx.schedule.run_round(round) == 0) fixed += ctx.profile->cost(profile_cost::first_step, batch).forward_s;
   return fixed / ctx.hosts[static_cast<std::size_t>(w)].speed_factor;
 }
 
@@ -225,6 +227,22 @@ RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
                                               ctx.params.input_img_per_s));
     }
   }
+  // A straggler for some rounds only (events): all of the worker's compute in them slows alike.
+  for (int w = 0; w < in.workers; ++w) {
+    const double f = window_factor(ctx.options.round_speed, round, w);
+    if (f == 1) continue;
+    const auto i = static_cast<std::size_t>(w);
+    if (i < in.compute_s.size()) in.compute_s[i] /= f;
+    if (i < in.fixed_s.size()) in.fixed_s[i] /= f;
+    if (i < in.step.size()) {
+      OverlapStep& st = in.step[i];
+      st.forward_s /= f;
+      st.backward_tail_s /= f;
+      st.update_s /= f;
+      for (double& b : st.backward_before_bucket_s) b /= f;
+      for (double& b : st.bucket_copy_s) b /= f;
+    }
+  }
   return in;
 }
 
@@ -254,8 +272,13 @@ LpRoundInput build_layer_parallel_round(const RunContext& ctx, int round) {
     const StepTime& aux = ctx.aux_times[static_cast<std::size_t>(w)];
     c.aux_gen_s = aux.forward_s;
     c.refit_s = aux.total_s();
+    const double f = window_factor(ctx.options.round_speed, round, w); // a straggler for some rounds
+    c.data_s /= f;
+    c.module_s /= f;
+    c.aux_gen_s /= f;
+    c.refit_s /= f;
     in.step.push_back(c);
-    in.fixed_s.push_back(fixed);
+    in.fixed_s.push_back(fixed / f);
   }
   return in;
 }
@@ -337,6 +360,8 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     if (!(f > 0)) throw InputError(fmt::format("speed factor {} for worker {}: must be > 0", f, w));
     ctx.hosts[static_cast<std::size_t>(w)].speed_factor = f;
   }
+  check_windows(options.round_speed, cfg.workers, "round speed");
+  check_windows(options.round_link, cfg.workers, "link");
   if (!(options.step_spread_cv >= 0) || options.step_spread_cv > 10)
     throw InputError(fmt::format("step spread {}: must be in 0..10", options.step_spread_cv));
   if (options.efficiency < 0 || options.efficiency > 1)
@@ -406,6 +431,7 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
     result.worker_names.push_back(fmt::format("{} ({} x{})", h.host->get_name(), h.gpu, h.speed_factor));
   }
   ctx.nccl = nccl_hardware(ctx.hosts, table);
+  result.group_rebuild_s = group_create_member_s(cfg.workers, ctx.params);
   set_nccl_params(ctx.nccl, ctx.params);
   if (cfg.protocol == Protocol::resist) ctx.reference_blocks = schedule.partitionable;
   else if (!model.is_mlp()) ctx.reference_blocks = partitionable_blocks(model, cfg.partition);
@@ -441,17 +467,20 @@ SimResult simulate_in_process(const Schedule& schedule, const SimOptions& option
   sg4::Actor::create("controller", ctx.hosts.front().host, [&] {
     MailboxTable mailboxes;
     RoundCache cache;
+    LinkFactors link_factors(ctx.hosts, options.round_link);
     // A line every 10 s where stderr is no terminal (a log): nothing for a short run.
     Progress bar(options.progress ? "simulate " + result.protocol : "", rounds, 10.0);
     double t = 0;
     for (int r = 0; r < rounds; ++r) {
       const int steps = schedule.rounds[static_cast<std::size_t>(r)].steps;
+      if (link_factors.apply(r)) ctx.routes.clear(); // routes carry their narrowest link's bandwidth
       const bool dp = cfg.protocol == Protocol::data_parallel;
       const int simulated_steps = dp && options.reuse ? 1 : steps;
       const bool lp = cfg.protocol == Protocol::layer_parallel; // its own replay: steps with neighbour transfers
       const RoundInput in = lp ? RoundInput{} : build_round(ctx, r, simulated_steps);
       const LpRoundInput lp_in = lp ? build_layer_parallel_round(ctx, r) : LpRoundInput{};
       std::string key = options.reuse ? (lp ? layer_parallel_round_key(lp_in) : round_key(in, ctx)) : std::string();
+      if (options.reuse) link_factors.add_to_key(key);
       const RoundOutcome* found = options.reuse ? cache.find(key) : nullptr;
       RoundOutcome fresh; // --no-reuse: not kept
       if (!found) {

@@ -52,7 +52,7 @@ std::string encode_result(const SimResult& r) {
   w.str(r.collective);
   w.str(r.platform);
   for (int v : {r.workers, r.rounds, r.simulated_rounds}) w.pod(v);
-  for (double v : {r.total_s, r.compute_s, r.comm_s, r.overhead_s, r.idle_s, r.wall_s}) w.pod(v);
+  for (double v : {r.total_s, r.compute_s, r.comm_s, r.overhead_s, r.idle_s, r.wall_s, r.group_rebuild_s}) w.pod(v);
   w.pod(r.wire_bytes);
   w.pod(r.payload_bytes);
   w.pod(static_cast<std::uint64_t>(r.worker_bytes.size()));
@@ -87,7 +87,8 @@ SimResult decode_result(const std::string& bytes) {
   r.workers = rd.pod<int>();
   r.rounds = rd.pod<int>();
   r.simulated_rounds = rd.pod<int>();
-  for (double* v : {&r.total_s, &r.compute_s, &r.comm_s, &r.overhead_s, &r.idle_s, &r.wall_s}) *v = rd.pod<double>();
+  for (double* v : {&r.total_s, &r.compute_s, &r.comm_s, &r.overhead_s, &r.idle_s, &r.wall_s, &r.group_rebuild_s})
+    *v = rd.pod<double>();
   r.wire_bytes = rd.pod<std::int64_t>();
   r.payload_bytes = rd.pod<std::int64_t>();
   r.worker_bytes.resize(rd.pod<std::uint64_t>());

@@ -15,6 +15,15 @@
 
 namespace resist::sim {
 
+/// A factor on one worker over rounds [first_round, end_round) of the simulated schedule (its own numbering):
+/// how sim/elastic_replay.hpp replays a straggler or a degraded link that appears mid-run.
+struct WorkerRounds {
+  int worker = 0;
+  int first_round = 0;
+  int end_round = 0;
+  double factor = 1;
+};
+
 struct SimOptions {
   std::string platform = "aws_p3_8xlarge"; // built-in name, XML/TOML path, or parametric:...
   std::string collective = "nccl";         // nccl, reference, c10d or an algorithm (comm_pattern.hpp)
@@ -28,6 +37,9 @@ struct SimOptions {
   double efficiency = 0;                   // achieved fraction of the FLOP peak for every kind (0 = the table's)
   std::map<std::string, double> params;    // overrides of the platform's fixed costs (platform.hpp)
   std::map<int, double> speed_factors;     // worker -> speed factor (1 = nominal, 0.5 = half speed)
+  std::vector<WorkerRounds> round_speed;   // compute speed factors on top of those, for some rounds only
+  std::vector<WorkerRounds> round_link;    // bandwidth factors of a worker's own links (those every route
+                                           // to and from it crosses), for some rounds only
   double step_spread_cv = 0;               // > 0: the ranks' spread at the same step, measured (a profile's
                                            // step_wall_cv): the data-parallel step barrier takes it instead of
                                            // the platform's ddp_step_cv, and local-step rounds wait for their
@@ -63,6 +75,8 @@ struct SimResult {
   std::vector<std::string> worker_names; // host (GPU kind x speed factor)
   std::vector<TimelineEvent> timeline;
   std::vector<double> round_end_s;       // simulated seconds at the end of each round (cumulative)
+  double group_rebuild_s = 0;     // the platform's cost of creating a process group of all the workers (per
+                                  // member: what re-forming the group after a lost worker costs)
   double wall_s = 0;              // host seconds the simulation took
 
   double per_round_s() const { return rounds ? total_s / rounds : 0; }

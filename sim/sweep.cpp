@@ -12,7 +12,9 @@
 #include "core/progress.hpp"
 #include "core/schedule.hpp"
 #include "core/schedule_io.hpp"
+#include "sim/child_process.hpp"
 #include "sim/platform.hpp"
+#include "sim/result_io.hpp"
 #include "sim/sweep_file.hpp"
 
 namespace resist::sim {
@@ -87,6 +89,25 @@ std::string point_id(const Schedule& s, const SimOptions& o) {
   return fnv1a_hex(key);
 }
 
+bool with_events(const SweepGrid& g) { return !g.events.empty() || g.failure.failure_every_s > 0; }
+
+/// The failure policy of a point: elastic unless its protocol restarts from checkpoints.
+FailurePolicy point_policy(const SweepGrid& g, const Schedule& s) {
+  FailurePolicy p = g.failure;
+  const std::string name = to_string(s.config.protocol);
+  p.elastic = std::find(g.restart_protocols.begin(), g.restart_protocols.end(), name) == g.restart_protocols.end();
+  p.seed = s.config.seed;
+  return p;
+}
+
+/// The events and their policy, for the point's id: rows with other events are not reused.
+std::string events_key(const SweepGrid& g, const Schedule& s) {
+  if (!with_events(g)) return "";
+  const FailurePolicy p = point_policy(g, s);
+  return fmt::format("|events={}|{}|{}|{}|{}|{}|{}", fnv1a_hex(events_csv(g.events)), p.elastic, p.detect_s,
+                     p.rebuild_s, p.restart_s, p.checkpoint_every, p.failure_every_s);
+}
+
 std::vector<std::string> result_fields(const Point& p, std::size_t index, const Schedule& s, const SimResult& r,
                                        const std::string& id) {
   auto num = [](double v) { return fmt::format("{}", v); };
@@ -159,7 +180,11 @@ Table run_sweep(const SweepGrid& g) {
     o.nic_bw_GBps = p.bw_GBps;
     o.timeline = false;
     platform_for(o);
-    ids.push_back(point_id(schedules.back(), o));
+    for (const Event& e : g.events)
+      if (e.worker >= p.workers)
+        throw InputError(fmt::format("events: worker {} is not a worker of the {}-worker points", e.worker, p.workers));
+    ids.push_back(with_events(g) ? fnv1a_hex(point_id(schedules.back(), o) + events_key(g, schedules.back()))
+                                 : point_id(schedules.back(), o));
     options.push_back(std::move(o));
   }
 
@@ -183,13 +208,29 @@ Table run_sweep(const SweepGrid& g) {
   Progress bar(g.progress ? "sweep" : "", static_cast<long>(points.size()));
   if (already > 0) bar.update(already);
   long finished = already;
-  simulate_many(runs, g.jobs, [&](std::size_t k, SimResult r) {
+  auto record = [&](std::size_t k, const SimResult& r) {
     const std::size_t i = run_point[k];
     auto fields = result_fields(points[i], index[i], schedules[i], r, ids[i]);
     if (journal) journal->append(fields);
     done[ids[i]] = std::move(fields);
     bar.update(++finished);
-  });
+  };
+  if (with_events(g)) { // each point several simulations (its own children), points side by side
+    run_in_children(
+        runs.size(), g.jobs,
+        [&](std::size_t k) {
+          const Schedule& s = *runs[k].schedule;
+          const EventRun run = replay_with_events({s}, g.events, *runs[k].options, point_policy(g, s));
+          if (!run.finished) // a row's total_s would say less than the truth
+            throw InputError(fmt::format("{} on {} workers does not finish with these events: {}", run.result.protocol,
+                                         s.config.workers, run.unfinished_why));
+          return encode_result(run.result);
+        },
+        [&](std::size_t k, std::string reply) { record(k, decode_result(reply)); },
+        [&](std::size_t k) { return fmt::format("platform '{}' with events", runs[k].options->platform); });
+  } else {
+    simulate_many(runs, g.jobs, [&](std::size_t k, SimResult r) { record(k, r); });
+  }
 
   std::vector<std::vector<Cell>> rows;
   using Key = std::tuple<std::string, double, int, int>;

@@ -10,6 +10,8 @@
 
 #include "core/output.hpp"
 #include "core/run_config.hpp"
+#include "sim/elastic_replay.hpp"
+#include "sim/events.hpp"
 #include "sim/simulate.hpp"
 
 namespace resist::sim {
@@ -28,6 +30,10 @@ struct SweepGrid {
   int slice_count = 1;
   std::string journal;                  // resumable journal file (empty: none)
   std::vector<std::string> finished;    // earlier outputs (CSV) whose points count as done
+  // Events replayed at every point (sim/elastic_replay.hpp): total_s then includes what they cost.
+  std::vector<Event> events;
+  FailurePolicy failure;                // elastic unless the protocol is in restart_protocols
+  std::vector<std::string> restart_protocols;
 };
 
 /// Number of points of the grid.

@@ -104,4 +104,30 @@ assert [int(r["size"]) for r in rows] == [16777216, 268435456], rows
 assert [float(r["measured_busbw_GBps"]) for r in rows] == [322.02, 370.51]
 assert all(float(r["simulated_busbw_GBps"]) > 0 for r in rows)
 PY
+# Events: failures every S seconds, ResIST elastic against data parallel restarted from checkpoints; the events
+# written replay to the same times; a sweep with them costs more than without.
+ev=(--model preact_resnet_small --rounds 8 --local-steps 2 --workers 4 --min-depth 1 --platform parametric:nodes=4,gpus_per_node=1)
+"$RESIST" simulate "${ev[@]}" --protocols resist,data_parallel --failure-every-s 0.03 --restart-from-checkpoint data_parallel \
+  --checkpoint-every 2 --fault-detect-s 0.002 --restart-s 0.004 --events-out "$tmp/ev.csv" --format json > "$tmp/ev1.json" \
+  || { echo "FAIL simulate --failure-every-s"; fail=1; }
+"$RESIST" simulate "${ev[@]}" --protocols resist,data_parallel --events "$tmp/ev.csv" --restart-from-checkpoint data_parallel \
+  --checkpoint-every 2 --fault-detect-s 0.002 --restart-s 0.004 --format json > "$tmp/ev2.json" \
+  || { echo "FAIL simulate --events (the written events)"; fail=1; }
+/usr/bin/python3 - "$tmp/ev1.json" "$tmp/ev2.json" "$tmp/ev.csv" <<'PY' || { echo "FAIL events: lost time, policies or the replay of the written events"; fail=1; }
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+lost = {r["protocol"]: r for r in a["events"]["lost"]}
+assert lost["resist"]["on_failure"] == "elastic" and lost["data_parallel"]["on_failure"] == "restart", lost
+assert all(r["failures"] >= 1 and r["lost_s"] > 0 for r in lost.values()), lost
+assert [r["total_s"] for r in a["results"]] == [r["total_s"] for r in b["results"]], (a["results"], b["results"])
+assert open(sys.argv[3]).readline().strip() == "time_s,round,worker,event,factor,until_s"
+PY
+"$RESIST" sweep "${ev[@]:0:10}" --platforms parametric:nodes=4,gpus_per_node=1 --protocols resist --no-progress -o "$tmp/sw0.csv"
+"$RESIST" sweep "${ev[@]:0:10}" --platforms parametric:nodes=4,gpus_per_node=1 --protocols resist --no-progress \
+  --events "$tmp/ev.csv" -o "$tmp/sw1.csv" || { echo "FAIL sweep --events"; fail=1; }
+/usr/bin/python3 - "$tmp/sw0.csv" "$tmp/sw1.csv" <<'PY' || { echo "FAIL sweep --events: no time lost"; fail=1; }
+import csv, sys
+t0, t1 = (float(next(csv.DictReader(open(p)))["total_s"]) for p in sys.argv[1:3])
+assert t1 > t0, (t0, t1)
+PY
 exit $fail
