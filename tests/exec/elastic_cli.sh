@@ -60,7 +60,7 @@ hung)
   grep -q "test accuracy" "$D/h.out" || fail "no accuracy line"
   grep -q "rank 1 .* was killed by signal 9" "$D/h.err" || fail "the launcher did not end the stopped rank"
   check_survived "$D/h" 1 2 2
-  [ $((t1 - t0)) -lt 50 ] || fail "took $((t1 - t0)) s with a 5 s timeout"
+  [ $((t1 - t0)) -lt 100 ] || fail "took $((t1 - t0)) s with a 5 s timeout (it hung?)"
   ;;
 rank0)
   "$RESIST" train "${E[@]}" --run-dir "$D/z" --fault-die-at-round 2 --fault-rank 0 > "$D/z.out" 2> "$D/z.err"
