@@ -44,6 +44,7 @@ void check_train_numbers(const exec::TrainOptions& o) {
   check_number(static_cast<double>(o.test_size), "--test-size", 0, static_cast<double>(limits::kTrainSize));
   check_number(o.eval_every, "--eval-every", 0, limits::kRounds);
   check_number(o.checkpoint_every, "--checkpoint-every", 0, limits::kRounds);
+  check_number(o.min_workers, "--min-workers", 1, limits::kLocalRanks);
   std::error_code ec;
   if (!o.run_dir.empty() && std::filesystem::exists(o.run_dir, ec) && !std::filesystem::is_directory(o.run_dir, ec))
     throw InputError(fmt::format("--run-dir '{}' exists and is not a folder", o.run_dir));
@@ -53,10 +54,16 @@ void check_train_numbers(const exec::TrainOptions& o) {
 
 } // namespace
 
-void launch_local_ranks(int n) {
-  const auto exits = exec::spawn_local_ranks(own_argv(), n);
+void launch_local_ranks(int n, bool elastic) {
+  const auto exits = exec::spawn_local_ranks(own_argv(), n, 5.0, elastic);
   const std::string failures = exec::describe_failures(exits);
   if (failures.empty()) return;
+  int finished = 0; // elastic: the run finished when its survivors did
+  for (const auto& e : exits) finished += e.exit_code == 0;
+  if (elastic && finished > 0) {
+    std::cerr << fmt::format("resist train: the run finished on {} of {} ranks (lost: {})\n", finished, n, failures);
+    return;
+  }
   bool all_input = true; // every rank that failed on its own failed on bad input (exit 2)
   for (const auto& e : exits)
     if (e.exit_code != 0 && !e.stopped_by_launcher && e.exit_code != 2) all_input = false;
@@ -90,6 +97,14 @@ void check_before_spawn(const TrainArgs& a) {
   if (o.device != "cpu" && o.device != "cuda")
     throw InputError(fmt::format("unknown device '{}' (known: cpu, cuda)", o.device));
   check_train_numbers(o);
+  if (o.elastic) {
+    const Protocol p = o.schedule_path.empty() ? o.config.protocol : read_schedule(o.schedule_path).config.protocol;
+    if (p != Protocol::resist && p != Protocol::local_sgd)
+      throw InputError(fmt::format("--elastic: protocol {} cannot go on without a lost rank (only resist and "
+                                   "local_sgd can)", to_string(p)));
+    if (o.min_workers > a.nproc)
+      throw InputError(fmt::format("--min-workers {}: more than the {} ranks of --nproc", o.min_workers, a.nproc));
+  }
 }
 
 void run(TrainArgs& a) {
@@ -114,7 +129,7 @@ void run(TrainArgs& a) {
                                  a.nproc, o.config.workers));
   if (a.nproc > 0 && !spawned) {
     check_before_spawn(a); // one message from the launcher, not one per rank
-    return launch_local_ranks(a.nproc);
+    return launch_local_ranks(a.nproc, o.elastic);
   }
   if (a.nproc == 0 && !a.workers_given && o.schedule_path.empty()) // under torchrun / srun / mpirun
     o.config.workers = exec::resolve_launch(exec::current_environment(), o.launch).world_size;
@@ -167,6 +182,11 @@ void add_train_commands(CLI::App& app) {
   sub->add_option("--checkpoint-every", o.checkpoint_every, "Checkpoint every K rounds (0 = never)")
       ->capture_default_str();
   sub->add_flag("--resume", o.resume, "Continue from the latest checkpoint in --run-dir");
+  sub->add_flag("--elastic", o.elastic,
+                "A rank that dies or hangs does not end the run: the survivors agree within --timeout-s, re-plan "
+                "the rounds left for themselves and go on (resist, local_sgd; events.csv records the loss)");
+  sub->add_option("--min-workers", o.min_workers, "With --elastic: fewer survivors stop the run (resumable from "
+                  "its last checkpoint)")->capture_default_str();
   sub->add_flag("--quiet,-q", a->quiet, "No progress bar");
   sub->add_option("--bench-steps", a->bench, "Time N local SGD steps of the whole model in this process, print JSON");
   // Fault injection for the test suite (hidden).

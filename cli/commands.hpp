@@ -36,7 +36,8 @@ bool for_torch_binary(int argc, char** argv);
 /// This process's own command line (a local launcher re-executes it for every rank).
 std::vector<std::string> own_argv();
 /// Re-runs this command as `n` local ranks and waits for them; a failure becomes InputError when every
-/// rank that failed did so on bad input (with the first one's own message), else Error.
-void launch_local_ranks(int n);
+/// rank that failed did so on bad input (with the first one's own message), else Error. `elastic`: the run
+/// finished when any rank did (the survivors of a lost one; exec/elastic.hpp).
+void launch_local_ranks(int n, bool elastic = false);
 
 } // namespace resist::cli

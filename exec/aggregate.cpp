@@ -78,13 +78,16 @@ void Aggregator::unflatten(const torch::Tensor& flat, const std::vector<int>& bl
 }
 
 SyncStats Aggregator::sync_round(int round) {
+  return sync(holders(round), holders(round + 1), fmt::format("round {}", round));
+}
+
+SyncStats Aggregator::sync(const std::vector<std::vector<int>>& now, const std::vector<std::vector<int>>& next,
+                           const std::string& what) {
   SyncStats s;
   const int me = comm_.rank();
-  const auto now = holders(round);
-  const auto next = holders(round + 1);
   for (std::size_t b = 0; b < now.size(); ++b)
     if (now[b].empty() || next[b].empty())
-      throw Error(fmt::format("round {}: block {} has no holder", round, model_.blocks[b].name));
+      throw Error(fmt::format("{}: block {} has no holder", what, model_.blocks[b].name));
 
   // 1-2. Average over each holder set (std::map: every rank walks the sets in the same order).
   std::map<std::vector<int>, std::vector<int>> by_set;
@@ -106,7 +109,7 @@ SyncStats Aggregator::sync_round(int round) {
     works.push_back(comm_.allreduce(flat, set));
     reduced.emplace_back(flat, &set);
   }
-  comm_.wait_all(works, fmt::format("round {} sync (all-reduce)", round));
+  comm_.wait_all(works, fmt::format("{} sync (all-reduce)", what));
   for (auto& [flat, set] : reduced) {
     flat.div_(static_cast<double>(set->size()));
     unflatten(flat, by_set.at(*set));
@@ -140,7 +143,7 @@ SyncStats Aggregator::sync_round(int round) {
       incoming.emplace_back(buf, &blocks);
     }
   }
-  comm_.wait_all(works, fmt::format("round {} sync (delivery to round {}'s holders)", round, round + 1));
+  comm_.wait_all(works, fmt::format("{} sync (delivery to the next round's holders)", what));
   for (auto& [buf, blocks] : incoming)
     if (blocks) unflatten(buf, *blocks);
   return s;
@@ -175,9 +178,11 @@ SyncStats Aggregator::allreduce_gradients() {
 
 void Aggregator::gather_for_eval(int round) {
   if (schedule_.config.protocol == Protocol::data_parallel) return; // every rank holds the whole model
-  const auto now = holders(round);
-  const auto next = holders(round + 1);
-  std::map<int, std::vector<int>> by_source; // source rank -> blocks rank 0 lacks
+  gather_for_eval(holders(round), holders(round + 1), fmt::format("round {}", round));
+}
+
+void Aggregator::gather_for_eval(const std::vector<std::vector<int>>& now, const std::vector<std::vector<int>>& next,
+                                 const std::string& what) {  std::map<int, std::vector<int>> by_source; // source rank -> blocks rank 0 lacks
   for (std::size_t b = 0; b < now.size(); ++b)
     if (!contains(now[b], 0) && !contains(next[b], 0)) by_source[next[b].front()].push_back(static_cast<int>(b));
   std::vector<Work> works;
@@ -193,7 +198,7 @@ void Aggregator::gather_for_eval(int round) {
       bufs.emplace_back(buf, &blocks);
     }
   }
-  comm_.wait_all(works, fmt::format("round {} evaluation gather", round));
+  comm_.wait_all(works, fmt::format("{} evaluation gather", what));
   for (auto& [buf, blocks] : bufs)
     if (blocks) unflatten(buf, *blocks);
 }

@@ -16,6 +16,7 @@
 // or NCCL's algorithm and are not what is counted here (Comm counts the c10d hand-overs separately).
 #pragma once
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/model.hpp"
@@ -41,11 +42,18 @@ public:
 
   /// ResIST / local SGD: average round r's blocks over their holders, deliver to round r+1's holders.
   SyncStats sync_round(int round);
+  /// The same two steps for explicit holder sets (ranks per block): average over `now[b]`, deliver to the
+  /// ranks of `next[b]` not in it. An elastic run's recovery redoes a round this way on the survivors.
+  SyncStats sync(const std::vector<std::vector<int>>& now, const std::vector<std::vector<int>>& next,
+                 const std::string& what);
   /// Data parallel: average this step's gradients over all ranks.
   SyncStats allreduce_gradients();
   /// Rank 0 receives every block it lacks a fresh copy of after round r's sync (for evaluation;
   /// not part of the protocol's payload).
   void gather_for_eval(int round);
+  /// The same after a sync(now, next).
+  void gather_for_eval(const std::vector<std::vector<int>>& now, const std::vector<std::vector<int>>& next,
+                       const std::string& what);
 
 private:
   torch::Tensor flatten(const std::vector<int>& blocks) const;

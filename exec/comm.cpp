@@ -74,6 +74,7 @@ Comm::Comm(const LaunchInfo& launch, const CommOptions& options)
     c10::intrusive_ptr<c10d::Store> tcp = c10::make_intrusive<c10d::TCPStore>(launch.master_addr, so);
     store_ = tcp;
     if (!launch.store_prefix.empty()) store_ = c10::make_intrusive<c10d::PrefixStore>(launch.store_prefix, tcp);
+    root_ = store_;
     std::int64_t joined = store_->add("resist/joined", 1);
     while (joined < size_) {
       if (std::chrono::steady_clock::now() > deadline)
@@ -87,6 +88,24 @@ Comm::Comm(const LaunchInfo& launch, const CommOptions& options)
   } catch (const std::exception& e) {
     throw fail(e.what());
   }
+}
+
+std::unique_ptr<Comm> Comm::regroup(const std::string& prefix, int rank, int size) const {
+  std::unique_ptr<Comm> c(new Comm());
+  c->rank_ = rank;
+  c->size_ = size;
+  c->launch_ = launch_;
+  c->options_ = options_;
+  c->root_ = root_;
+  c->store_ = c10::make_intrusive<c10d::PrefixStore>(prefix, root_);
+  try {
+    c->world_ = c->make_group(c10::make_intrusive<c10d::PrefixStore>("world", c->store_), rank, size);
+  } catch (const std::exception& e) {
+    const std::string why = e.what();
+    throw PeerError(fmt::format("rank {}: the survivors' process group ({} ranks, {}) failed: {}", rank, size, prefix,
+                                why.substr(0, why.find('\n'))));
+  }
+  return c;
 }
 
 c10::intrusive_ptr<GroupBase> Comm::make_group(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size) {
@@ -128,7 +147,7 @@ double Comm::ensure_groups(const std::vector<std::vector<int>>& member_sets) {
       auto prefixed = c10::make_intrusive<c10d::PrefixStore>("group/" + join(members), store_);
       groups_[members] = make_group(prefixed, static_cast<int>(me - members.begin()), static_cast<int>(members.size()));
     } catch (const std::exception& e) {
-      throw Error(fmt::format("rank {}: creating the process group of ranks {{{}}} failed: {}", rank_, join(members), e.what()));
+      throw PeerError(fmt::format("rank {}: creating the process group of ranks {{{}}} failed: {}", rank_, join(members), e.what()));
     }
   }
   if (created_.size() == before) return 0;
@@ -219,7 +238,7 @@ void Comm::barrier(const std::string& what, double timeout_s) {
   try {
     w.push_back(world_->barrier(o));
   } catch (const std::exception& e) {
-    throw Error(fmt::format("rank {}: {} failed: {}", rank_, what, e.what()));
+    throw PeerError(fmt::format("rank {}: {} failed: {}", rank_, what, e.what()));
   }
   wait_all(w, what);
 }
@@ -239,7 +258,7 @@ void Comm::wait_all(std::vector<Work>& works, const std::string& what) {
   works.clear();
   if (!first_error.empty()) {
     const auto nl = first_error.find('\n'); // c10 appends a C++ backtrace; the first line says it
-    throw Error(fmt::format("rank {}: {} failed: another rank died, hung or is unreachable (timeout {} s): {}", rank_,
+    throw PeerError(fmt::format("rank {}: {} failed: another rank died, hung or is unreachable (timeout {} s): {}", rank_,
                             what, options_.timeout_s, first_error.substr(0, nl)));
   }
 }
@@ -261,7 +280,7 @@ std::vector<std::string> Comm::all_gather_strings(const std::string& key, const 
     return out;
   } catch (const std::exception& e) {
     const std::string msg = e.what();
-    throw Error(fmt::format("rank {}: exchanging '{}' through the store failed: {}", rank_, key, msg.substr(0, msg.find('\n'))));
+    throw PeerError(fmt::format("rank {}: exchanging '{}' through the store failed: {}", rank_, key, msg.substr(0, msg.find('\n'))));
   }
 }
 

@@ -10,12 +10,21 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
 #include "exec/launch_env.hpp"
 
 namespace resist::exec {
+
+/// A c10d operation failed because a peer died, hung or became unreachable (not a fault of this rank's
+/// own work): what an elastic run recovers from (exec/elastic.hpp); otherwise an Error like any other.
+class PeerError : public Error {
+public:
+  using Error::Error;
+};
 
 /// Bytes a tensor hands to c10d (what the byte counters and the round rows count).
 inline std::int64_t bytes_of(const torch::Tensor& t) { return static_cast<std::int64_t>(t.nbytes()); }
@@ -46,9 +55,15 @@ public:
   /// Blocks until every rank has arrived or the timeout passes (then throws Error).
   Comm(const LaunchInfo& launch, const CommOptions& options);
 
+  /// The same store, a new world group of `size` ranks (this one `rank`) whose keys and groups all live
+  /// under `prefix`: an elastic run's next generation (a fresh Gloo group over the survivors).
+  std::unique_ptr<Comm> regroup(const std::string& prefix, int rank, int size) const;
+
   int rank() const { return rank_; }
   int size() const { return size_; }
   c10d::Store& store() { return *store_; }
+  /// The job's store without a generation's prefix (elastic agreement keys, the launcher's view).
+  c10d::Store& root_store() { return *root_; }
   /// 0 .. size-1: the member list of the world group.
   std::vector<int> everyone() const;
 
@@ -83,6 +98,7 @@ public:
   std::int64_t handed_in_bytes = 0;  // tensor bytes taken from c10d (collective results, receives)
 
 private:
+  Comm() = default;
   c10::intrusive_ptr<GroupBase> make_group(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size);
   GroupBase& group_for(const std::vector<int>& members);
 
@@ -90,6 +106,7 @@ private:
   LaunchInfo launch_;
   CommOptions options_;
   c10::intrusive_ptr<c10d::Store> store_;
+  c10::intrusive_ptr<c10d::Store> root_; // store_ before a generation's prefix
   c10::intrusive_ptr<GroupBase> world_;
   std::map<std::vector<int>, c10::intrusive_ptr<GroupBase>> groups_; // only sets this rank belongs to
   std::vector<std::vector<int>> created_;                            // every set created, in order

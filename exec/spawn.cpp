@@ -91,7 +91,8 @@ RankExit decode(int rank, pid_t pid, int status) {
 
 } // namespace
 
-std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, int nproc, double grace_s) {
+std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, int nproc, double grace_s,
+                                        bool elastic) {
   if (nproc < 1) throw InputError(fmt::format("--nproc {}: need at least 1 process", nproc));
   const int port = find_free_port();
   char dir_template[] = "/tmp/resist-launch-XXXXXX";
@@ -132,27 +133,56 @@ std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, in
   int running = nproc;
   bool stopping = false;
   auto stop_deadline = std::chrono::steady_clock::now();
+  std::vector<bool> paused(static_cast<std::size_t>(nproc), false), ended(static_cast<std::size_t>(nproc), false);
+  // Elastic: the ranks the survivors left out end (a stopped one would never exit), and so do stopped ranks
+  // once nobody else runs. Asked every 0.1 s.
+  auto end_left_out = [&] {
+    int live = 0;
+    for (int r = 0; r < nproc; ++r) live += !done[static_cast<std::size_t>(r)] && !paused[static_cast<std::size_t>(r)];
+    for (int r = 0; r < nproc; ++r) {
+      const auto i = static_cast<std::size_t>(r);
+      if (done[i] || ended[i]) continue;
+      bool left_out = live == 0 && paused[i];
+      try {
+        left_out = left_out || store->check({fmt::format("resist/elastic/excluded/{}", r)});
+      } catch (const std::exception&) {
+      }
+      if (!left_out) continue;
+      ::kill(pids[i], SIGKILL);
+      ended[i] = true;
+    }
+  };
+  auto last_look = std::chrono::steady_clock::now();
   while (running > 0) {
     int status = 0;
-    const pid_t pid = ::waitpid(-1, &status, stopping ? WNOHANG : 0);
+    const int flags = elastic ? WNOHANG | WUNTRACED | WCONTINUED : stopping ? WNOHANG : 0;
+    const pid_t pid = ::waitpid(-1, &status, flags);
     if (pid < 0) {
       if (errno == EINTR) continue;
       break; // no children left
     }
     if (pid == 0) { // stopping and nobody exited yet: escalate after the grace period
-      if (std::chrono::steady_clock::now() > stop_deadline)
+      if (stopping && std::chrono::steady_clock::now() > stop_deadline)
         for (int r = 0; r < nproc; ++r)
           if (!done[static_cast<std::size_t>(r)]) ::kill(pids[static_cast<std::size_t>(r)], SIGKILL);
+      if (elastic && std::chrono::steady_clock::now() - last_look > std::chrono::milliseconds(100)) {
+        end_left_out();
+        last_look = std::chrono::steady_clock::now();
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
     }
     for (int r = 0; r < nproc; ++r) {
       if (pids[static_cast<std::size_t>(r)] != pid) continue;
+      if (WIFSTOPPED(status) || WIFCONTINUED(status)) {
+        paused[static_cast<std::size_t>(r)] = WIFSTOPPED(status);
+        break;
+      }
       exits[static_cast<std::size_t>(r)] = decode(r, pid, status);
-      exits[static_cast<std::size_t>(r)].stopped_by_launcher = stopping;
+      exits[static_cast<std::size_t>(r)].stopped_by_launcher = stopping || ended[static_cast<std::size_t>(r)];
       done[static_cast<std::size_t>(r)] = true;
       --running;
-      if (!stopping && exits[static_cast<std::size_t>(r)].exit_code != 0) {
+      if (!elastic && !stopping && exits[static_cast<std::size_t>(r)].exit_code != 0) {
         // One rank failed: the others would only wait for it until their timeout; end them now.
         stopping = true;
         stop_deadline = std::chrono::steady_clock::now() +

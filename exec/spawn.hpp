@@ -24,8 +24,11 @@ struct RankExit {
 
 /// Runs `argv` (argv[0] is ignored: this binary re-executes itself) as `nproc` ranks and waits for all.
 /// When a rank fails, the others get SIGTERM, then SIGKILL after `grace_s`. Returns one entry per rank.
+/// `elastic` (resist train --elastic): a failed rank ends nobody; a rank the survivors left out (the store's
+/// `resist/elastic/excluded/<rank>`, exec/elastic.hpp) is killed, as is a stopped one once no other runs.
 /// Throws Error when a process cannot be started.
-std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, int nproc, double grace_s = 5.0);
+std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, int nproc, double grace_s = 5.0,
+                                        bool elastic = false);
 
 /// One line per failed rank ("rank 1 (pid 123) was killed by signal 9"); empty when all succeeded.
 std::string describe_failures(const std::vector<RankExit>& exits);

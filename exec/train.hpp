@@ -26,6 +26,8 @@ struct TrainOptions {
   int checkpoint_every = 0;      // checkpoint every K rounds (0 = never)
   bool resume = false;           // continue from the latest checkpoint in run_dir
   bool progress = true;          // progress bar on rank 0
+  bool elastic = false;          // a lost rank: the survivors go on (resist, local_sgd; exec/elastic.hpp)
+  int min_workers = 1;           // elastic: fewer survivors stop the run as a non-elastic one
   // Fault injection, for tests only.
   int nan_at_round = -1;                        // rank 0's loss becomes NaN in this round
   std::function<void(int round, int rank)> on_round_start; // called before each round's local steps

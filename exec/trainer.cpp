@@ -24,6 +24,7 @@
 #include "exec/checkpoint.hpp"
 #include "exec/comm.hpp"
 #include "exec/data.hpp"
+#include "exec/elastic.hpp"
 #include "exec/ist_round.hpp"
 #include "exec/layer_parallel_step.hpp"
 #include "exec/net.hpp"
@@ -252,13 +253,19 @@ TrainResult train(const TrainOptions& o) {
   Setup s = setup(o, launch);
   const Schedule& sched = s.schedule;
   const RunConfig& c = sched.config;
-  const int rank = launch.rank, world = launch.world_size;
+  int rank = launch.rank, world = launch.world_size; // an elastic run renumbers its survivors
   if (world != c.workers)
     throw InputError(fmt::format("the job has {} ranks but the schedule has {} workers (--workers): start one rank "
                                  "per worker", world, c.workers));
   if (c.protocol == Protocol::layer_parallel && (o.resume || o.checkpoint_every > 0 || s.precision != Precision::fp32))
     throw InputError("layer_parallel trains in fp32 without checkpoints (its AuxNets are not checkpointed): drop "
                      "--resume, --checkpoint-every and --precision");
+  if (o.elastic && c.protocol != Protocol::resist && c.protocol != Protocol::local_sgd)
+    throw InputError(fmt::format("--elastic: protocol {} cannot go on without a lost rank (only resist and local_sgd "
+                                 "can: their round ends in one aggregation, which the survivors redo)",
+                                 to_string(c.protocol)));
+  if (o.elastic && (o.min_workers < 1 || o.min_workers > world))
+    throw InputError(fmt::format("--min-workers {}: must be between 1 and the job's {} ranks", o.min_workers, world));
   const int rounds = static_cast<int>(sched.rounds.size());
   const double load_avg_start = load_average_1m();
   const std::string dir = o.run_dir.empty() ? "runs/" + s.hash.substr(s.hash.find(':') + 1, 12) : o.run_dir;
@@ -267,12 +274,15 @@ TrainResult train(const TrainOptions& o) {
   std::vector<std::pair<std::string, double>> startup_marks{{"libraries_and_setup", process_age_s()}};
   // Data before the rendezvous: a missing data set ends every rank at once with the message.
   const Dataset train_set = load_dataset(data_options(o, s, true), true);
-  const Dataset test_set = rank == 0 ? load_dataset(data_options(o, s, false), false) : Dataset{};
+  // Elastic: any survivor may become rank 0 and evaluate.
+  const Dataset test_set = rank == 0 || o.elastic ? load_dataset(data_options(o, s, false), false) : Dataset{};
 
   startup_marks.emplace_back("data", process_age_s());
-  Comm comm(launch, {parse_backend(o.backend), o.timeout_s});
+  auto comm_owned = std::make_unique<Comm>(launch, CommOptions{parse_backend(o.backend), o.timeout_s});
+  Comm* comm = comm_owned.get(); // an elastic run's survivors move to a new group
+  std::vector<std::unique_ptr<Comm>> retired; // groups left by an elastic run, closed at the end
   startup_marks.emplace_back("rendezvous", process_age_s());
-  const auto hashes = comm.all_gather_strings("schedule_hash", s.hash);
+  const auto hashes = comm->all_gather_strings("schedule_hash", s.hash);
   for (int r = 0; r < world; ++r)
     if (hashes[static_cast<std::size_t>(r)] != s.hash)
       throw InputError(fmt::format("rank {} holds schedule {} but rank {} holds {}: start every rank with the same "
@@ -283,12 +293,12 @@ TrainResult train(const TrainOptions& o) {
   PreActNet net(s.model);
   net->to(s.device);
   to_memory_format(*net, s.channels_last);
-  Aggregator agg(comm, *net, s.model, sched);
+  auto agg = std::make_unique<Aggregator>(*comm, *net, s.model, sched);
   const bool dp = c.protocol == Protocol::data_parallel;
   // layer_parallel: this rank's module and AuxNet, neighbour transfers inside the steps, no aggregation.
   const bool lp = c.protocol == Protocol::layer_parallel;
   std::unique_ptr<LayerParallelWorker> lp_worker;
-  if (lp) lp_worker = std::make_unique<LayerParallelWorker>(comm, *net, s.model, sched, s.device);
+  if (lp) lp_worker = std::make_unique<LayerParallelWorker>(*comm, *net, s.model, sched, s.device);
   BatchSampler sampler(train_set, c.batch, sched.rounds.front().workers[static_cast<std::size_t>(rank)].data_seed,
                        s.device);
   if (sampler.steps_per_epoch() != sched.steps_per_epoch)
@@ -297,7 +307,7 @@ TrainResult train(const TrainOptions& o) {
   startup_marks.emplace_back("network", process_age_s());
   int start = 0;
   if (o.resume) {
-    const int r = common_checkpoint_round(comm, dir);
+    const int r = common_checkpoint_round(*comm, dir);
     load_checkpoint(dir, rank, r, s.hash, *net);
     start = r + 1;
   } else {
@@ -305,7 +315,7 @@ TrainResult train(const TrainOptions& o) {
   }
   std::unique_ptr<IstRound> ist; // IST trains a sub-network per rank and exchanges slices (exec/ist_round.hpp)
   if (c.protocol == Protocol::ist) {
-    ist = std::make_unique<IstRound>(comm, *net, s.model, sched, s.device);
+    ist = std::make_unique<IstRound>(*comm, *net, s.model, sched, s.device);
     ist->begin(start);
   }
   fs::create_directories(dir); // only now: a run that fails its checks leaves no folder, config or schedule
@@ -316,8 +326,8 @@ TrainResult train(const TrainOptions& o) {
     files = std::make_unique<RunFiles>(dir, o.resume ? start - 1 : -1);
   }
   startup_marks.emplace_back("run_files", process_age_s());
-  const double offset_s = std::stod(comm.all_gather_strings("clock", files ? fmt::format("{:.9f}", files->time_offset_s()) : "")[0]);
-  comm.barrier("start");
+  const double offset_s = std::stod(comm->all_gather_strings("clock", files ? fmt::format("{:.9f}", files->time_offset_s()) : "")[0]);
+  comm->barrier("start");
   const double startup_s = process_age_s(); // process start to the first step: load, data, rendezvous
   startup_marks.emplace_back("clock_and_barrier", startup_s);
   const auto t_start = Clock::now();
@@ -337,82 +347,133 @@ TrainResult train(const TrainOptions& o) {
   const double loop_start_s = now_s();
   double train_s = 0;
   std::int64_t train_images = 0;
-  const std::int64_t step_images = static_cast<std::int64_t>(c.batch) * (lp ? 1 : world); // layer_parallel: one batch
-  for (int k = 0; k < start; ++k) train_images += sched.rounds[static_cast<std::size_t>(k)].steps * step_images;
+  for (int k = 0; k < start; ++k)
+    train_images += sched.rounds[static_cast<std::size_t>(k)].steps * static_cast<std::int64_t>(c.batch) * (lp ? 1 : world);
+  std::unique_ptr<ElasticRun> elastic;
+  if (o.elastic)
+    elastic = std::make_unique<ElasticRun>(ElasticOptions{true, o.min_workers}, sched, s.hash,
+                                           static_cast<int>(s.model.blocks.size()));
+  const Schedule* cur = &sched; // the schedule followed now: an elastic run's latest segment
+  int eval_added = -1;          // rank 0: the last round whose evaluation it recorded
   for (int r = start; r < rounds; ++r) {
-    if (o.on_round_start) o.on_round_start(r, rank);
-    const Round& round = sched.rounds[static_cast<std::size_t>(r)];
+    const int k = r - cur->segment.first_round; // the round within the current schedule
+    if (o.on_round_start) o.on_round_start(r, cur->origin_worker(rank));
+    const Round& round = cur->rounds[static_cast<std::size_t>(k)];
     std::vector<bool> active(s.model.blocks.size(), true);
     for (int b : partitioned) active[static_cast<std::size_t>(b)] = false;
     for (int b : round.workers[static_cast<std::size_t>(rank)].blocks) active[static_cast<std::size_t>(b)] = true;
 
-    const std::int64_t out0 = comm.handed_out_bytes, in0 = comm.handed_in_bytes;
+    const std::int64_t out0 = comm->handed_out_bytes, in0 = comm->handed_in_bytes;
     const double c0 = process_cpu_s();
     const double t0 = now_s();
     const bool poison = r == o.nan_at_round && rank == 0;
     const StepStats st = lp    ? lp_worker->train_round(sampler, round, poison)
                          : ist ? ist->train(sampler, round, poison, s.precision)
-                               : train_round(*net, sampler, round, c, active, s.device, dp ? &agg : nullptr, poison,
+                               : train_round(*net, sampler, round, c, active, s.device, dp ? agg.get() : nullptr, poison,
                                              s.precision);
     const double t1 = now_s();
     const double c1 = process_cpu_s();
-    const LossCheck losses = check_losses(comm, st, r, s.device);
-    const double t2 = now_s();
-    const double c2 = process_cpu_s();
-    if (!losses.bad_ranks.empty())
-      throw Error(fmt::format("round {}: the training loss became NaN or infinite on rank(s) {}; stopped before "
-                              "aggregating. {}", r, join(losses.bad_ranks),
-                              last_checkpoint >= 0 ? fmt::format("The checkpoint of round {} in {} is intact: lower --lr and --resume", last_checkpoint, dir)
-                                                   : std::string("No checkpoint was written (--checkpoint-every)")));
-    SyncStats sync = st.comm;
-    if (!dp && !lp) sync = ist ? ist->sync_round(r) : agg.sync_round(r);
-    if (s.device.is_cuda()) torch::cuda::synchronize();
-    const double t3 = now_s();
-    const double c3 = process_cpu_s();
-    train_s += t3 - t0;
-    train_images += round.steps * step_images;
-
-    const auto predicted = payload_bytes(round_comm_plan(sched, s.model, r), world)[static_cast<std::size_t>(rank)];
-    const RoundRow row = record_round(pending, {r, rank, st, sync, t0, t1, t2, t3, c0, c1, c2, c3, dp || lp,
-                                                        lp ? "neighbours" : "grad_allreduce"}, predicted,
-                                      comm.handed_out_bytes - out0, comm.handed_in_bytes - in0);
-    if (row.bytes_sent != row.predicted_sent || row.bytes_received != row.predicted_received) result.bytes_match = false;
-
+    if (elastic) elastic->keep_post_steps(*net, r);
+    const std::int64_t step_images = static_cast<std::int64_t>(c.batch) * (lp ? 1 : world); // layer_parallel: one batch
     const bool last = r == rounds - 1;
     const bool eval_now = last || (o.eval_every > 0 && (r + 1) % o.eval_every == 0);
     const bool ckpt_now = o.checkpoint_every > 0 && ((r + 1) % o.checkpoint_every == 0 || last);
-    if (eval_now) { // excluded from the round times, as in the reference
-      const auto e0 = Clock::now();
-      if (lp) lp_worker->gather_for_eval();
-      else agg.gather_for_eval(r);
-      if (rank == 0) {
-        const EvalResult ev = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device, 100, s.precision);
-        last_acc = ev.accuracy;
-        EvalRow row{r, ev.accuracy, ev.loss, ev.images, std::chrono::duration<double>(Clock::now() - e0).count()};
-        row.elapsed_s = t3 - loop_start_s;
-        row.train_s = train_s;
-        row.train_images = train_images;
-        files->add_eval(row);
+    // After a lost peer (elastic) the survivors redo everything from here on their new group: the round's
+    // aggregation (without the lost workers) by these holder sets, its evaluation and checkpoint.
+    bool recovered = false;
+    std::vector<std::vector<int>> now, next;
+    LossCheck losses;
+    for (;;) {
+      try {
+        losses = check_losses(*comm, st, r, s.device);
+        const double t2 = now_s();
+        const double c2 = process_cpu_s();
+        if (!losses.bad_ranks.empty())
+          throw Error(fmt::format("round {}: the training loss became NaN or infinite on rank(s) {}; stopped before "
+                                  "aggregating. {}", r, join(losses.bad_ranks),
+                                  last_checkpoint >= 0 ? fmt::format("The checkpoint of round {} in {} is intact: lower --lr and --resume", last_checkpoint, dir)
+                                                       : std::string("No checkpoint was written (--checkpoint-every)")));
+        SyncStats sync = st.comm;
+        if (recovered) sync = agg->sync(now, next, fmt::format("round {} (redone by {} survivors)", r, world));
+        else if (!dp && !lp) sync = ist ? ist->sync_round(r) : agg->sync_round(k);
+        if (elastic) { // every rank has aggregated this round: what it holds is now fresh
+          comm->barrier(fmt::format("round {} commit", r));
+          elastic->committed(r, rank, recovered ? now : agg->holders(k), recovered ? next : agg->holders(k + 1));
+        }
+        if (s.device.is_cuda()) torch::cuda::synchronize();
+        const double t3 = now_s();
+        const double c3 = process_cpu_s();
+        // The round's rows once, from its last attempt; core predicts no recovery (-1: not compared).
+        auto same_round = [r](const auto& x) { return x.round == r; };
+        pending.rows.erase(std::remove_if(pending.rows.begin(), pending.rows.end(), same_round), pending.rows.end());
+        pending.events.erase(std::remove_if(pending.events.begin(), pending.events.end(), same_round), pending.events.end());
+        const auto predicted = recovered ? WorkerBytes{-1, -1}
+                                         : payload_bytes(round_comm_plan(*cur, s.model, k), world)[static_cast<std::size_t>(rank)];
+        const RoundRow row = record_round(pending, {r, cur->origin_worker(rank), st, sync, t0, t1, t2, t3, c0, c1, c2, c3,
+                                                    dp || lp, lp ? "neighbours" : "grad_allreduce"},
+                                          predicted, comm->handed_out_bytes - out0, comm->handed_in_bytes - in0);
+        if (!recovered && (row.bytes_sent != row.predicted_sent || row.bytes_received != row.predicted_received))
+          result.bytes_match = false;
+        if (eval_now) { // excluded from the round times, as in the reference
+          const auto e0 = Clock::now();
+          if (lp) lp_worker->gather_for_eval();
+          else if (recovered) agg->gather_for_eval(now, next, fmt::format("round {}", r));
+          else agg->gather_for_eval(k);
+          if (rank == 0 && eval_added < r) {
+            const EvalResult ev = evaluate(*net, test_set, partitioned, cur->eval_scale, s.device, 100, s.precision);
+            last_acc = ev.accuracy;
+            EvalRow erow{r, ev.accuracy, ev.loss, ev.images, std::chrono::duration<double>(Clock::now() - e0).count()};
+            erow.elapsed_s = t3 - loop_start_s;
+            erow.train_s = train_s + (t3 - t0);
+            erow.train_images = train_images + round.steps * step_images;
+            files->add_eval(erow);
+            eval_added = r;
+          }
+          comm->barrier(fmt::format("round {} evaluation", r), o.timeout_s + kSlowPhaseS);
+        }
+        if (ckpt_now) {
+          save_checkpoint(dir, rank, r, elastic ? elastic->hash() : s.hash, *net);
+          comm->barrier(fmt::format("round {} checkpoint", r), o.timeout_s + kSlowPhaseS); // every rank has round r before older ones go
+          remove_checkpoints_before(dir, rank, r);
+          last_checkpoint = r;
+        }
+        if (eval_now || ckpt_now) gather_rows(*comm, pending, files.get(), seq++);
+        train_s += t3 - t0;
+        train_images += round.steps * step_images;
+        const double mean_loss = losses.finite_steps > 0 ? losses.loss_sum / losses.finite_steps : 0;
+        const double eta_s = (t3 - t0) * (rounds - r - 1);
+        progress.update(r + 1,
+                        fmt::format("rounds  loss {:.4f}  {:.2f} s/round  eta {}:{:02d}{}", mean_loss,
+                                    t3 - t0, static_cast<int>(eta_s) / 60, static_cast<int>(eta_s) % 60,
+                                    eval_now ? fmt::format("  test acc {:.2f}%", 100 * last_acc) : ""),
+                        eval_now);
+        break;
+      } catch (const PeerError&) {
+        if (!elastic) throw;
+        const std::string hint = last_checkpoint >= 0
+                                     ? fmt::format("The checkpoint of round {} in {} is intact: --resume with as many ranks as before", last_checkpoint, dir)
+                                     : std::string("No checkpoint was written (--checkpoint-every)");
+        ElasticRun::Recovery rec = elastic->recover(*comm, *net, s.model, r, now_s(), o.timeout_s, hint);
+        retired.push_back(std::move(comm_owned));
+        comm_owned = std::move(rec.comm);
+        comm = comm_owned.get();
+        rank = comm->rank();
+        world = comm->size();
+        cur = &elastic->schedule();
+        agg = std::make_unique<Aggregator>(*comm, *net, s.model, *cur);
+        now = std::move(rec.now);
+        next = std::move(rec.next);
+        recovered = true;
+        seq = 0; // the new group's store keys start afresh
+        if (rank == 0) {
+          if (!files) files = std::make_unique<RunFiles>(dir, r - 1); // rank 0 was lost: take its files over
+          elastic->write_files(dir);
+        }
       }
-      comm.barrier(fmt::format("round {} evaluation", r), o.timeout_s + kSlowPhaseS);
     }
-    if (ckpt_now) {
-      save_checkpoint(dir, rank, r, s.hash, *net);
-      comm.barrier(fmt::format("round {} checkpoint", r), o.timeout_s + kSlowPhaseS); // every rank has round r before older ones go
-      remove_checkpoints_before(dir, rank, r);
-      last_checkpoint = r;
-    }
-    if (eval_now || ckpt_now) gather_rows(comm, pending, files.get(), seq++);
-    const double mean_loss = losses.finite_steps > 0 ? losses.loss_sum / losses.finite_steps : 0;
-    const double eta_s = (t3 - t0) * (rounds - r - 1);
-    progress.update(r + 1,
-                    fmt::format("rounds  loss {:.4f}  {:.2f} s/round  eta {}:{:02d}{}", mean_loss,
-                                t3 - t0, static_cast<int>(eta_s) / 60, static_cast<int>(eta_s) % 60,
-                                eval_now ? fmt::format("  test acc {:.2f}%", 100 * last_acc) : ""),
-                    eval_now);
   }
   if (start >= rounds) { // resumed a finished run: evaluate what the checkpoint holds
-    agg.gather_for_eval(rounds - 1);
+    agg->gather_for_eval(rounds - 1);
     if (rank == 0) last_acc = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device).accuracy;
   }
   const double train_wall_s = std::chrono::duration<double>(Clock::now() - t_start).count();
@@ -420,16 +481,17 @@ TrainResult train(const TrainOptions& o) {
   // every rank probes at once, as the profile's processes do. CPU runs only (all ranks share the device kind).
   std::vector<std::string> probes;
   if (!s.device.is_cuda()) {
-    comm.barrier("speed probe");
-    probes = comm.all_gather_strings("speed_probe", fmt::format("{:.6f}", speed_probe_cpu_s()));
+    comm->barrier("speed probe");
+    probes = comm->all_gather_strings("speed_probe", fmt::format("{:.6f}", speed_probe_cpu_s()));
   }
   if (rank == 0) {
-    save_params(dir + "/model.pt", rounds - 1, s.hash, *net);
+    save_params(dir + "/model.pt", rounds - 1, elastic ? elastic->hash() : s.hash, *net);
     result.final_accuracy = last_acc;
     result.params_hash = params_hash(*net);
     std::vector<RoundRow> all_rows = files->rounds();
-    for (const auto& row : all_rows)
-      if (row.bytes_sent != row.predicted_sent || row.bytes_received != row.predicted_received) result.bytes_match = false;
+    for (const auto& row : all_rows) // a round redone by an elastic run's survivors has no prediction (-1)
+      if (row.predicted_sent >= 0 && (row.bytes_sent != row.predicted_sent || row.bytes_received != row.predicted_received))
+        result.bytes_match = false;
     double eval_s = 0;
     for (const auto& e : files->evals()) eval_s += e.eval_s;
     nlohmann::json summary = {{"schedule_hash", s.hash}, {"rounds", rounds}, {"final_accuracy", last_acc},
@@ -442,6 +504,13 @@ TrainResult train(const TrainOptions& o) {
     for (std::size_t i = 0; i < startup_marks.size(); ++i)
       parts[startup_marks[i].first] = startup_marks[i].second - (i ? startup_marks[i - 1].second : 0.0);
     summary["startup_parts_s"] = parts;
+    if (elastic) {
+      nlohmann::json lost = nlohmann::json::array();
+      for (const auto& l : elastic->lost())
+        lost.push_back({{"time_s", l.time_s}, {"round", l.round}, {"worker", l.worker}, {"dropped", l.dropped}});
+      summary["elastic"] = {{"workers_at_end", world}, {"min_workers", o.min_workers},
+                            {"last_segment_hash", elastic->hash()}, {"lost_workers", lost}};
+    }
     if (!probes.empty()) {
       std::vector<double> probe_s;
       for (const auto& v : probes) probe_s.push_back(std::stod(v));
@@ -449,7 +518,7 @@ TrainResult train(const TrainOptions& o) {
     }
     write_file_atomic(dir + "/summary.json", summary.dump(2) + "\n");
   }
-  comm.barrier("finish"); // rank 0 may host the store (launchers other than ours): it leaves last
+  comm->barrier("finish"); // rank 0 may host the store (launchers other than ours): it leaves last
   return result;
 }
 
