@@ -32,6 +32,7 @@
 #include "exec/spawn.hpp"
 #include "exec/run_files.hpp"
 #include "exec/speed_probe.hpp"
+#include "exec/state_dict.hpp"
 #include "exec/step.hpp"
 #include "exec/train.hpp"
 
@@ -150,7 +151,7 @@ nlohmann::json resolved_config(const TrainOptions& o, const Setup& s, const Laun
                 {"eval_every", o.eval_every},      {"checkpoint_every", o.checkpoint_every},
                 {"test_size", o.test_size},        {"data_dir", o.data_dir.empty() ? default_data_dir(s.schedule.config.dataset) : o.data_dir},
                 {"run_dir", dir},                  {"rounds", s.schedule.rounds.size()},
-                {"eval_scale", s.schedule.eval_scale}};
+                {"eval_scale", s.schedule.eval_scale}, {"init_from", o.init_from}};
   return j;
 }
 
@@ -281,6 +282,7 @@ TrainResult train(const TrainOptions& o) {
   startup_marks.emplace_back("hash_check", process_age_s());
   torch::manual_seed(derive_seed(c.seed, Stream::init)); // identical initial weights on every rank
   PreActNet net(s.model);
+  if (!o.init_from.empty()) import_state_dict(*net, read_torch_file(o.init_from), o.init_from);
   net->to(s.device);
   to_memory_format(*net, s.channels_last);
   Aggregator agg(comm, *net, s.model, sched);
@@ -324,6 +326,13 @@ TrainResult train(const TrainOptions& o) {
   auto now_s = [&] { return offset_s + std::chrono::duration<double>(Clock::now() - t_start).count(); };
 
   std::vector<int> partitioned = c.protocol == Protocol::resist ? sched.partitionable : std::vector<int>{};
+  std::vector<double> eval_scales(s.model.blocks.size(), 1.0); // what evaluation and the exports scale
+  for (int b : partitioned) eval_scales[static_cast<std::size_t>(b)] = sched.eval_scale;
+  torch::Tensor logits_x, logits_start; // --export-logits: the first test images, the logits before training
+  if (rank == 0 && !o.export_logits.empty()) {
+    logits_x = normalize(test_set, test_set.images.narrow(0, 0, std::min<std::int64_t>(16, test_set.size()))).to(s.device);
+    logits_start = logits_of(*net, logits_x, std::vector<double>(s.model.blocks.size(), 1.0));
+  }
   Progress progress(o.progress && rank == 0 ? "train" : "", rounds);
   Pending pending;
   TrainResult result;
@@ -380,11 +389,12 @@ TrainResult train(const TrainOptions& o) {
     const bool last = r == rounds - 1;
     const bool eval_now = last || (o.eval_every > 0 && (r + 1) % o.eval_every == 0);
     const bool ckpt_now = o.checkpoint_every > 0 && ((r + 1) % o.checkpoint_every == 0 || last);
-    if (eval_now) { // excluded from the round times, as in the reference
+    const bool export_now = ckpt_now && o.export_checkpoints; // rank 0 needs the whole network, as to evaluate
+    if (eval_now || export_now) { // excluded from the round times, as in the reference
       const auto e0 = Clock::now();
       if (lp) lp_worker->gather_for_eval();
       else agg.gather_for_eval(r);
-      if (rank == 0) {
+      if (rank == 0 && eval_now) {
         const EvalResult ev = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device, 100, s.precision);
         last_acc = ev.accuracy;
         EvalRow row{r, ev.accuracy, ev.loss, ev.images, std::chrono::duration<double>(Clock::now() - e0).count()};
@@ -393,6 +403,8 @@ TrainResult train(const TrainOptions& o) {
         row.train_images = train_images;
         files->add_eval(row);
       }
+      if (rank == 0 && export_now)
+        export_weights(fmt::format("{}/state_dict.r{}.pt", dir, r), *net, s.model, eval_scales, sampler, o.export_bn_batches);
       comm.barrier(fmt::format("round {} evaluation", r), o.timeout_s + kSlowPhaseS);
     }
     if (ckpt_now) {
@@ -424,6 +436,10 @@ TrainResult train(const TrainOptions& o) {
   }
   if (rank == 0) {
     save_params(dir + "/model.pt", rounds - 1, s.hash, *net);
+    if (!o.export_path.empty()) export_weights(o.export_path, *net, s.model, eval_scales, sampler, o.export_bn_batches);
+    if (!o.export_logits.empty())
+      write_torch_file(o.export_logits, {{"input", logits_x}, {"logits_start", logits_start},
+                                         {"logits_end", logits_of(*net, logits_x, eval_scales)}});
     result.final_accuracy = last_acc;
     result.params_hash = params_hash(*net);
     std::vector<RoundRow> all_rows = files->rounds();
