@@ -31,6 +31,14 @@ std::vector<BnRef> bn_modules(PreActNetImpl& net) {
   return out;
 }
 
+/// The net itself ("") and its modules in registration order: PyTorch's state-dict order. Not
+/// named_modules(include_self=true), which needs the net owned by a shared_ptr.
+std::vector<std::pair<std::string, torch::nn::Module*>> modules_in_order(PreActNetImpl& net) {
+  std::vector<std::pair<std::string, torch::nn::Module*>> out{{"", &net}};
+  for (const auto& item : net.named_modules("", /*include_self=*/false)) out.emplace_back(item.key(), item.value().get());
+  return out;
+}
+
 /// The parameters that carry block b's residual-branch scale once it is folded in: the layer the scale
 /// follows (exec/net.cpp, exec/torchvision_block.cpp).
 std::vector<std::string> scaled_params(const Block& b) {
@@ -101,17 +109,17 @@ NamedTensors export_state_dict(PreActNetImpl& net, const Model& model, const std
 
   torch::NoGradGuard no_grad;
   NamedTensors out;
-  for (const auto& item : net.named_modules("", /*include_self=*/true)) {
-    const std::string prefix = item.key().empty() ? "" : item.key() + ".";
-    for (const auto& p : item.value()->named_parameters(/*recurse=*/false)) {
+  for (const auto& [module_name, module] : modules_in_order(net)) {
+    const std::string prefix = module_name.empty() ? "" : module_name + ".";
+    for (const auto& p : module->named_parameters(/*recurse=*/false)) {
       const std::string name = prefix + p.key();
       torch::Tensor t = p.value().detach().to(torch::kCPU, torch::kFloat32).contiguous().clone();
       if (const auto f = factor.find(name); f != factor.end()) t.mul_(f->second);
       out.emplace_back(name, t);
     }
-    const auto bn = is_bn.find(item.key());
+    const auto bn = is_bn.find(module_name);
     if (bn == is_bn.end()) continue;
-    const auto s = stats.by_module.find(item.key());
+    const auto s = stats.by_module.find(module_name);
     const bool have = s != stats.by_module.end();
     out.emplace_back(prefix + "running_mean", have ? s->second.first.clone() : torch::zeros({bn->second}));
     out.emplace_back(prefix + "running_var", have ? s->second.second.clone() : torch::ones({bn->second}));
@@ -128,9 +136,9 @@ void import_state_dict(PreActNetImpl& net, const NamedTensors& state, const std:
   };
   std::vector<std::string> order;
   std::unordered_map<std::string, Expected> expected;
-  for (const auto& item : net.named_modules("", /*include_self=*/true)) {
-    const std::string prefix = item.key().empty() ? "" : item.key() + ".";
-    for (const auto& p : item.value()->named_parameters(/*recurse=*/false)) {
+  for (const auto& [module_name, module] : modules_in_order(net)) {
+    const std::string prefix = module_name.empty() ? "" : module_name + ".";
+    for (const auto& p : module->named_parameters(/*recurse=*/false)) {
       order.push_back(prefix + p.key());
       expected[order.back()] = {p.value(), p.value().sizes().vec()};
     }

@@ -17,7 +17,7 @@ $PY -c 'import torch, torchvision' 2> /dev/null || { echo "skip: no python3-torc
 D=$(mktemp -d)
 trap 'rm -rf "$D"' EXIT
 fail() { echo "FAIL: $*"; for f in "$D"/*.err; do [ -f "$f" ] && { echo "--- $f"; tail -5 "$f"; }; done; exit 1; }
-T=(--model resnet18 --image-size 32 --dataset synthetic --train-size 128 --test-size 32 --batch 16 --local-steps 2
+T=(--model resnet18 --image-size 32 --classes 10 --dataset synthetic --train-size 128 --test-size 32 --batch 16 --local-steps 2
    --lr 0.02 --threads 1 -q)
 
 # (a) export after training, and at every checkpoint
@@ -42,7 +42,7 @@ rc=$?
 [ "$(wc -l < "$D/c.err")" -eq 1 ] && grep -q "'conv1.weight' is \[64,3,7,7\], this model's is \[64,1,7,7\]" "$D/c.err" ||
   fail "mismatch message: $(cat "$D/c.err")"
 [ ! -e "$D/c" ] || fail "a refused run created its folder"
-"$RESIST" train --nproc 2 "${T[@]}" --model resnet34 --rounds 1 --init-from "$D/tv.pt" --run-dir "$D/c2" \
+"$RESIST" train --nproc 2 "${T[@]/resnet18/resnet34}" --rounds 1 --init-from "$D/tv.pt" --run-dir "$D/c2" \
   > /dev/null 2> "$D/c2.err"
 rc=$?
 [ $rc -eq 2 ] && [ ! -e "$D/c2" ] || fail "resnet34 from resnet18's state dict under --nproc 2: exit $rc"
