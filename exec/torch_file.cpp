@@ -264,8 +264,10 @@ private:
     const std::string record = "data/" + key;
     if (!zip_.hasRecord(record)) throw InputError(fmt::format("storage {} is missing", key));
     auto [data, size] = zip_.getRecord(record);
-    const std::size_t need = static_cast<std::size_t>(numel) * c10::elementSize(dtype);
-    if (size < need) throw InputError(fmt::format("storage {} holds {} bytes, its {} elements need {}", key, size, numel, need));
+    const std::size_t element_bytes = c10::elementSize(dtype);
+    if (static_cast<std::uint64_t>(numel) > size / element_bytes) // before multiplying: numel may be absurd
+      throw InputError(fmt::format("storage {} holds {} bytes, fewer than its {} elements need", key, size, numel));
+    const std::size_t need = static_cast<std::size_t>(numel) * element_bytes;
     v.tensor = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
     if (need > 0) std::memcpy(v.tensor.data_ptr(), data.get(), need);
     storages_.emplace(key, v.tensor);
