@@ -13,8 +13,10 @@
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
 #include "core/error.hpp"
+#include "core/input_file.hpp"
 #include "core/limits.hpp"
 #include "core/number.hpp"
+#include "core/output.hpp"
 #include "core/schedule_io.hpp"
 #include "exec/spawn.hpp"
 #include "exec/train.hpp"
@@ -45,6 +47,12 @@ void check_train_numbers(const exec::TrainOptions& o) {
   check_number(o.eval_every, "--eval-every", 0, limits::kRounds);
   check_number(o.checkpoint_every, "--checkpoint-every", 0, limits::kRounds);
   check_number(o.min_workers, "--min-workers", 1, limits::kLocalRanks);
+  check_number(o.export_bn_batches, "--export-bn-batches", 0, limits::kRounds);
+  if (o.export_checkpoints && o.checkpoint_every == 0)
+    throw InputError("--export-checkpoints writes a state dict at every checkpoint: set --checkpoint-every");
+  if (!o.init_from.empty()) check_input_file(o.init_from, "--init-from state dict"); // its names: every rank
+  if (!o.export_path.empty()) check_output_path(o.export_path);
+  if (!o.export_logits.empty()) check_output_path(o.export_logits);
   std::error_code ec;
   if (!o.run_dir.empty() && std::filesystem::exists(o.run_dir, ec) && !std::filesystem::is_directory(o.run_dir, ec))
     throw InputError(fmt::format("--run-dir '{}' exists and is not a folder", o.run_dir));
@@ -187,6 +195,18 @@ void add_train_commands(CLI::App& app) {
                 "the rounds left for themselves and go on (resist, local_sgd; events.csv records the loss)");
   sub->add_option("--min-workers", o.min_workers, "With --elastic: fewer survivors stop the run (resumable from "
                   "its last checkpoint)")->capture_default_str();
+  sub->add_option("--init-from", o.init_from,
+                  "Start from this PyTorch state dict (torch.save(model.state_dict(), FILE); torchvision's names "
+                  "for resnet18..152; names and shapes must match the model)");
+  sub->add_option("--export", o.export_path,
+                  "Write the final network to FILE as a PyTorch state dict (torch.load; torchvision's resnet*() "
+                  "load_state_dict), BatchNorm running statistics included");
+  sub->add_flag("--export-checkpoints", o.export_checkpoints,
+                "Also write state_dict.r<round>.pt in --run-dir at every checkpoint (--checkpoint-every)");
+  sub->add_option("--export-bn-batches", o.export_bn_batches,
+                  "Training batches that estimate the exported BatchNorm running statistics (the trainer itself "
+                  "normalizes with batch statistics)")
+      ->capture_default_str();
   sub->add_flag("--quiet,-q", a->quiet, "No progress bar");
   sub->add_option("--bench-steps", a->bench, "Time N local SGD steps of the whole model in this process, print JSON");
   // Fault injection for the test suite (hidden).
@@ -194,6 +214,7 @@ void add_train_commands(CLI::App& app) {
   sub->add_option("--fault-hang-at-round", a->hang_at_round)->group("");
   sub->add_option("--fault-rank", a->die_rank)->group("");
   sub->add_option("--fault-nan-at-round", o.nan_at_round)->group("");
+  sub->add_option("--export-logits", o.export_logits)->group(""); // tests/exec/state_dict.py
   sub->callback([a, sub] {
     a->workers_given = sub->get_option("--workers")->count() > 0;
     if (a->train.schedule_path.empty()) check_protocol_options(*sub, {a->protocol}); // a schedule brings its own

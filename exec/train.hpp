@@ -25,6 +25,12 @@ struct TrainOptions {
   int eval_every = 0;            // evaluate every K rounds (0 = only after the last)
   int checkpoint_every = 0;      // checkpoint every K rounds (0 = never)
   bool resume = false;           // continue from the latest checkpoint in run_dir
+  // Weights as PyTorch state dicts (exec/state_dict.hpp): torch.load reads them, torchvision's names.
+  std::string init_from;         // start from this state dict (before --resume's checkpoint, which wins)
+  std::string export_path;       // rank 0 writes the final network here
+  bool export_checkpoints = false; // and state_dict.r<round>.pt in run_dir at every checkpoint
+  int export_bn_batches = 20;    // training batches that estimate the exported BatchNorm running statistics
+  std::string export_logits;     // tests: rank 0 writes a fixed batch and its logits before and after training
   bool progress = true;          // progress bar on rank 0
   bool elastic = false;          // a lost rank: the survivors go on (resist, local_sgd; exec/elastic.hpp)
   int min_workers = 1;           // elastic: fewer survivors stop the run as a non-elastic one

@@ -33,6 +33,7 @@
 #include "exec/spawn.hpp"
 #include "exec/run_files.hpp"
 #include "exec/speed_probe.hpp"
+#include "exec/state_dict.hpp"
 #include "exec/step.hpp"
 #include "exec/train.hpp"
 
@@ -151,7 +152,7 @@ nlohmann::json resolved_config(const TrainOptions& o, const Setup& s, const Laun
                 {"eval_every", o.eval_every},      {"checkpoint_every", o.checkpoint_every},
                 {"test_size", o.test_size},        {"data_dir", o.data_dir.empty() ? default_data_dir(s.schedule.config.dataset) : o.data_dir},
                 {"run_dir", dir},                  {"rounds", s.schedule.rounds.size()},
-                {"eval_scale", s.schedule.eval_scale}};
+                {"eval_scale", s.schedule.eval_scale}, {"init_from", o.init_from}};
   return j;
 }
 
@@ -291,6 +292,7 @@ TrainResult train(const TrainOptions& o) {
   startup_marks.emplace_back("hash_check", process_age_s());
   torch::manual_seed(derive_seed(c.seed, Stream::init)); // identical initial weights on every rank
   PreActNet net(s.model);
+  if (!o.init_from.empty()) import_state_dict(*net, read_torch_file(o.init_from), o.init_from);
   net->to(s.device);
   to_memory_format(*net, s.channels_last);
   auto agg = std::make_unique<Aggregator>(*comm, *net, s.model, sched);
@@ -334,6 +336,11 @@ TrainResult train(const TrainOptions& o) {
   auto now_s = [&] { return offset_s + std::chrono::duration<double>(Clock::now() - t_start).count(); };
 
   std::vector<int> partitioned = c.protocol == Protocol::resist ? sched.partitionable : std::vector<int>{};
+  torch::Tensor logits_x, logits_start; // --export-logits: the first test images, the logits before training
+  if (rank == 0 && !o.export_logits.empty()) {
+    logits_x = normalize(test_set, test_set.images.narrow(0, 0, std::min<std::int64_t>(16, test_set.size()))).to(s.device);
+    logits_start = logits_of(*net, logits_x, std::vector<double>(s.model.blocks.size(), 1.0));
+  }
   Progress progress(o.progress && rank == 0 ? "train" : "", rounds);
   Pending pending;
   TrainResult result;
@@ -354,6 +361,11 @@ TrainResult train(const TrainOptions& o) {
     elastic = std::make_unique<ElasticRun>(ElasticOptions{true, o.min_workers}, sched, s.hash,
                                            static_cast<int>(s.model.blocks.size()));
   const Schedule* cur = &sched; // the schedule followed now: an elastic run's latest segment
+  auto eval_scales_now = [&] { // what evaluation and the exports scale (an elastic re-plan changes it)
+    std::vector<double> scales(s.model.blocks.size(), 1.0);
+    for (int b : partitioned) scales[static_cast<std::size_t>(b)] = cur->eval_scale;
+    return scales;
+  };
   int eval_added = -1;          // rank 0: the last round whose evaluation it recorded
   for (int r = start; r < rounds; ++r) {
     const int k = r - cur->segment.first_round; // the round within the current schedule
@@ -380,6 +392,7 @@ TrainResult train(const TrainOptions& o) {
     const bool ckpt_now = o.checkpoint_every > 0 && ((r + 1) % o.checkpoint_every == 0 || last);
     // After a lost peer (elastic) the survivors redo everything from here on their new group: the round's
     // aggregation (without the lost workers) by these holder sets, its evaluation and checkpoint.
+    const bool export_now = ckpt_now && o.export_checkpoints;
     bool recovered = false;
     std::vector<std::vector<int>> now, next;
     LossCheck losses;
@@ -414,12 +427,12 @@ TrainResult train(const TrainOptions& o) {
                                           predicted, comm->handed_out_bytes - out0, comm->handed_in_bytes - in0);
         if (!recovered && (row.bytes_sent != row.predicted_sent || row.bytes_received != row.predicted_received))
           result.bytes_match = false;
-        if (eval_now) { // excluded from the round times, as in the reference
+        if (eval_now || export_now) { // excluded from the round times, as in the reference
           const auto e0 = Clock::now();
           if (lp) lp_worker->gather_for_eval();
           else if (recovered) agg->gather_for_eval(now, next, fmt::format("round {}", r));
           else agg->gather_for_eval(k);
-          if (rank == 0 && eval_added < r) {
+          if (rank == 0 && eval_now && eval_added < r) {
             const EvalResult ev = evaluate(*net, test_set, partitioned, cur->eval_scale, s.device, 100, s.precision);
             last_acc = ev.accuracy;
             EvalRow erow{r, ev.accuracy, ev.loss, ev.images, std::chrono::duration<double>(Clock::now() - e0).count()};
@@ -429,6 +442,9 @@ TrainResult train(const TrainOptions& o) {
             files->add_eval(erow);
             eval_added = r;
           }
+          if (rank == 0 && export_now) // rank 0 holds the whole network now, as to evaluate
+            export_weights(fmt::format("{}/state_dict.r{}.pt", dir, r), *net, s.model, eval_scales_now(), sampler,
+                           o.export_bn_batches);
           comm->barrier(fmt::format("round {} evaluation", r), o.timeout_s + kSlowPhaseS);
         }
         if (ckpt_now) {
@@ -486,6 +502,10 @@ TrainResult train(const TrainOptions& o) {
   }
   if (rank == 0) {
     save_params(dir + "/model.pt", rounds - 1, elastic ? elastic->hash() : s.hash, *net);
+    if (!o.export_path.empty()) export_weights(o.export_path, *net, s.model, eval_scales_now(), sampler, o.export_bn_batches);
+    if (!o.export_logits.empty())
+      write_torch_file(o.export_logits, {{"input", logits_x}, {"logits_start", logits_start},
+                                         {"logits_end", logits_of(*net, logits_x, eval_scales_now())}});
     result.final_accuracy = last_acc;
     result.params_hash = params_hash(*net);
     std::vector<RoundRow> all_rows = files->rounds();

@@ -5,7 +5,7 @@
 #     the core, sim and bad-input tests: any sanitizer finding fails the test;
 #   - a smoke run of every libFuzzer target over its seed corpus (tests/fuzz/README.md).
 set -euo pipefail
-RESIST_EXTRA_PACKAGES="python3-torch clang" source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+RESIST_EXTRA_PACKAGES="python3-torch python3-torchvision clang" source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 ctest --test-dir build --output-on-failure --timeout 900 -LE bad_input
 # The bad-input cases are short, independent processes: in parallel.
 ctest --test-dir build --output-on-failure --timeout 900 -L bad_input -j"$jobs"
