@@ -76,11 +76,17 @@ void launch_local_ranks(int n, bool elastic) {
   for (const auto& e : exits)
     if (e.exit_code != 0 && !e.stopped_by_launcher && e.exit_code != 2) all_input = false;
   std::string msg = fmt::format("{} local ranks: {}", n, failures);
-  for (const auto& e : exits) // the first rank that failed on its own says why, in its words
-    if (e.exit_code != 0 && !e.stopped_by_launcher && !e.message.empty()) {
-      msg = fmt::format("rank {} of {}: {}", e.rank, n, e.message);
+  // The rank that failed on its own says why, in its words: first one whose line is not a peer's failure (it
+  // may exit after a peer that noticed it, e.g. rank 0 failing to write model.pt while rank 1 waits for it).
+  const exec::RankExit* own = nullptr;
+  for (const auto& e : exits)
+    if (e.exit_code != 0 && !e.message.empty() && e.message.find(exec::kPeerFailed) == std::string::npos) {
+      own = &e;
       break;
     }
+  for (const auto& e : exits)
+    if (!own && e.exit_code != 0 && !e.stopped_by_launcher && !e.message.empty()) own = &e;
+  if (own) msg = fmt::format("rank {} of {}: {}", own->rank, n, own->message);
   if (all_input) throw InputError(msg);
   throw Error(msg);
 }
@@ -164,8 +170,11 @@ void add_train_commands(CLI::App& app) {
   exec::TrainOptions& o = a->train;
   CLI::App* sub = app.add_subcommand("train", "Train with ResIST, local SGD or data parallel (LibTorch + c10d)");
   add_run_options(*sub, o.config, a->protocol);
+  sub->footer("Multi-node runs (torchrun, srun, mpirun, --master-addr) trust their network, as torchrun does: the "
+              "rendezvous port (MASTER_PORT) and Gloo's ports are open to it, unauthenticated; run them on a trusted "
+              "network only.");
   sub->add_option("--schedule", o.schedule_path, "Train by this schedule file (resist schedule --out) instead");
-  sub->add_option("--nproc", a->nproc, "Start this many local ranks (loopback rendezvous on a free port)");
+  sub->add_option("--nproc", a->nproc, "Start this many local ranks (rendezvous through a private file, Gloo on loopback: no port beyond this machine)");
   sub->add_option("--rank", a->rank, "This process's rank (default: from the launcher's environment)");
   sub->add_option("--world-size", a->world_size, "Ranks in the job (default: from the environment)");
   sub->add_option("--master-addr", o.launch.master_addr, "Rendezvous host (default: MASTER_ADDR or derived)");

@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "core/input_file.hpp"
 #include "core/number.hpp"
+#include "exec/run_file_write.hpp"
 
 namespace resist::exec {
 
@@ -48,16 +49,16 @@ std::string params_checksum(int round, const std::string& schedule_hash, const s
   return fmt::format("xxh3-64:{:016x}", h);
 }
 
+/// The archive goes to memory first and then to the file by checked writes, fsync and a rename
+/// (write_run_file): LibTorch's save_to(path) threw from a destructor when the disk filled, which aborted
+/// the rank and left its temporary behind. A failure removes the temporary; the previous file stays.
 void write_atomically(torch::serialize::OutputArchive& archive, const std::string& path) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
-  try {
-    archive.save_to(tmp);
-    fs::rename(tmp, path);
-  } catch (const std::exception& e) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw Error(fmt::format("cannot write {}: {}", path, e.what()));
-  }
+  std::string bytes;
+  archive.save_to([&bytes](const void* data, std::size_t n) {
+    bytes.append(static_cast<const char*>(data), n);
+    return n;
+  });
+  write_run_file(path, bytes);
 }
 
 } // namespace
@@ -76,7 +77,25 @@ void save_params(const std::string& path, int round, const std::string& schedule
 
 void save_checkpoint(const std::string& dir, int rank, int round, const std::string& schedule_hash,
                      const PreActNetImpl& net) {
-  save_params(checkpoint_path(dir, rank, round), round, schedule_hash, net);
+  try {
+    save_params(checkpoint_path(dir, rank, round), round, schedule_hash, net);
+  } catch (const InputError&) {
+    throw;
+  } catch (const Error& e) { // a full disk, most likely: say what is left to resume from
+    std::vector<int> before = checkpoint_rounds(dir, rank);
+    before.erase(std::remove_if(before.begin(), before.end(), [round](int r) { return r >= round; }), before.end());
+    throw Error(fmt::format("rank {}: {}; {}", rank, e.what(),
+                            before.empty() ? std::string("no earlier checkpoint to resume from")
+                                           : fmt::format("the checkpoint of round {} is intact: free space, then "
+                                                         "--resume", before.back())));
+  }
+}
+
+void remove_stale_temporaries(const std::string& dir, int rank) {
+  std::string names = fmt::format(R"(checkpoint\.r\d+\.rank{}\.pt)", rank);
+  if (rank == 0) // rank 0 writes the run's own files too
+    names += R"(|model\.pt|config\.json|schedule\.json|summary\.json|timeline\.csv|rounds\.csv|eval\.csv)";
+  remove_temporaries_matching(dir, names);
 }
 
 std::vector<int> checkpoint_rounds(const std::string& dir, int rank) {

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #ifdef RESIST_WITH_NCCL
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
 #endif
@@ -14,6 +13,8 @@
 #include <thread>
 
 #include "core/error.hpp"
+#include "exec/rendezvous_store.hpp"
+#include "exec/spawn.hpp"
 
 namespace resist::exec {
 
@@ -59,21 +60,13 @@ Comm::Comm(const LaunchInfo& launch, const CommOptions& options)
   // the count against one deadline, so a rank that never joins fails the others once, with one line.
   const auto deadline = std::chrono::steady_clock::now() + to_ms(options.timeout_s);
   auto fail = [&](const std::string& why) {
-    return Error(fmt::format("rank {}: rendezvous with {} ranks at {}:{} failed within {} s (is every rank started, "
+    return Error(fmt::format("rank {}: rendezvous with {} ranks at {} failed within {} s (is every rank started, "
                              "and is the address reachable?): {}",
-                             rank_, size_, launch.master_addr, launch.master_port, options.timeout_s,
+                             rank_, size_, rendezvous_address(launch), options.timeout_s,
                              why.substr(0, why.find('\n'))));
   };
   try {
-    c10d::TCPStoreOptions so;
-    so.port = static_cast<std::uint16_t>(launch.master_port);
-    so.isServer = launch.rank == 0 && !launch.agent_store;
-    if (!launch.agent_store) so.numWorkers = static_cast<std::size_t>(launch.world_size);
-    so.waitWorkers = false;
-    so.timeout = to_ms(options.timeout_s);
-    c10::intrusive_ptr<c10d::Store> tcp = c10::make_intrusive<c10d::TCPStore>(launch.master_addr, so);
-    store_ = tcp;
-    if (!launch.store_prefix.empty()) store_ = c10::make_intrusive<c10d::PrefixStore>(launch.store_prefix, tcp);
+    store_ = make_rendezvous_store(launch, options.timeout_s);
     root_ = store_;
     std::int64_t joined = store_->add("resist/joined", 1);
     while (joined < size_) {
@@ -258,8 +251,8 @@ void Comm::wait_all(std::vector<Work>& works, const std::string& what) {
   works.clear();
   if (!first_error.empty()) {
     const auto nl = first_error.find('\n'); // c10 appends a C++ backtrace; the first line says it
-    throw PeerError(fmt::format("rank {}: {} failed: another rank died, hung or is unreachable (timeout {} s): {}", rank_,
-                            what, options_.timeout_s, first_error.substr(0, nl)));
+    throw PeerError(fmt::format("rank {}: {} failed: {} (timeout {} s): {}", rank_, what, kPeerFailed, options_.timeout_s,
+                                first_error.substr(0, nl)));
   }
 }
 

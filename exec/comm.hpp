@@ -51,7 +51,7 @@ struct CommOptions {
 
 class Comm {
 public:
-  /// Connects to the store (rank 0 serves it unless torchrun's agent does) and builds the world group.
+  /// Opens the launch's store (exec/rendezvous_store.hpp) and builds the world group.
   /// Blocks until every rank has arrived or the timeout passes (then throws Error).
   Comm(const LaunchInfo& launch, const CommOptions& options);
 

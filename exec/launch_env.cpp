@@ -132,7 +132,7 @@ std::string first_slurm_host(const std::string& nodelist) {
 LaunchInfo resolve_launch(const EnvMap& env, const LaunchOverrides& cli) {
   LaunchInfo info;
   if (truthy(find(env, "RESIST_LOCAL_LAUNCHER")) && from_plain_env(env, info, "resist")) {
-    info.agent_store = truthy(find(env, "RESIST_LAUNCHER_STORE")); // our launcher hosts the store
+    if (const std::string* f = find(env, "RESIST_STORE_FILE")) info.store_file = *f; // no port: see spawn.hpp
   } else if (from_torchrun(env, info)) {
   } else if (from_plain_env(env, info, "env")) {
   } else if (from_slurm(env, info)) {

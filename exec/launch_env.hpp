@@ -20,7 +20,8 @@ struct LaunchInfo {
   int local_world_size = 1;     // ranks on this machine (default thread count = cores / this)
   std::string master_addr = "127.0.0.1";
   int master_port = 29500;
-  bool agent_store = false;     // torchrun's agent (or our launcher) hosts the TCPStore: every rank is a client
+  bool agent_store = false;     // torchrun's agent hosts the TCPStore: every rank is a client
+  std::string store_file;       // our --nproc launcher: a FileStore in its private folder (RESIST_STORE_FILE)
   std::string store_prefix;     // key prefix inside the agent store ("/worker/attempt_<restart>")
   int cpus_per_task = 0;        // Slurm's SLURM_CPUS_PER_TASK (0 = unknown)
   std::string source = "single"; // cli, resist, torchrun, env, slurm, openmpi, pmi, single

@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "core/input_file.hpp"
 #include "core/output.hpp"
+#include "exec/run_file_write.hpp"
 
 namespace resist::exec {
 
@@ -145,9 +146,10 @@ void RunFiles::flush() const {
   std::vector<RoundRow> rows = rounds_;
   std::stable_sort(rows.begin(), rows.end(),
                    [](const RoundRow& a, const RoundRow& b) { return std::tie(a.round, a.rank) < std::tie(b.round, b.rank); });
-  write_timeline(dir_ + "/timeline.csv", events);
-  write_file_atomic(dir_ + "/rounds.csv", rounds_to_csv(rows));
-  write_file_atomic(dir_ + "/eval.csv", evals_to_csv(evals_));
+  // Not write_timeline: the launcher may stop this rank meanwhile, and the temporary must not stay behind.
+  write_run_file(dir_ + "/timeline.csv", timeline_to_csv(events));
+  write_run_file(dir_ + "/rounds.csv", rounds_to_csv(rows));
+  write_run_file(dir_ + "/eval.csv", evals_to_csv(evals_));
 }
 
 } // namespace resist::exec

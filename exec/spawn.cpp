@@ -2,7 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -41,6 +42,7 @@ int find_free_port() {
 namespace {
 
 std::string error_file(const std::string& dir, int rank) { return fmt::format("{}/rank{}.err", dir, rank); }
+std::string store_file(const std::string& dir) { return dir + "/store"; }
 
 std::string read_first_line(const std::string& path) {
   std::ifstream in(path);
@@ -49,13 +51,13 @@ std::string read_first_line(const std::string& path) {
   return line;
 }
 
-pid_t start_rank(const std::vector<std::string>& argv, int rank, int nproc, int port, const std::string& err_dir) {
+pid_t start_rank(const std::vector<std::string>& argv, int rank, int nproc, const std::string& dir) {
+  // MASTER_ADDR=127.0.0.1 keeps Gloo's sockets on loopback; the store is a file, so there is no port.
   std::vector<std::string> env_kv = {
       fmt::format("RANK={}", rank),         fmt::format("WORLD_SIZE={}", nproc),
       fmt::format("LOCAL_RANK={}", rank),   fmt::format("LOCAL_WORLD_SIZE={}", nproc),
-      "MASTER_ADDR=127.0.0.1",              fmt::format("MASTER_PORT={}", port),
-      "RESIST_LOCAL_LAUNCHER=1",            "RESIST_ERROR_FILE=" + error_file(err_dir, rank),
-      "RESIST_LAUNCHER_STORE=1",
+      "MASTER_ADDR=127.0.0.1",              "RESIST_STORE_FILE=" + store_file(dir),
+      "RESIST_LOCAL_LAUNCHER=1",            "RESIST_ERROR_FILE=" + error_file(dir, rank),
   };
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
@@ -65,7 +67,7 @@ pid_t start_rank(const std::vector<std::string>& argv, int rank, int nproc, int 
   // the ranks go with it instead of training on as orphans.
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   if (::getppid() != parent) ::_exit(128 + SIGTERM); // the launcher died before prctl took effect
-  ::close_range(3, ~0U, 0); // not the launcher's store socket, nor anything else it holds open
+  ::close_range(3, ~0U, 0); // nothing the launcher holds open
   for (auto& kv : env_kv) ::putenv(kv.data());
   std::vector<char*> args;
   std::string self = "/proc/self/exe";
@@ -75,6 +77,34 @@ pid_t start_rank(const std::vector<std::string>& argv, int rank, int nproc, int 
   ::execv(self.c_str(), args.data());
   ::_exit(127); // exec failed: the parent reports status 127
 }
+
+// A signal to the launcher (kill, Ctrl-C, a closed terminal) stops the ranks and removes the private folder
+// (the store's file with it) before the launcher ends by that signal, instead of leaving the folder behind.
+std::atomic<int> g_launcher_signal{0};
+extern "C" void remember_launcher_signal(int sig) { g_launcher_signal = sig; }
+constexpr int kCaught[] = {SIGTERM, SIGINT, SIGHUP};
+constexpr std::size_t kCaughtCount = sizeof kCaught / sizeof kCaught[0];
+
+class CatchTermination {
+public:
+  CatchTermination() {
+    g_launcher_signal = 0;
+    struct sigaction sa {};
+    sa.sa_handler = remember_launcher_signal;
+    sigemptyset(&sa.sa_mask);
+    for (std::size_t i = 0; i < kCaughtCount; ++i) ::sigaction(kCaught[i], &sa, &old_[i]);
+  }
+  /// Restores the dispositions, then raises a caught signal again: the launcher ends as it would have.
+  ~CatchTermination() {
+    for (std::size_t i = 0; i < kCaughtCount; ++i) ::sigaction(kCaught[i], &old_[i], nullptr);
+    if (const int sig = g_launcher_signal.exchange(0)) ::raise(sig);
+  }
+  CatchTermination(const CatchTermination&) = delete;
+  CatchTermination& operator=(const CatchTermination&) = delete;
+
+private:
+  struct sigaction old_[kCaughtCount] {};
+};
 
 RankExit decode(int rank, pid_t pid, int status) {
   RankExit e;
@@ -94,33 +124,23 @@ RankExit decode(int rank, pid_t pid, int status) {
 std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, int nproc, double grace_s,
                                         bool elastic) {
   if (nproc < 1) throw InputError(fmt::format("--nproc {}: need at least 1 process", nproc));
-  const int port = find_free_port();
+  // The ranks' store is a file in this private folder (mkdtemp: mode 0700), not a TCPStore: LibTorch 1.13's
+  // TCPStore server listens on every interface whatever host it is given, unauthenticated, for the whole run.
+  // Gloo's own sockets stay on loopback (MASTER_ADDR=127.0.0.1), so nothing of the run is reachable from
+  // another machine (tests/exec/train_cli.sh loopback_only).
   char dir_template[] = "/tmp/resist-launch-XXXXXX";
   if (!::mkdtemp(dir_template)) throw Error(fmt::format("cannot create a temporary folder: {}", std::strerror(errno)));
   const std::string err_dir = dir_template;
+  const CatchTermination catch_termination; // before the first fork: no moment without the clean-up
   auto cleanup = [&] {
     for (int r = 0; r < nproc; ++r) ::unlink(error_file(err_dir, r).c_str());
+    ::unlink(store_file(err_dir).c_str());
     ::rmdir(err_dir.c_str());
   };
-  // The launcher hosts the store, as torchrun's agent does: it listens before any rank starts, so no rank
-  // finds the port closed and waits out the store client's retry (measured: about 1 s of every
-  // multi-rank startup here, or nothing, depending on which rank got there first).
-  c10::intrusive_ptr<c10d::TCPStore> store;
-  try {
-    c10d::TCPStoreOptions so;
-    so.port = static_cast<std::uint16_t>(port);
-    so.isServer = true;
-    so.waitWorkers = false;
-    store = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", so);
-  } catch (const std::exception& e) {
-    cleanup();
-    const std::string why = e.what();
-    throw Error(fmt::format("cannot host the ranks' store on 127.0.0.1:{}: {}", port, why.substr(0, why.find('\n'))));
-  }
   std::vector<pid_t> pids;
   for (int r = 0; r < nproc; ++r) {
     try {
-      pids.push_back(start_rank(argv, r, nproc, port, err_dir));
+      pids.push_back(start_rank(argv, r, nproc, err_dir));
     } catch (...) {
       for (pid_t p : pids) ::kill(p, SIGKILL);
       for (pid_t p : pids) ::waitpid(p, nullptr, 0);
@@ -133,6 +153,9 @@ std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, in
   int running = nproc;
   bool stopping = false;
   auto stop_deadline = std::chrono::steady_clock::now();
+  // Elastic: the launcher reads the survivors' decisions from the ranks' store file.
+  c10::intrusive_ptr<c10d::Store> store;
+  if (elastic) store = c10::make_intrusive<c10d::FileStore>(store_file(err_dir), -1);
   std::vector<bool> paused(static_cast<std::size_t>(nproc), false), ended(static_cast<std::size_t>(nproc), false);
   // Elastic: the ranks the survivors left out end (a stopped one would never exit), and so do stopped ranks
   // once nobody else runs. Asked every 0.1 s.
@@ -144,7 +167,7 @@ std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, in
       if (done[i] || ended[i]) continue;
       bool left_out = live == 0 && paused[i];
       try {
-        left_out = left_out || store->check({fmt::format("resist/elastic/excluded/{}", r)});
+        left_out = left_out || (store && store->check({fmt::format("resist/elastic/excluded/{}", r)}));
       } catch (const std::exception&) {
       }
       if (!left_out) continue;
@@ -153,15 +176,22 @@ std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, in
     }
   };
   auto last_look = std::chrono::steady_clock::now();
+  auto stop_all = [&] {
+    stopping = true;
+    stop_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(grace_s * 1000));
+    for (int o = 0; o < nproc; ++o)
+      if (!done[static_cast<std::size_t>(o)]) ::kill(pids[static_cast<std::size_t>(o)], SIGTERM);
+  };
   while (running > 0) {
+    if (!stopping && g_launcher_signal != 0) stop_all();
     int status = 0;
-    const int flags = elastic ? WNOHANG | WUNTRACED | WCONTINUED : stopping ? WNOHANG : 0;
+    const int flags = elastic ? WNOHANG | WUNTRACED | WCONTINUED : WNOHANG; // polled: see the signal check above
     const pid_t pid = ::waitpid(-1, &status, flags);
     if (pid < 0) {
       if (errno == EINTR) continue;
       break; // no children left
     }
-    if (pid == 0) { // stopping and nobody exited yet: escalate after the grace period
+    if (pid == 0) { // nobody exited yet; when stopping, escalate after the grace period
       if (stopping && std::chrono::steady_clock::now() > stop_deadline)
         for (int r = 0; r < nproc; ++r)
           if (!done[static_cast<std::size_t>(r)]) ::kill(pids[static_cast<std::size_t>(r)], SIGKILL);
@@ -182,17 +212,11 @@ std::vector<RankExit> spawn_local_ranks(const std::vector<std::string>& argv, in
       exits[static_cast<std::size_t>(r)].stopped_by_launcher = stopping || ended[static_cast<std::size_t>(r)];
       done[static_cast<std::size_t>(r)] = true;
       --running;
-      if (!elastic && !stopping && exits[static_cast<std::size_t>(r)].exit_code != 0) {
-        // One rank failed: the others would only wait for it until their timeout; end them now.
-        stopping = true;
-        stop_deadline = std::chrono::steady_clock::now() +
-                        std::chrono::milliseconds(static_cast<long>(grace_s * 1000));
-        for (int o = 0; o < nproc; ++o)
-          if (!done[static_cast<std::size_t>(o)]) ::kill(pids[static_cast<std::size_t>(o)], SIGTERM);
-      }
+      if (!elastic && !stopping && exits[static_cast<std::size_t>(r)].exit_code != 0) stop_all();
     }
   }
   for (auto& e : exits) e.message = read_first_line(error_file(err_dir, e.rank));
+  store.reset(); // before its file goes
   cleanup();
   return exits;
 }

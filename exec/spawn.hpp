@@ -1,14 +1,19 @@
 // The local launcher behind `resist train --nproc N`: N copies of this binary on one machine, with the
-// env:// variables torchrun would set (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR,
-// MASTER_PORT) plus RESIST_LOCAL_LAUNCHER=1, rendezvous on loopback at a free port, where the launcher itself
-// hosts the TCPStore (RESIST_LAUNCHER_STORE=1: every rank a client, as under torchrun). Each rank also gets
-// RESIST_ERROR_FILE: main() writes its error line there instead of to stderr, so the launcher reports one
-// line for the job (the first failing rank's message) instead of one per rank.
+// env:// variables torchrun would set (RANK, WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR=127.0.0.1)
+// plus RESIST_LOCAL_LAUNCHER=1 and RESIST_STORE_FILE: the ranks rendezvous through a c10d FileStore in the
+// launcher's private folder (mode 0700, removed at the end), so no port is opened for the store and Gloo
+// listens on loopback only. Each rank also gets RESIST_ERROR_FILE: main() writes its error line there instead
+// of to stderr, so the launcher reports one line for the job (the first failing rank's message) instead of
+// one per rank.
 #pragma once
 #include <string>
 #include <vector>
 
 namespace resist::exec {
+
+/// What a rank's error says when it failed because a peer did (Comm::wait_all): the launcher reports another
+/// rank's own failure before such a line.
+inline constexpr const char* kPeerFailed = "another rank died, hung or is unreachable";
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it back, close).
 int find_free_port();

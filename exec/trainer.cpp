@@ -246,11 +246,7 @@ void gather_rows(Comm& comm, Pending& pending, RunFiles* files, int seq) {
 TrainResult train(const TrainOptions& o) {
   configure_host_allocator();
   const EnvMap env = current_environment();
-  LaunchInfo launch = resolve_launch(env, o.launch);
-  // One rank alone: nobody else looks for its store, so any free port will do; the fixed default would
-  // collide with another single-rank run on this machine (two at once failed to bind 29500).
-  if (launch.world_size == 1 && o.launch.master_port == 0 && env.count("MASTER_PORT") == 0)
-    launch.master_port = find_free_port();
+  const LaunchInfo launch = resolve_launch(env, o.launch); // one rank alone: an in-process store, no port
   Setup s = setup(o, launch);
   const Schedule& sched = s.schedule;
   const RunConfig& c = sched.config;
@@ -308,6 +304,7 @@ TrainResult train(const TrainOptions& o) {
 
   startup_marks.emplace_back("network", process_age_s());
   int start = 0;
+  remove_stale_temporaries(dir, rank); // of an earlier process killed mid-write
   if (o.resume) {
     const int r = common_checkpoint_round(*comm, dir);
     load_checkpoint(dir, rank, r, s.hash, *net);

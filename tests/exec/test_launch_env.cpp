@@ -108,13 +108,15 @@ TEST_CASE("malformed launcher values are input errors", "[exec][launch]") {
   CHECK_THROWS_AS(resolve_launch({{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_PORT", "70000"}}), InputError);
 }
 
-TEST_CASE("our launcher: it hosts the store when it says so (every rank a client, no key prefix)", "[exec][launch]") {
-  EnvMap env = {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"MASTER_PORT", "29511"},
-                {"RESIST_LOCAL_LAUNCHER", "1"}};
-  CHECK_FALSE(resolve_launch(env).agent_store); // an older launcher: rank 0 serves
-  env["RESIST_LAUNCHER_STORE"] = "1";
+TEST_CASE("our launcher: the ranks' store is its file (no port), no agent store, no key prefix", "[exec][launch]") {
+  EnvMap env = {{"RANK", "0"}, {"WORLD_SIZE", "2"}, {"MASTER_ADDR", "127.0.0.1"}, {"RESIST_LOCAL_LAUNCHER", "1"}};
+  CHECK(resolve_launch(env).store_file.empty()); // without the file: a TCPStore that rank 0 serves
+  env["RESIST_STORE_FILE"] = "/tmp/resist-launch-x/store";
   const LaunchInfo l = resolve_launch(env);
   CHECK(l.source == "resist");
-  CHECK(l.agent_store);
+  CHECK(l.store_file == "/tmp/resist-launch-x/store");
+  CHECK_FALSE(l.agent_store);
   CHECK(l.store_prefix.empty());
+  env.erase("RESIST_LOCAL_LAUNCHER"); // only our launcher's ranks read the variable
+  CHECK(resolve_launch(env).store_file.empty());
 }

@@ -11,6 +11,13 @@
 #   never_joins  rank 1 of 2 is never started: rank 0 fails within about --timeout-s with one line
 #   corrupt_checkpoint  flipped bytes in a checkpoint: --resume refuses it (exit 2, one line), and a stray
 #              checkpoint name in the run folder is ignored
+#   disk_full  a file system that fills (RLIMIT_FSIZE with SIGXFSZ ignored: each write past the limit fails
+#              with EFBIG, as a full disk's with ENOSPC) while a checkpoint, model.pt or a run file is written:
+#              exit 1 with one line, the previous checkpoint intact and resumable, no temporary left, and
+#              temporaries of an earlier crash removed when a run starts or resumes
+#   loopback_only  every TCP socket of a local --nproc run (listening or connected), sampled from its start into
+#              its rounds, is bound to loopback; its store is a file in a private folder (mode 0700) that is
+#              gone when the run is stopped
 #   torchrun   torchrun --no-python runs the binary unchanged, with its agent store and with --standalone
 #              (skipped, status 77, without Debian's python3-torch)
 set -u
@@ -178,6 +185,73 @@ corrupt_checkpoint)
   "$RESIST" train "${R[@]}" --resume > /dev/null 2> "$D/c3.err"
   expect_rc $? 0 "resume from the intact checkpoint (stray names ignored)"
   ;;
+disk_full)
+  F=(--nproc 2 "${T[@]}" --rounds 6 --checkpoint-every 2 --run-dir "$D/f")
+  limited() { ( ulimit -f "$1"; trap '' XFSZ; shift; exec "$RESIST" train "$@" ); } # limit in KiB
+  no_temporaries() { ! ls "$1" | grep -q '\.tmp\.' || fail "$2: temporaries left: $(ls "$1" | grep '\.tmp\.')"; }
+  one_line() { [ "$(wc -l < "$1")" -eq 1 ] || fail "$2: not one line: $(head -c 600 "$1")"; }
+  "$RESIST" train "${F[@]}" --fault-die-at-round 4 --fault-rank 1 > /dev/null 2> "$D/f1.err"
+  [ $? -ne 0 ] || fail "the killed run succeeded"
+  cp "$D/f/checkpoint.r3.rank0.pt" "$D/r3.rank0" && cp "$D/f/checkpoint.r3.rank1.pt" "$D/r3.rank1" ||
+    fail "no checkpoint of round 3"
+  # What a process killed mid-write leaves behind (and a name that is not ours, which must stay).
+  touch "$D/f/checkpoint.r5.rank0.pt.tmp.12345" "$D/f/checkpoint.r5.rank1.pt.tmp.Ab3dEf" \
+        "$D/f/model.pt.tmp.777" "$D/f/rounds.csv.tmp.x1Y2z3" "$D/f/notes.txt.tmp.1"
+  # Checkpoints (3.3 MB each) no longer fit; the run files (a few KB) do.
+  limited 1024 "${F[@]}" --resume > /dev/null 2> "$D/f2.err"
+  expect_rc $? 1 "checkpoint on a full disk"
+  one_line "$D/f2.err" "checkpoint on a full disk"
+  grep -q "File too large" "$D/f2.err" || fail "the message does not say the write failed: $(cat "$D/f2.err")"
+  grep -q "checkpoint of round 3 is intact" "$D/f2.err" || fail "the message does not name the intact checkpoint"
+  cmp -s "$D/f/checkpoint.r3.rank0.pt" "$D/r3.rank0" && cmp -s "$D/f/checkpoint.r3.rank1.pt" "$D/r3.rank1" ||
+    fail "the checkpoint of round 3 changed"
+  [ -f "$D/f/notes.txt.tmp.1" ] || fail "a file that is not the run's was removed"
+  rm "$D/f/notes.txt.tmp.1"
+  no_temporaries "$D/f" "checkpoint on a full disk"
+  "$RESIST" train "${F[@]}" --resume > /dev/null 2> "$D/f3.err"
+  expect_rc $? 0 "resume once there is space"
+  [ "$(wc -l < "$D/f/rounds.csv")" -eq 13 ] || fail "the resumed rounds.csv should hold 6 rounds x 2 ranks"
+  no_temporaries "$D/f" "resumed run"
+  # model.pt (rank 0, after the last round, no checkpoints).
+  limited 1024 --nproc 2 "${T[@]}" --rounds 2 --run-dir "$D/m" > /dev/null 2> "$D/m.err"
+  expect_rc $? 1 "model.pt on a full disk"
+  one_line "$D/m.err" "model.pt on a full disk"
+  grep -q "model.pt' failed: File too large" "$D/m.err" || fail "model.pt message: $(cat "$D/m.err")"
+  [ ! -e "$D/m/model.pt" ] || fail "a partial model.pt"
+  no_temporaries "$D/m" "model.pt on a full disk"
+  # The run files: schedule.json (4 KB for 6 rounds) does not fit in 2 KB; config.json (1 KB) does.
+  limited 2 --nproc 2 "${T[@]}" --rounds 6 --run-dir "$D/c" > /dev/null 2> "$D/c.err"
+  expect_rc $? 1 "run files on a full disk"
+  one_line "$D/c.err" "run files on a full disk"
+  grep -q "schedule.json' failed: File too large" "$D/c.err" || fail "run file message: $(cat "$D/c.err")"
+  no_temporaries "$D/c" "run files on a full disk"
+  ;;
+loopback_only)
+  PY=/usr/bin/python3; [ -x $PY ] || PY=python3 # Debian's: starts in 0.05 s, a pyenv shim in 2 s under load
+  "$RESIST" train --nproc 2 "${T[@]}" --rounds 100000 --run-dir "$D/l" > /dev/null 2> "$D/l.err" &
+  lp=$!
+  : > "$D/sockets.txt"
+  for i in $(seq 1 300); do # from the launcher's start through the rendezvous into the rounds (at most 60 s)
+    kill -0 $lp 2> /dev/null || fail "the run ended early: $(cat "$D/l.err")"
+    $PY "$(dirname "$0")/listen_sockets.py" $lp >> "$D/sockets.txt"
+    [ -f "$D/l/config.json" ] && [ "$(grep -c ESTABLISHED "$D/sockets.txt")" -ge 20 ] && break # rounds running
+    sleep 0.1
+  done
+  [ "$(pgrep -P $lp | wc -l)" -eq 2 ] || fail "expected 2 ranks under the launcher"
+  sort -u "$D/sockets.txt" > "$D/sockets_u.txt"
+  grep -q ESTABLISHED "$D/sockets_u.txt" || fail "no TCP socket of the run seen (Gloo's pairs expected): the check saw nothing"
+  # Every socket, listening (the store's, Gloo's while it connects) or connected (Gloo's pairs), on loopback.
+  awk '$3 !~ /^127\./ && $3 != "::1"' "$D/sockets_u.txt" > "$D/exposed.txt"
+  [ ! -s "$D/exposed.txt" ] || fail "sockets beyond loopback (pid state address port): $(cat "$D/exposed.txt")"
+  # The store: a file in a private folder, gone once the launcher is stopped.
+  r0=$(pgrep -P $lp | head -1)
+  store=$(tr '\0' '\n' < "/proc/$r0/environ" | sed -n 's/^RESIST_STORE_FILE=//p')
+  [ -n "$store" ] && [ -f "$store" ] || fail "no store file ($store)"
+  [ "$(stat -c %a "$(dirname "$store")")" = 700 ] || fail "the store's folder is not private"
+  kill $lp
+  wait $lp
+  [ ! -e "$(dirname "$store")" ] || fail "the store's folder outlived the run"
+  ;;
 torchrun)
   /usr/bin/python3 -c 'import torch.distributed.run' 2> /dev/null || { echo "skip: no python3-torch"; exit 77; }
   TR=(/usr/bin/python3 "$(dirname "$0")/torchrun_compat.py" --nproc_per_node 2)
@@ -192,6 +266,6 @@ torchrun)
   expect_rc $? 0 "torchrun --standalone"
   ;;
 *)
-  echo "usage: train_cli.sh nproc_run|resume|dead_rank|hung_rank|bad_input|nan_loss|never_joins|corrupt_checkpoint|torchrun"; exit 2 ;;
+  echo "usage: train_cli.sh nproc_run|resume|ist_resume|dead_rank|hung_rank|bad_input|nan_loss|never_joins|corrupt_checkpoint|disk_full|loopback_only|torchrun"; exit 2 ;;
 esac
 echo "ok: $1"
