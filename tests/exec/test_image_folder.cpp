@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "core/error.hpp"
 #include "core/schedule.hpp"
 #include "exec/data.hpp"
@@ -143,7 +145,7 @@ TEST_CASE("imagefolder: batches have the model's shape, repeat for a seed, and f
   const Dataset train = load_dataset(folder_options(tree.dir), true);
   REQUIRE(train.size() == 8);
   CHECK(train.classes == 3);
-  BatchSampler a(train, 3, 11), b(train, 3, 11), other(train, 3, 12);
+  BatchSampler a(train, 3, 11), b(train, 3, 11);
   CHECK(a.steps_per_epoch() == 3);
   for (std::int64_t step = 0; step < 4; ++step) { // across the epoch boundary (step 3 = epoch 1)
     const auto [x, y] = a.batch(step);
