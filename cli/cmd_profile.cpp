@@ -4,9 +4,12 @@
 //       --ranks K runs K profiling processes at once (what K ranks sharing the cores see), rank 0 writes
 //   resist profile --comm --nproc N [--backend gloo] --out this_machine.toml
 //       the c10d operations the trainer uses among N local ranks, and a platform of this machine
+//   resist profile --input-pipeline --dataset imagefolder --data-dir DIR [--threads T]
+//       images per second of the image-folder loader alone (decode + augment), per thread
 #include <fmt/format.h>
 
 #include <iostream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
@@ -16,6 +19,7 @@
 #include "core/model_zoo.hpp"
 #include "core/number.hpp"
 #include "core/output.hpp"
+#include "exec/image_loader_bench.hpp"
 #include "exec/profile.hpp"
 #include "exec/spawn.hpp"
 
@@ -27,6 +31,7 @@ struct ProfileArgs {
   exec::CommProfileOptions comm;
   std::string protocol = "resist";
   bool comm_mode = false;
+  bool input_pipeline = false;
   int nproc = 0;
   std::vector<std::string> sizes;
   std::string out, format = "table";
@@ -94,9 +99,36 @@ void check_profile_numbers(const ProfileArgs& a) {
   check_number(o.config.batch, "--batch", 1, limits::kBatch);
 }
 
+// The loader alone, on this machine's cores: what the simulator's input_img_per_s is made of.
+void run_input_pipeline(ProfileArgs& a) {
+  exec::ProfileOptions& o = a.layers;
+  const Format format = parse_format(a.format);
+  if (o.config.dataset != "imagefolder")
+    throw InputError(fmt::format("--input-pipeline times the image-folder loader: pass --dataset imagefolder "
+                                 "--data-dir DIR (got --dataset {})", o.config.dataset));
+  exec::resolve_image_folder(o.config, o.data_dir);
+  const Model model = make_model(o.config.model, o.config.model_options);
+  const int threads = o.threads > 0 ? o.threads : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  const double load_start = exec::load_average_1m();
+  const exec::ImageLoaderBench b =
+      exec::bench_image_loader(exec::scan_image_folder(exec::image_folder_split(o.data_dir, true)), model.image_size,
+                               o.config.batch, o.repeats, threads, o.config.seed);
+  Table t({"image_size", "batch", "batches", "threads", "images_per_s", "images_per_s_per_thread", "images_per_cpu_s",
+           "load_avg_1m_start", "load_avg_1m_end"});
+  t.add_row({std::int64_t{model.image_size}, std::int64_t{o.config.batch}, std::int64_t{o.repeats},
+             std::int64_t{threads}, b.images_per_s, b.images_per_s / threads, b.images_per_cpu_s, load_start,
+             exec::load_average_1m()});
+  print_table(t, format);
+  // Per CPU second is per core on a machine of one's own; the wall rate per thread says so when it agrees.
+  if (format == Format::table)
+    std::cout << fmt::format("for the simulator: --platform-param input_img_per_s=<{:.0f} x the cores a node's "
+                             "loaders get> (images per CPU second; sim/input_pipeline.hpp)\n", b.images_per_cpu_s);
+}
+
 void run_layers(ProfileArgs& a) {
   exec::ProfileOptions& o = a.layers;
   o.config.protocol = parse_protocol(a.protocol);
+  exec::resolve_image_folder(o.config, o.data_dir); // imagefolder: its size and classes
   const Format format = parse_format(a.format);
   const Model model = make_model(o.config.model, o.config.model_options); // bad names fail before spawning
   if (o.ranks_sharing > 1 && !spawned()) return launch_local_ranks(o.ranks_sharing);
@@ -168,6 +200,10 @@ void add_profile_command(CLI::App& app) {
   sub->add_option("--out", a->out, "Write the profile CSV (--comm: the platform TOML, and its samples as .comm.csv)");
   sub->add_flag("--comm", a->comm_mode, "Measure c10d operations among --nproc local ranks instead, write a platform");
   sub->add_option("--nproc", a->nproc, "--comm: local ranks");
+  sub->add_flag("--input-pipeline", a->input_pipeline,
+                "Time the image-folder loader alone (--dataset imagefolder --data-dir DIR): images/s with --threads "
+                "threads (0 = the cores), --repeats batches of --batch; per thread it gives the simulator's "
+                "input_img_per_s");
   sub->add_option("--backend", a->comm.backend, "--comm: gloo, or nccl (CUDA builds)")->capture_default_str();
   sub->add_option("--sizes", a->sizes, "--comm: message sizes (default 4K,16K,...,256M)")->delimiter(',');
   sub->add_option("--timeout-s", a->comm.timeout_s, "--comm: seconds before a missing rank fails the others")
@@ -177,7 +213,9 @@ void add_profile_command(CLI::App& app) {
   sub->callback([a, sub] {
     check_protocol_options(*sub, {a->protocol});
     check_profile_numbers(*a);
-    if (a->comm_mode) {
+    if (a->input_pipeline) {
+      run_input_pipeline(*a);
+    } else if (a->comm_mode) {
       a->comm.repeats = std::min(a->layers.repeats, 15);
       a->comm.threads = std::max(1, a->layers.threads);
       run_comm(*a);

@@ -436,7 +436,7 @@ void add_simulate_commands(CLI::App& app) {
                  "grid sees the same data")
       ->excludes(rounds)
       ->excludes(sw_epochs);
-  sw->add_option("--dataset", b.dataset, "cifar10, cifar100, svhn, fashion_mnist or synthetic")->capture_default_str();
+  sw->add_option("--dataset", b.dataset, "cifar10, cifar100, svhn, fashion_mnist, synthetic or imagefolder (JPEG/PNG in DIR/train/CLASS/: train and profile scan --data-dir, other commands need --train-size)")->capture_default_str();
   sw->add_option("--train-size", b.train_size, "Images per epoch (0 = the data set's)")->capture_default_str();
   add_model_args(*sw, s->model);
   sw->add_option("--out,-o", s->out,

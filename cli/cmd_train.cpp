@@ -18,6 +18,7 @@
 #include "core/number.hpp"
 #include "core/output.hpp"
 #include "core/schedule_io.hpp"
+#include "exec/image_folder_scan.hpp"
 #include "exec/spawn.hpp"
 #include "exec/train.hpp"
 
@@ -124,6 +125,8 @@ void check_before_spawn(const TrainArgs& a) {
 void run(TrainArgs& a) {
   exec::TrainOptions& o = a.train;
   o.config.protocol = parse_protocol(a.protocol);
+  // imagefolder: the scanned folder's size and classes go into the config, hence into the schedule.
+  if (o.schedule_path.empty()) exec::resolve_image_folder(o.config, o.data_dir);
   if (a.rank >= 0) o.launch.rank = a.rank;
   if (a.world_size >= 0) o.launch.world_size = a.world_size;
   o.progress = !a.quiet;

@@ -225,14 +225,17 @@ Outcome validate_dir(const RunDir& run, const ValidateArgs& a, Format format) {
                              "rank(s) at once)\n", dir, c.model, c.batch, threads,
                              local_ranks);
     // The run's protocol: the profile builds a schedule of it (a fully connected net has no ResIST schedule).
-    run_self({"profile", "--protocol", to_string(c.protocol), "--model", c.model, "--in-channels", std::to_string(model.in_channels), "--image-size",
+    std::vector<std::string> args{"profile", "--protocol", to_string(c.protocol), "--model", c.model, "--in-channels", std::to_string(model.in_channels), "--image-size",
               std::to_string(model.image_size), "--classes", std::to_string(model.classes), "--batch",
               std::to_string(c.batch), "--dataset", c.dataset, "--train-size", std::to_string(c.train_size),
               "--threads", std::to_string(threads), "--ranks",
               std::to_string(cuda && a.gpu_sharing == "model" ? 1 : local_ranks), "--test-size",
               std::to_string(train.value("test_size", 0)), "--precision",
               train.value("precision", std::string("fp32")), "--device", train.value("device", std::string("cpu")),
-              "--memory-format", train.value("memory_format", std::string("nchw")), "--quiet", "--out", profile});
+              "--memory-format", train.value("memory_format", std::string("nchw")), "--quiet", "--out", profile};
+    const std::string data_dir = train.value("data_dir", std::string()); // imagefolder has no default folder
+    if (!data_dir.empty()) args.insert(args.end(), {"--data-dir", data_dir});
+    run_self(args);
   }
   std::string platform = a.platform.empty() ? (fs::path(dir) / "platform.toml").string() : a.platform;
   if (a.platform.empty() && (a.remeasure || !fs::exists(platform))) {

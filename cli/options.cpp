@@ -71,7 +71,7 @@ void add_training_options(CLI::App& app, RunConfig& c) {
       ->excludes(rounds)
       ->excludes(epochs);
   app.add_option("--train-size", c.train_size, "Images per epoch (0 = the data set's)")->capture_default_str();
-  app.add_option("--dataset", c.dataset, "cifar10, cifar100, svhn, fashion_mnist or synthetic")->capture_default_str();
+  app.add_option("--dataset", c.dataset, "cifar10, cifar100, svhn, fashion_mnist, synthetic or imagefolder (JPEG/PNG in DIR/train/CLASS/: train and profile scan --data-dir, other commands need --train-size)")->capture_default_str();
   // layer_parallel is a reconstruction from the AuxNet paper's abstract (core/layer_parallel.hpp).
   app.add_option("--lp-method", c.layer_parallel.method,
                  "layer_parallel (a reconstruction): local losses by penalty or al (augmented Lagrangian)")

@@ -15,13 +15,24 @@
 
 namespace resist {
 
+namespace {
+void check_dataset_name(const std::string& dataset) {
+  for (const char* known : {"cifar10", "cifar100", "svhn", "fashion_mnist", "synthetic", "imagefolder"})
+    if (dataset == known) return;
+  throw InputError(fmt::format(
+      "unknown data set '{}' (known: cifar10, cifar100, svhn, fashion_mnist, synthetic, imagefolder)", dataset));
+}
+} // namespace
+
 std::int64_t dataset_train_size(const std::string& dataset) {
+  check_dataset_name(dataset);
   if (dataset == "cifar10" || dataset == "cifar100") return 50000;
   if (dataset == "svhn") return 73257;
   if (dataset == "fashion_mnist") return 60000;
   if (dataset == "synthetic") return 4096;
-  throw InputError(fmt::format("unknown data set '{}' (known: cifar10, cifar100, svhn, fashion_mnist, synthetic)",
-                               dataset));
+  // imagefolder: its size is the folder's, which core cannot see; resist train scans it and sets train_size.
+  throw InputError("--dataset imagefolder: the training set's size comes from scanning its folder (resist train "
+                   "and profile do it from --data-dir); elsewhere give it with --train-size N");
 }
 
 const char* to_string(LrShape shape) { return shape == LrShape::cosine ? "cosine" : "step"; }
@@ -76,7 +87,8 @@ void validate(const RunConfig& c) {
     if (!(c.epochs > 0)) throw InputError(fmt::format("--epochs {}: must be > 0 (or give --rounds)", c.epochs));
   }
   check_number(static_cast<double>(c.train_size), "--train-size", 0, static_cast<double>(limits::kTrainSize));
-  dataset_train_size(c.dataset);
+  if (c.train_size == 0) dataset_train_size(c.dataset); // imagefolder needs its size here
+  else check_dataset_name(c.dataset);
   switch (c.protocol) {
   case Protocol::resist:
     check_resist_shape(static_cast<int>(partitionable_blocks(model, c.partition).size()), c.workers, c.min_depth);

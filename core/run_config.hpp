@@ -42,12 +42,13 @@ struct RunConfig {
   double epochs = 40;                   // epochs per worker (each worker sees the whole train set)
   double global_epochs = 0;             // > 0: the budget in epochs of all workers' images together
                                         // (epochs per worker = global_epochs / workers), replacing epochs
-  std::int64_t train_size = 0;          // images per epoch; 0 = the data set's
-  std::string dataset = "cifar10";      // cifar10, cifar100, svhn, fashion_mnist, synthetic
+  std::int64_t train_size = 0;          // images per epoch; 0 = the data set's (imagefolder: its scan sets it)
+  std::string dataset = "cifar10";      // cifar10, cifar100, svhn, fashion_mnist, synthetic, imagefolder
   LayerParallelOptions layer_parallel;  // protocol layer_parallel only (in its JSON only then)
 };
 
-/// Training images of a known data set; throws InputError for an unknown name.
+/// Training images of a known data set; throws InputError for an unknown name and for imagefolder (its
+/// size is the scanned folder's: exec/image_folder_scan.hpp).
 std::int64_t dataset_train_size(const std::string& dataset);
 
 /// Epochs each worker runs: `epochs`, or `global_epochs / workers` when a global budget is set.

@@ -9,6 +9,8 @@
 #include "core/input_file.hpp"
 #include "core/rng.hpp"
 #include "exec/data_format.hpp"
+#include "exec/image_folder_scan.hpp"
+#include "exec/image_transform.hpp"
 
 namespace resist::exec {
 
@@ -107,6 +109,30 @@ Dataset synthetic(const DataOptions& o, bool train) {
   return d;
 }
 
+// A folder of JPEG/PNG images by class: scanned now (names, labels, signatures), decoded per batch.
+Dataset image_folder(const DataOptions& o, bool train) {
+  if (o.dir.empty())
+    throw InputError("--dataset imagefolder needs --data-dir DIR (DIR/train/<class>/*.jpg|png, DIR/val/<class>/...)");
+  const auto index = scan_image_folder(image_folder_split(o.dir, train));
+  if (!train) { // evaluation must mean the same classes as training
+    const auto train_index = scan_image_folder(image_folder_split(o.dir, true));
+    if (index->classes != train_index->classes)
+      throw InputError(fmt::format("image folder: the class folders of {} ({}) differ from those of {} ({})",
+                                   index->root, index->classes.size(), train_index->root, train_index->classes.size()));
+  }
+  if (o.channels != 3)
+    throw InputError(fmt::format("imagefolder images are decoded to RGB but the model expects {} channels: pass "
+                                 "--in-channels 3", o.channels));
+  Dataset d;
+  const int threads = o.loader_threads > 0 ? o.loader_threads : std::max(1, at::get_num_threads());
+  d.loader = std::make_shared<ImageLoader>(index, o.image_size, threads);
+  d.files = image_folder_subset(index->size(), train ? o.train_size : o.test_size);
+  d.classes = static_cast<int>(index->classes.size());
+  d.mean.assign(kImageNetMean, kImageNetMean + 3); // applied by the loader
+  d.std.assign(kImageNetStd, kImageNetStd + 3);
+  return d;
+}
+
 } // namespace
 
 std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
@@ -135,6 +161,17 @@ std::vector<std::uint8_t> read_file_bytes(const std::string& path) {
 Dataset load_dataset(const DataOptions& o, bool train) {
   const std::string dir = o.dir.empty() ? default_data_dir(o.name) : o.dir;
   Dataset d;
+  if (o.name == "imagefolder") {
+    d = image_folder(o, train);
+    d.name = o.name;
+    if (train && o.train_size > d.loader->index().size())
+      throw InputError(fmt::format("--train-size {} exceeds the {} images in {}", o.train_size,
+                                   d.loader->index().size(), d.loader->index().root));
+    if (d.classes != o.classes)
+      throw InputError(fmt::format("{} has {} class folders but the model has {} classes: pass --classes {}",
+                                   d.loader->index().root, d.classes, o.classes, d.classes));
+    return d;
+  }
   if (o.name == "synthetic") {
     d = synthetic(o, train);
   } else if (o.name == "fashion_mnist") {
@@ -165,7 +202,8 @@ Dataset load_dataset(const DataOptions& o, bool train) {
     d.std = {0.1980, 0.2010, 0.1970};
     d.crop = d.reflect_pad = true; // digits: no flip
   } else {
-    throw InputError(fmt::format("unknown data set '{}' (known: cifar10, cifar100, svhn, fashion_mnist, synthetic)", o.name));
+    throw InputError(fmt::format("unknown data set '{}' (known: cifar10, cifar100, svhn, fashion_mnist, synthetic, "
+                                 "imagefolder)", o.name));
   }
   d.name = o.name;
   if (o.name == "synthetic") d.classes = o.classes;
@@ -197,11 +235,59 @@ torch::Tensor normalize(const Dataset& d, torch::Tensor x) {
   return (x - mean) * inv_std;
 }
 
+std::pair<torch::Tensor, torch::Tensor> eval_batch(const Dataset& d, std::int64_t at, std::int64_t n) {
+  if (!d.loader) return {normalize(d, d.images.narrow(0, at, n)), d.labels.narrow(0, at, n)};
+  const std::vector<std::int64_t> files(d.files.begin() + at, d.files.begin() + at + n);
+  return d.loader->submit(files, nullptr, 0).get();
+}
+
+Dataset first_images(const Dataset& d, std::int64_t n) {
+  Dataset part = d;
+  if (d.loader) {
+    part.files.resize(static_cast<std::size_t>(n));
+  } else {
+    part.images = d.images.narrow(0, 0, n);
+    part.labels = d.labels.narrow(0, 0, n);
+  }
+  return part;
+}
+
 BatchSampler::BatchSampler(const Dataset& data, int batch, std::uint64_t data_seed, torch::Device device)
-    : data_(data), images_(data.images.to(device)), labels_(data.labels.to(device)), device_(device),
+    : data_(data), images_(data.loader ? torch::Tensor() : data.images.to(device)),
+      labels_(data.loader ? torch::Tensor() : data.labels.to(device)), device_(device),
       batch_(batch), data_seed_(data_seed), steps_per_epoch_(static_cast<int>((data.size() + batch - 1) / batch)) {}
 
+const std::vector<int>& BatchSampler::epoch_order(std::int64_t epoch) {
+  auto it = folder_orders_.find(epoch);
+  if (it != folder_orders_.end()) return it->second;
+  while (folder_orders_.size() >= 2) folder_orders_.erase(folder_orders_.begin()); // this epoch and the next
+  Rng rng(derive_seed(data_seed_, Stream::data, static_cast<std::uint64_t>(epoch))); // as batch() below
+  return folder_orders_[epoch] = rng.permutation(static_cast<int>(data_.size()));
+}
+
+std::vector<std::int64_t> BatchSampler::batch_indices(std::int64_t step) {
+  const std::vector<int>& order = epoch_order(step / steps_per_epoch_);
+  const std::int64_t first = step % steps_per_epoch_ * batch_;
+  const std::int64_t n = std::min<std::int64_t>(batch_, data_.size() - first);
+  return std::vector<std::int64_t>(order.begin() + first, order.begin() + first + n);
+}
+
+Batch BatchSampler::folder_batch(std::int64_t step) {
+  // A request out of sequence (the first, a resume, a bench) drops what was queued for other steps.
+  if (!folder_ahead_.empty() && folder_ahead_.begin()->first != step) folder_ahead_.clear();
+  for (std::int64_t s = step; s <= step + prefetch_batches; ++s) {
+    if (folder_ahead_.count(s)) continue;
+    std::vector<std::int64_t> files = batch_indices(s);
+    for (auto& f : files) f = data_.files[static_cast<std::size_t>(f)]; // dataset position -> folder file
+    folder_ahead_[s] = data_.loader->submit(files, &data_seed_, s);
+  }
+  const std::shared_future<Batch> current = folder_ahead_.begin()->second;
+  folder_ahead_.erase(folder_ahead_.begin());
+  return current.get();
+}
+
 std::pair<torch::Tensor, torch::Tensor> BatchSampler::batch(std::int64_t step) {
+  if (data_.loader) return folder_batch(step);
   const std::int64_t epoch = step / steps_per_epoch_;
   const std::int64_t pos = step % steps_per_epoch_;
   if (epoch != epoch_) {

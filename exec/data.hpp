@@ -9,12 +9,18 @@
 //   svhn           train.bin / test.bin in the CIFAR-10 record layout (1 label byte 0-9, 3072 bytes CHW),
 //                  converted from the .mat files by exec/tools/svhn_to_bin.py          data/svhn
 //   synthetic      class templates plus noise, generated from the seed (tests)
+//   imagefolder    DIR/train/<class>/*.jpg|jpeg|png and DIR/val/<class>/... (torchvision's ImageFolder;
+//                  --data-dir DIR, no default), decoded per batch by exec/image_loader, not held
 #pragma once
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "exec/image_loader.hpp"
 
 namespace resist::exec {
 
@@ -27,8 +33,12 @@ struct Dataset {
   bool flip = false;              // random horizontal flip
   bool reflect_pad = false;       // SVHN pads by reflection, CIFAR with zeros (black)
   int classes = 10;
+  // imagefolder: images and labels stay undefined; the loader decodes the folder's files `files` (indices
+  // into its index) per batch, already normalised.
+  std::shared_ptr<ImageLoader> loader;
+  std::vector<std::int64_t> files;
 
-  std::int64_t size() const { return images.size(0); }
+  std::int64_t size() const { return loader ? static_cast<std::int64_t>(files.size()) : images.size(0); }
 };
 
 struct DataOptions {
@@ -38,6 +48,7 @@ struct DataOptions {
   std::int64_t test_size = 0;   // first N test images (0 = all)
   std::uint64_t seed = 1;       // synthetic data only
   int channels = 3, image_size = 32, classes = 10; // what the model expects (checked)
+  int loader_threads = 0;       // imagefolder: decoding threads (0 = torch's intra-op threads)
 };
 
 /// The data options of a run: its data set, seed and model shape, the first `train_size` training and
@@ -64,9 +75,17 @@ public:
   BatchSampler(const Dataset& data, int batch, std::uint64_t data_seed, torch::Device device = torch::kCPU);
   int steps_per_epoch() const { return steps_per_epoch_; }
   /// The batch of global step `step` (0-based, per worker); the last batch of an epoch may be smaller.
+  /// An image folder's next `prefetch_batches` steps are queued with it, decoding while this one trains.
   std::pair<torch::Tensor, torch::Tensor> batch(std::int64_t step);
+  /// The data set's image indices of step `step`, in batch order (this epoch's shuffle).
+  std::vector<std::int64_t> batch_indices(std::int64_t step);
+
+  static constexpr int prefetch_batches = 2;
 
 private:
+  Batch folder_batch(std::int64_t step);
+  const std::vector<int>& epoch_order(std::int64_t epoch);
+
   const Dataset& data_;
   torch::Tensor images_, labels_; // data_'s, on the device
   torch::Device device_;
@@ -75,7 +94,16 @@ private:
   int steps_per_epoch_;
   std::int64_t epoch_ = -1;
   torch::Tensor order_; // [N] int64: this epoch's shuffle
+  std::map<std::int64_t, std::vector<int>> folder_orders_;        // imagefolder: shuffles of the epochs in reach
+  std::map<std::int64_t, std::shared_future<Batch>> folder_ahead_; // imagefolder: steps queued, by step
 };
+
+/// Test images `at` .. `at + n - 1`, normalised, and their labels (imagefolder: decoded, resized and
+/// centre-cropped by the loader's threads).
+std::pair<torch::Tensor, torch::Tensor> eval_batch(const Dataset& data, std::int64_t at, std::int64_t n);
+
+/// The first `n` images of `data` (shares the loader of an image folder).
+Dataset first_images(const Dataset& data, std::int64_t n);
 
 /// Standardizes a batch with the data set's mean and std (a fresh tensor, on x's device).
 torch::Tensor normalize(const Dataset& data, torch::Tensor x);

@@ -322,9 +322,7 @@ Profile measure_profile(const ProfileOptions& o) {
   // among busy ranks instead, the time-sharing showed up as +14-19% on 4 ranks).
   if (comm) comm->barrier("evaluation begins", 600);
   if (!comm || comm->rank() == 0) {
-    Dataset part = test_set;
-    part.images = test_set.images.narrow(0, 0, static_cast<std::int64_t>(eval_images));
-    part.labels = test_set.labels.narrow(0, 0, static_cast<std::int64_t>(eval_images));
+    const Dataset part = first_images(test_set, static_cast<std::int64_t>(eval_images));
     for (int rep = 0; eval_images > 0 && rep < o.warmup + o.repeats; ++rep) {
       const Span ev = timed(device, [&] { evaluate(*net, part, {}, 1.0, device, 100, precision); });
       if (rep >= o.warmup) eval_s.add({ev.wall_s / eval_images, ev.cpu_s / eval_images}, {});

@@ -81,8 +81,9 @@ EvalResult evaluate(PreActNetImpl& net, const Dataset& test, const std::vector<i
   double loss_sum = 0;
   for (std::int64_t at = 0; at < test.size(); at += batch) {
     const std::int64_t n = std::min<std::int64_t>(batch, test.size() - at);
-    const torch::Tensor x = normalize(test, test.images.narrow(0, at, n)).to(device); // [n,C,H,W]
-    const torch::Tensor y = test.labels.narrow(0, at, n).to(device);                  // [n]
+    auto [x, y] = eval_batch(test, at, n); // [n,C,H,W] normalized, [n]
+    x = x.to(device);
+    y = y.to(device);
     torch::Tensor logits;
     {
       AutocastScope autocast(precision, device);

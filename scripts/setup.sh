@@ -9,6 +9,7 @@ RESIST_PACKAGES=(
   libfmt-dev libcli11-dev catch2 nlohmann-json3-dev libtomlplusplus-dev libxxhash-dev zlib1g-dev
   libsimgrid-dev                      # sim/
   libtorch-dev libgloo-dev            # exec/ (CPU LibTorch 1.13 + Gloo headers for c10d)
+  libturbojpeg0-dev libpng-dev        # exec/: --dataset imagefolder decodes JPEG and PNG
   dataset-fashion-mnist               # the real data set that ships with Debian
   python3 python3-matplotlib          # Debian's /usr/bin/python3, used by tests and plots
 )

@@ -9,5 +9,5 @@ mkdir -p "$(dirname "$exclude")"
 grep -qx '/.debs/' "$exclude" 2>/dev/null || echo '/.debs/' >> "$exclude"
 mkdir -p .debs && cd .debs
 apt-get download libfmt-dev libfmt9 libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libtomlplusplus3 \
-  libxxhash-dev libxxhash0 catch2 libgloo-dev zlib1g-dev
+  libxxhash-dev libxxhash0 catch2 libgloo-dev zlib1g-dev libturbojpeg0-dev libturbojpeg0 libpng-dev libpng16-16
 ls -la

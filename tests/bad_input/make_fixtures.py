@@ -241,6 +241,16 @@ for i in range(1, 6):
     write(f"d_cifar_label/data_batch_{i}.bin", bytes([200]) + bytes(3072), "wb")
 write("d_cifar_label/test_batch.bin", bytes(3073), "wb")
 
+# --- image folders (imagefolder): the scan reads names and signatures only, so a JPEG signature suffices
+JPEG_SIG = b"\xff\xd8\xff\xe0" + bytes(60)
+for d, files in {"d_if_empty_class": {"train/a/x.jpg": JPEG_SIG, "train/b/notes.txt": b"no image"},
+                 "d_if_not_image": {"train/a/x.jpg": JPEG_SIG, "train/b/y.png": b"GIF89a, not a PNG"},
+                 "d_if_no_classes": {"train/x.jpg": JPEG_SIG},
+                 "d_if_val_classes": {"train/a/x.jpg": JPEG_SIG, "train/b/y.jpg": JPEG_SIG, "val/a/z.jpg": JPEG_SIG}}.items():
+    for name, data in files.items():
+        os.makedirs(os.path.dirname(f"{d}/{name}"), exist_ok=True)
+        write(f"{d}/{name}", data, "wb")
+
 # --- checkpoints that are not ours
 os.makedirs("k_stray")
 write("k_stray/checkpoint.r99999999999.rank0.pt", "x")

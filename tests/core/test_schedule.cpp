@@ -87,6 +87,14 @@ TEST_CASE("bad run options name themselves", "[core]") {
   c = paper_config();
   c.protocol = Protocol::ist;
   REQUIRE_THROWS_AS(make_schedule(c), InputError); // IST needs a fully connected net
+  // An image folder's size is its scan's (exec): core refuses to guess, and records what it is given.
+  c = paper_config();
+  c.dataset = "imagefolder";
+  REQUIRE_THROWS_WITH(make_schedule(c), Catch::Contains("--train-size"));
+  c.train_size = 1281167;
+  const Schedule s = make_schedule(c);
+  CHECK(s.train_size == 1281167);
+  CHECK(schedule_from_json(schedule_to_json(s)).train_size == 1281167);
 }
 
 TEST_CASE("timeline CSV round trip and per-round summary", "[core]") {

@@ -20,6 +20,9 @@
 #              gone when the run is stopped
 #   torchrun   torchrun --no-python runs the binary unchanged, with its agent store and with --standalone
 #              (skipped, status 77, without Debian's python3-torch)
+#   imagefolder  --dataset imagefolder on a small JPEG/PNG tree (MAKE_IMAGE_TREE writes it): 2 ranks, 2 rounds;
+#              the schedule records the scanned size and classes; a file corrupted after the scan fails the
+#              run (exit 1) with a line naming it
 set -u
 : "${RESIST:?set RESIST to the resist binary}"
 D=$(mktemp -d)
@@ -265,7 +268,25 @@ torchrun)
   "${TR[@]}" --standalone --no_python "$RESIST" train "${T[@]}" --rounds 2 --run-dir "$D/t2" > /dev/null 2> "$D/t2.err"
   expect_rc $? 0 "torchrun --standalone"
   ;;
+imagefolder)
+  : "${MAKE_IMAGE_TREE:?set MAKE_IMAGE_TREE to the make_image_tree binary}"
+  "$MAKE_IMAGE_TREE" "$D/img" || fail "make_image_tree"
+  I=(--model preact_resnet_small --dataset imagefolder --data-dir "$D/img" --image-size 16 --batch 4 --local-steps 2
+     --lr 0.05 --threads 1 -q)
+  "$RESIST" train --nproc 2 "${I[@]}" --rounds 2 --run-dir "$D/i" > "$D/i.out" 2> "$D/i.err"
+  expect_rc $? 0 "train --dataset imagefolder"
+  grep -q "test accuracy" "$D/i.out" || fail "no accuracy line"
+  grep -q '"train_size": 8' "$D/i/schedule.json" || fail "the schedule does not record the 8 scanned images"
+  grep -q '"classes": 3' "$D/i/config.json" || fail "the config does not record the 3 class folders"
+  [ "$(wc -l < "$D/i/eval.csv")" -eq 2 ] || fail "eval.csv should have 1 evaluation"
+  grep -q ',6,' "$D/i/eval.csv" || fail "the evaluation should count the 6 val images"
+  # A file that still has its JPEG signature but does not decode: found mid-run, exit 1, named.
+  printf '\xff\xd8\xff\xe0 not a JPEG body' > "$D/img/train/bee/b1.jpg"
+  "$RESIST" train --nproc 2 "${I[@]}" --rounds 2 --run-dir "$D/j" > /dev/null 2> "$D/j.err"
+  expect_rc $? 1 "a corrupt image mid-run"
+  grep -q "b1.jpg" "$D/j.err" || fail "the error does not name the corrupt file"
+  ;;
 *)
-  echo "usage: train_cli.sh nproc_run|resume|ist_resume|dead_rank|hung_rank|bad_input|nan_loss|never_joins|corrupt_checkpoint|disk_full|loopback_only|torchrun"; exit 2 ;;
+  echo "usage: train_cli.sh nproc_run|resume|ist_resume|dead_rank|hung_rank|bad_input|nan_loss|never_joins|corrupt_checkpoint|disk_full|loopback_only|torchrun|imagefolder"; exit 2 ;;
 esac
 echo "ok: $1"
