@@ -53,6 +53,17 @@ std::int64_t tensor_bytes(const torch::Tensor& t) { return t.numel() * static_ca
 
 } // namespace
 
+std::vector<int> split_ints(const std::string& s) {
+  std::vector<int> out;
+  std::size_t at = 0;
+  while (at < s.size()) {
+    const std::size_t comma = std::min(s.find(',', at), s.size());
+    if (comma > at) out.push_back(std::stoi(s.substr(at, comma - at)));
+    at = comma + 1;
+  }
+  return out;
+}
+
 Comm::Comm(const LaunchInfo& launch, const CommOptions& options)
     : rank_(launch.rank), size_(launch.world_size), launch_(launch), options_(options) {
   // The whole rendezvous (store, every rank's arrival, the world group) ends within one --timeout-s:

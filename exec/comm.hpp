@@ -29,6 +29,9 @@ public:
 /// Bytes a tensor hands to c10d (what the byte counters and the round rows count).
 inline std::int64_t bytes_of(const torch::Tensor& t) { return static_cast<std::int64_t>(t.nbytes()); }
 
+/// "3,0,7" -> {3, 0, 7}: a list of ranks or rounds a rank wrote to the store (joined with ',').
+std::vector<int> split_ints(const std::string& s);
+
 enum class Backend { gloo, nccl };
 /// "gloo" or "nccl"; throws InputError for another name or for nccl in a build without it.
 Backend parse_backend(const std::string& name);

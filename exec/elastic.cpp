@@ -19,17 +19,6 @@ namespace {
 std::vector<std::uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
 std::string text(const std::vector<std::uint8_t>& v) { return {v.begin(), v.end()}; }
 
-std::vector<int> split_ints(const std::string& s) {
-  std::vector<int> out;
-  std::size_t at = 0;
-  while (at < s.size()) {
-    const std::size_t comma = std::min(s.find(',', at), s.size());
-    if (comma > at) out.push_back(std::stoi(s.substr(at, comma - at)));
-    at = comma + 1;
-  }
-  return out;
-}
-
 bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
 /// Original workers holding each block in local round `k` of `s` (every worker for unpartitioned blocks).

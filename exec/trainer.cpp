@@ -107,17 +107,6 @@ std::string join(const std::vector<int>& v) {
   return out;
 }
 
-std::vector<int> split_ints(const std::string& s) {
-  std::vector<int> out;
-  std::size_t at = 0;
-  while (at < s.size()) {
-    const std::size_t comma = std::min(s.find(',', at), s.size());
-    if (comma > at) out.push_back(std::stoi(s.substr(at, comma - at)));
-    at = comma + 1;
-  }
-  return out;
-}
-
 /// Every rank's checkpoint rounds; the latest round all of them have (a crash between two ranks'
 /// renames leaves the previous common round valid).
 int common_checkpoint_round(Comm& comm, const std::string& dir) {
