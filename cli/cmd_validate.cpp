@@ -41,6 +41,7 @@ struct ValidateArgs {
   std::vector<std::string> run_dirs;
   std::string profile, platform, format = "table", basis = "auto", background = "0", gpu, gpu_sharing = "auto";
   std::string step_variation = "profile";
+  std::vector<double> targets_pct; // --target-accuracy; empty = the curve's defaults
   bool no_plot = false, remeasure = false, speed_probe = false;
 };
 
@@ -335,7 +336,7 @@ Outcome validate_dir(const RunDir& run, const ValidateArgs& a, Format format) {
 
   const Validation& v = out.v;
   // Time to the run's own accuracy targets, measured (rounds' seconds, evaluation apart) and predicted.
-  const MeasuredTimeToAccuracy tta = validate_time_to_accuracy(dir, sched, r.round_end_s);
+  const MeasuredTimeToAccuracy tta = validate_time_to_accuracy(dir, sched, r.round_end_s, a.targets_pct);
   if (format == Format::json) {
     nlohmann::json j = v.to_json();
     j["time_to_accuracy"] = tta.json;
@@ -368,6 +369,8 @@ Outcome validate_dir(const RunDir& run, const ValidateArgs& a, Format format) {
       if (!tta.table.rows().empty())
         out.report += "\ntime to accuracy (the run's targets; seconds of its rounds, evaluation excluded):\n" +
                       tta.table.to_text();
+      for (double t : tta.not_reached_pct)
+        out.report += fmt::format("target {:g}%: not reached by the run's evaluations\n", t);
       out.report += fmt::format(
           "\n{} on {} workers ({} thread(s) each, {} cores), {} rounds; load average {:.2f} at start, {:.2f} at end "
           "(simulated with {:.1f} busy threads of other programs)\n"
@@ -412,6 +415,8 @@ void write_outcome(const Outcome& out, const ValidateArgs& a, Format format) {
 void run(const ValidateArgs& a) {
   const Format format = parse_format(a.format);
   if (a.run_dirs.empty() || a.run_dirs.size() > 2) throw InputError("give --run-dir once, or twice to compare two runs");
+  for (double t : a.targets_pct)
+    if (!(t > 0 && t <= 100)) throw InputError(fmt::format("--target-accuracy {}: must be in (0, 100] percent", t));
   // Every directory's files are read and checked, then every comparison made, before anything is written.
   std::vector<RunDir> runs;
   std::vector<Outcome> outs;
@@ -472,6 +477,10 @@ void add_validate_command(CLI::App& app) {
                 "Scale the profile by the machine's speed during the run over its speed during the profile (the "
                 "same fixed benchmark, run by both)");
   sub->add_flag("--remeasure", a->remeasure, "Measure the profile and platform again even when the run has them");
+  sub->add_option("--target-accuracy", a->targets_pct,
+                  "Target test accuracies in percent for the time-to-accuracy comparison (default: 90, 95 and 99% "
+                  "of the run's best accuracy)")
+      ->delimiter(',');
   sub->add_flag("--no-plot", a->no_plot, "Do not write validation.png");
   add_format_option(*sub, a->format);
   sub->callback([a] { run(*a); });

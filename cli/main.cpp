@@ -59,6 +59,14 @@ int main(int argc, char** argv) {
                "."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every subcommand");
+  app.set_version_flag("--version", std::string("resist " RESIST_VERSION " (commit " RESIST_GIT_COMMIT "; parts: core")
+#ifdef RESIST_HAVE_SIM
+                                        + " sim"
+#endif
+#ifdef RESIST_HAVE_EXEC
+                                        + " exec"
+#endif
+                                        + ")");
   resist::cli::add_config_option(app);
 #ifdef RESIST_TORCH_BINARY // resist-torch: only what needs LibTorch (delegate.cpp)
   resist::cli::add_train_commands(app);

@@ -117,17 +117,24 @@ TimeToAccuracy time_to_accuracy(const AccuracyOptions& o,
 }
 
 MeasuredTimeToAccuracy validate_time_to_accuracy(const std::string& run_dir, const Schedule& schedule,
-                                                 const std::vector<double>& round_end_s) {
+                                                 const std::vector<double>& round_end_s,
+                                                 const std::vector<double>& targets_pct) {
   MeasuredTimeToAccuracy out;
   if (CsvTable::read(run_dir + "/eval.csv").rows() == 0) return out; // a run without evaluation: no curve
   const AccuracyCurve curve = read_accuracy_curve(run_dir, schedule);
   if (curve.points.empty() || curve.points.back().measured_s < 0) return out; // no train_s recorded
   out.table = Table({"target_pct", "rounds", "measured_s", "predicted_s", "error_pct"});
-  for (const TargetTime& t : time_to_targets(curve, round_end_s, default_targets({curve}))) {
-    if (!t.reached || t.measured_s <= 0) continue;
+  const std::vector<double> targets = targets_pct.empty() ? default_targets({curve}) : targets_pct;
+  for (const TargetTime& t : time_to_targets(curve, round_end_s, targets)) {
+    if (!t.reached) {
+      out.not_reached_pct.push_back(t.target_pct);
+      out.json.push_back({{"target_pct", t.target_pct}, {"reached", false}});
+      continue;
+    }
+    if (t.measured_s <= 0) continue;
     const double err = 100 * (t.time_s / t.measured_s - 1);
     out.table.add_row({t.target_pct, t.rounds, t.measured_s, t.time_s, err});
-    out.json.push_back({{"target_pct", t.target_pct}, {"rounds", t.rounds}, {"measured_s", t.measured_s},
+    out.json.push_back({{"target_pct", t.target_pct}, {"reached", true}, {"rounds", t.rounds}, {"measured_s", t.measured_s},
                         {"predicted_s", t.time_s}, {"error_pct", err}});
   }
   return out;

@@ -35,14 +35,17 @@ TimeToAccuracy time_to_accuracy(const AccuracyOptions& o,
                                 const std::vector<std::pair<std::string, AccuracyCurve>>& curves,
                                 const std::vector<sim::SimResult>& results);
 
-/// resist validate: a run's own curve (its eval.csv) at its default targets, the time to each as measured
+/// resist validate: a run's own curve (its eval.csv) at `targets_pct` (empty: the curve's default targets), the
+/// time to each as measured
 /// (the rounds' own seconds, evaluation excluded: eval.csv's train_s) and as predicted (the simulation of its
 /// schedule). Empty table when the run directory has no train_s (written before it was recorded).
 struct MeasuredTimeToAccuracy {
   Table table{{}};
   nlohmann::json json = nlohmann::json::array();
+  std::vector<double> not_reached_pct; // targets the run's evaluations never reached
 };
 MeasuredTimeToAccuracy validate_time_to_accuracy(const std::string& run_dir, const Schedule& schedule,
-                                                 const std::vector<double>& round_end_s);
+                                                 const std::vector<double>& round_end_s,
+                                                 const std::vector<double>& targets_pct);
 
 } // namespace resist::cli

@@ -11,7 +11,7 @@ RESIST_PACKAGES=(
   libtorch-dev libgloo-dev            # exec/ (CPU LibTorch 1.13 + Gloo headers for c10d)
   libturbojpeg0-dev libpng-dev        # exec/: --dataset imagefolder decodes JPEG and PNG
   dataset-fashion-mnist               # the real data set that ships with Debian
-  python3 python3-matplotlib          # Debian's /usr/bin/python3, used by tests and plots
+  python3 python3-matplotlib python3-pandas  # Debian's /usr/bin/python3: tests, plots, python/ (DataFrames)
 )
 
 # test.sh adds python3-torch: the torchrun test runs `torchrun --no-python resist train` (skipped without it).

@@ -53,6 +53,19 @@ for r in d["rounds"]:
 assert [p["name"] for p in d["parts"]] == ["rounds", "startup", "evaluation", "total"], d["parts"]
 PY
 [ "$(grep -c '^round,' "$D/run/validation.csv")" -eq 3 ] || fail "validation.csv rows"
+# Time to given targets: one entry each, reached exactly when the run's evaluation is at or above it.
+"$RESIST" validate --run-dir "$D/run" --format json --no-plot --target-accuracy 5,50,100 > "$D/vt.json" 2> "$D/vt.err" \
+  || fail "validate --target-accuracy"
+python3 - "$D/vt.json" "$D/run/eval.csv" <<'PY' || fail "validate --target-accuracy JSON"
+import csv, json, sys
+t = json.load(open(sys.argv[1]))["time_to_accuracy"]
+acc = 100 * max(float(r["accuracy"]) for r in csv.DictReader(open(sys.argv[2])))
+assert [e["target_pct"] for e in t] == [5, 50, 100], t
+for e in t:
+    assert e["reached"] == (acc >= e["target_pct"]), (e, acc)
+    if e["reached"]:
+        assert e["measured_s"] > 0 and e["predicted_s"] > 0, e
+PY
 "$RESIST" validate --run-dir "$D/run" --no-plot > "$D/v.txt" 2>&1 || fail "validate table"
 grep -q 'round error: median' "$D/v.txt" || fail "validate summary line"
 # The speed probe: the run's core against the profile's, a factor on every worker.
