@@ -30,7 +30,9 @@ SweepCurves read_sweep_curves(const SweepGrid& g, const std::vector<Schedule>& s
   if (g.slice_count > 1) throw InputError("--accuracy-curve: not with --slice (the slices' columns are not merged)");
   for (double t : g.targets_pct)
     if (!(t > 0 && t <= 100)) throw InputError(fmt::format("--target-accuracy {}: must be in (0, 100] percent", t));
-  for (const auto& [protocol, path] : g.accuracy_curves) {
+  for (const auto& item : g.accuracy_curves) {
+    const std::string& protocol = item.first; // named, not bound: clang's lambdas cannot capture bindings
+    const std::string& path = item.second;
     if (out.curves.count(protocol)) throw InputError(fmt::format("--accuracy-curve: two curves for {}", protocol));
     // Every point of a protocol has the same schedule here (one workers, one l): the first one's.
     const auto s = std::find_if(schedules.begin(), schedules.end(),
