@@ -405,7 +405,9 @@ void add_simulate_commands(CLI::App& app) {
                   "A measured accuracy curve to re-time, PROTOCOL=PATH (or PATH with one protocol; repeat per "
                   "protocol): a `resist train` run directory (its schedule must be the simulated one) or a CSV with "
                   "round, epoch or time_s and acc_pct or accuracy (core/accuracy_curve.hpp). Prints the time to each "
-                  "target accuracy per protocol next to the fixed-budget speedup");
+                  "target accuracy per protocol next to the fixed-budget speedup. PROTOCOL=DIR1,DIR2,...: runs of the "
+                  "same config but for the seed (anything else refused; protocols with several runs share the seeds): "
+                  "the median and range (min-max) over the seeds, each seed's curve timed on this schedule's rounds");
   sub->add_option("--target-accuracy", a->accuracy.targets_pct,
                   "Target test accuracies in percent (default: 90, 95 and 99% of the lowest best accuracy among the "
                   "curves)")
