@@ -256,6 +256,7 @@ void run_simulate(const SimulateArgs& a) {
     check_output_path(a.accuracy.plot);
     check_output_path(a.accuracy.plot + ".csv");
   }
+  if (a.accuracy.extrapolate && curves.empty()) throw InputError("--accuracy-extrapolate needs --accuracy-curve");
   const bool with_events = a.events.active();
   if (with_events && (!a.trace.empty() || !a.timeline.empty() || !curves.empty()))
     throw InputError("--events and --failure-every-s: not with --trace, --timeline or --accuracy-curve (a run with "
@@ -286,6 +287,7 @@ void run_simulate(const SimulateArgs& a) {
                      {"epochs_per_worker", epochs_each}, {"global_epochs", epochs_each * c.workers},
                      {"results", t.to_json()}, {"notes", notes}};
     if (!curves.empty()) j["time_to_accuracy"] = tta.json;
+    if (a.accuracy.extrapolate) j["accuracy_fits"] = tta.fits;
     if (with_events) j["events"] = events.json;
     std::cout << j.dump(2) << "\n";
     return;
@@ -337,6 +339,7 @@ struct SweepArgs {
   std::string slice;
   std::vector<std::string> merge;
   EventArgs events;
+  std::vector<std::string> curves; // PROTOCOL=PATH (or PATH with one protocol)
 };
 
 void run_sweep_command(SweepArgs a) {
@@ -344,7 +347,16 @@ void run_sweep_command(SweepArgs a) {
   const bool to_file = !a.out.empty() && a.out != "-";
   if (to_file) check_output_path(a.out);
   Table t({});
+  for (const auto& item : a.curves) {
+    const auto eq = item.find('=');
+    if (eq == std::string::npos && a.grid.protocols.size() != 1)
+      throw InputError(fmt::format("--accuracy-curve '{}': name its protocol (PROTOCOL=PATH) when several are swept",
+                                   item));
+    a.grid.accuracy_curves.emplace_back(eq == std::string::npos ? a.grid.protocols.front() : item.substr(0, eq),
+                                        eq == std::string::npos ? item : item.substr(eq + 1));
+  }
   if (!a.merge.empty()) {
+    if (!a.curves.empty()) throw InputError("--accuracy-curve: not with --merge (the slices' columns are not merged)");
     t = sim::merge_sweeps(a.merge);
   } else {
     if (a.jobs < 0) throw InputError(fmt::format("--jobs {}: must be >= 1 (0 = the cores)", a.jobs));
@@ -393,7 +405,9 @@ void add_simulate_commands(CLI::App& app) {
                   "A measured accuracy curve to re-time, PROTOCOL=PATH (or PATH with one protocol; repeat per "
                   "protocol): a `resist train` run directory (its schedule must be the simulated one) or a CSV with "
                   "round, epoch or time_s and acc_pct or accuracy (core/accuracy_curve.hpp). Prints the time to each "
-                  "target accuracy per protocol next to the fixed-budget speedup");
+                  "target accuracy per protocol next to the fixed-budget speedup. PROTOCOL=DIR1,DIR2,...: runs of the "
+                  "same config but for the seed (anything else refused; protocols with several runs share the seeds): "
+                  "the median and range (min-max) over the seeds, each seed's curve timed on this schedule's rounds");
   sub->add_option("--target-accuracy", a->accuracy.targets_pct,
                   "Target test accuracies in percent (default: 90, 95 and 99% of the lowest best accuracy among the "
                   "curves)")
@@ -401,6 +415,11 @@ void add_simulate_commands(CLI::App& app) {
   sub->add_option("--accuracy-plot", a->accuracy.plot,
                   "With --accuracy-curve: write test accuracy against predicted wall-clock, one line per protocol "
                   "(PNG; its data beside it as PNG.csv; plots/time_to_accuracy.py)");
+  sub->add_flag("--accuracy-extrapolate", a->accuracy.extrapolate,
+                "With --accuracy-curve: beyond the measured curve. Fits acc(k) = a - 1/(b k + c) to the learning-rate "
+                "phase of each curve's last evaluation (its last quarter held back to measure the fit's error) and "
+                "takes a target no evaluation reached from the fit, marked extrapolated, only up to that phase's end: "
+                "never across a decay not measured (core/accuracy_fit.hpp)");
   sub->add_flag("--paper-table", a->paper_table,
                 "Simulate the paper's Table 3 (CIFAR wall-clock, 4 and 8 workers) next to the published numbers");
   sub->add_option("--paper-platforms", a->paper_platforms, "--paper-table platforms: the 4-worker one, then the 8-worker ones")
@@ -450,6 +469,14 @@ void add_simulate_commands(CLI::App& app) {
       ->delimiter(',');
   sw->add_flag("--no-progress", [s](std::int64_t) { s->grid.progress = false; }, "No progress bar on stderr");
   sw->add_option("--format", s->format, "Output: csv (default), table or json")->capture_default_str();
+  sw->add_option("--accuracy-curve", s->curves,
+                 "A measured accuracy curve, PROTOCOL=PATH (repeat per protocol; as in simulate): adds per point "
+                 "time_to_<T>pct_s and speedup_at_<T>pct for each target. A curve belongs to one schedule: the sweep "
+                 "may vary platforms and bandwidths, not workers or l; points are simulated afresh (not resumed)");
+  sw->add_option("--target-accuracy", s->grid.targets_pct,
+                 "Target test accuracies in percent (default: 90, 95 and 99% of the lowest best accuracy among the "
+                 "curves)")
+      ->delimiter(',');
   add_event_args(*sw, s->events);
   sw->callback([s, sw] {
     check_protocol_options(*sw, s->grid.protocols);

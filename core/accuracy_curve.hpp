@@ -47,6 +47,7 @@ struct TargetTime {
   double time_s = 0;        // simulated seconds from the start of training
   double accuracy_pct = 0;  // the accuracy that evaluation measured
   double measured_s = -1;   // the curve's own time of that evaluation (time curves), else -1
+  bool extrapolated = false; // reached only by the fit beyond the curve (core/accuracy_fit.hpp), not measured
 };
 
 /// `round_end_s[r]`: simulated seconds at the end of round r (cumulative, ascending). One result per target,

@@ -15,6 +15,7 @@
 #include "sim/child_process.hpp"
 #include "sim/platform.hpp"
 #include "sim/result_io.hpp"
+#include "sim/sweep_accuracy.hpp"
 #include "sim/sweep_file.hpp"
 
 namespace resist::sim {
@@ -188,10 +189,15 @@ Table run_sweep(const SweepGrid& g) {
     options.push_back(std::move(o));
   }
 
+  const SweepCurves curves = read_sweep_curves(g, schedules); // checked before the first simulation
+  const bool with_curves = !curves.curves.empty();
+  std::vector<std::vector<double>> round_end_s(points.size());
+
   // Rows already finished (an earlier output, the journal of an interrupted run), by point id.
   std::map<std::string, std::vector<std::string>> done;
   std::vector<std::string> sources = g.finished;
   if (!g.journal.empty()) sources.push_back(g.journal);
+  if (with_curves) sources.clear(); // their rows hold no round times to join
   for (const auto& path : sources)
     for (auto& row : read_sweep_csv(path, sweep_columns()).rows) done[row[kPointId]] = std::move(row);
   std::unique_ptr<SweepJournal> journal;
@@ -211,6 +217,7 @@ Table run_sweep(const SweepGrid& g) {
   auto record = [&](std::size_t k, const SimResult& r) {
     const std::size_t i = run_point[k];
     auto fields = result_fields(points[i], index[i], schedules[i], r, ids[i]);
+    if (with_curves) round_end_s[i] = r.round_end_s;
     if (journal) journal->append(fields);
     done[ids[i]] = std::move(fields);
     bar.update(++finished);
@@ -243,12 +250,32 @@ Table run_sweep(const SweepGrid& g) {
       local_sgd_s[{points[i].platform, points[i].bw_GBps, points[i].workers, points[i].local_steps}] =
           std::get<double>(rows.back()[kTotalS]);
   }
-  Table t(sweep_columns());
+  std::vector<std::string> columns = sweep_columns();
+  std::map<Key, std::vector<Cell>> local_sgd_times; // the speedups at the targets are over these
+  std::vector<std::vector<Cell>> times(points.size());
+  if (with_curves) {
+    for (const auto& c : sweep_accuracy_columns(curves.targets_pct)) columns.push_back(c);
+    for (std::size_t i = 0; i < points.size(); ++i) {
+      times[i] = point_times(curves, to_string(points[i].protocol), round_end_s[i]);
+      if (points[i].protocol == Protocol::local_sgd)
+        local_sgd_times[{points[i].platform, points[i].bw_GBps, points[i].workers, points[i].local_steps}] = times[i];
+    }
+  }
+  Table t(columns);
   for (std::size_t i = 0; i < points.size(); ++i) {
     const Point& p = points[i];
     const double total = std::get<double>(rows[i][kTotalS]);
     const auto base = local_sgd_s.find({p.platform, p.bw_GBps, p.workers, p.local_steps});
     rows[i][kSpeedup] = base == local_sgd_s.end() || total <= 0 ? 0.0 : base->second / total;
+    if (with_curves) {
+      const auto base_times = local_sgd_times.find({p.platform, p.bw_GBps, p.workers, p.local_steps});
+      rows[i].insert(rows[i].end(), times[i].begin(), times[i].end());
+      for (std::size_t k = 0; k < times[i].size(); ++k) {
+        const double* mine = std::get_if<double>(&times[i][k]);
+        const double* theirs = base_times == local_sgd_times.end() ? nullptr : std::get_if<double>(&base_times->second[k]);
+        rows[i].push_back(mine && theirs && *mine > 0 ? Cell{*theirs / *mine} : Cell{std::string("-")});
+      }
+    }
     t.add_row(std::move(rows[i]));
   }
   return t;

@@ -34,6 +34,10 @@ struct SweepGrid {
   std::vector<Event> events;
   FailurePolicy failure;                // elastic unless the protocol is in restart_protocols
   std::vector<std::string> restart_protocols;
+  // Time to accuracy per point (sim/sweep_accuracy.hpp): (protocol, curve path); targets (empty: defaults).
+  // With curves, every point is simulated afresh (earlier rows hold no round times to join).
+  std::vector<std::pair<std::string, std::string>> accuracy_curves;
+  std::vector<double> targets_pct;
 };
 
 /// Number of points of the grid.
@@ -44,7 +48,7 @@ long sweep_size(const SweepGrid& grid);
 const std::vector<std::string>& sweep_columns();
 
 /// Runs the points of this slice (parallel, resumable as set in the grid) and returns their rows in grid
-/// order. ResIST's minimum depth is raised to 1 where workers outnumber the partitionable blocks (core
+/// order; with accuracy curves, sweep_columns() then each target's time and speedup (sweep_accuracy.hpp). ResIST's minimum depth is raised to 1 where workers outnumber the partitionable blocks (core
 /// requires it). Throws InputError for a bad value before simulating anything.
 Table run_sweep(const SweepGrid& grid);
 

@@ -130,4 +130,56 @@ import csv, sys
 t0, t1 = (float(next(csv.DictReader(open(p)))["total_s"]) for p in sys.argv[1:3])
 assert t1 > t0, (t0, t1)
 PY
+# sweep --accuracy-curve: per point the time to each target and the speedup there; a curve belongs to one
+# schedule, so a sweep over workers is refused. Rounds 1..4 reach 40, 55, 70, 80%.
+printf 'round,acc_pct\n1,40\n2,55\n3,70\n4,80\n' > "$tmp/acc.csv"
+acc=(--model preact_resnet_small --rounds 4 --local-steps 2 --workers 2 --platforms parametric:gpus_per_node=2
+     --bandwidths 1,10 --protocols resist,local_sgd --no-progress --target-accuracy 50,75,90)
+"$RESIST" sweep "${acc[@]}" --accuracy-curve resist="$tmp/acc.csv" --accuracy-curve local_sgd="$tmp/acc.csv" \
+  -o "$tmp/acc_sweep.csv" || { echo "FAIL sweep --accuracy-curve"; fail=1; }
+/usr/bin/python3 - "$tmp/acc_sweep.csv" <<'PY' || { echo "FAIL sweep --accuracy-curve columns"; fail=1; }
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 4, len(rows)
+for r in rows:
+    assert r["time_to_90pct_s"] == "not reached", r
+    # 50% at the evaluation after round 2, 75% after round 4 (the end of the run).
+    assert float(r["time_to_75pct_s"]) <= float(r["total_s"]) * (1 + 1e-9), r
+    assert 0 < float(r["time_to_50pct_s"]) < float(r["time_to_75pct_s"]), r
+    if r["protocol"] == "local_sgd":
+        assert float(r["speedup_at_50pct"]) == 1.0, r
+    assert r["speedup_at_90pct"] == "-", r
+PY
+check_exit 2 "sweep --accuracy-curve over workers" "$RESIST" sweep "${acc[@]}" --workers 2,4 --accuracy-curve resist="$tmp/acc.csv"
+check_exit 2 "sweep --accuracy-curve of a protocol not swept" "$RESIST" sweep "${acc[@]}" --accuracy-curve data_parallel="$tmp/acc.csv"
+check_exit 2 "sweep --target-accuracy without a curve" "$RESIST" sweep "${acc[@]}"
+# simulate --accuracy-curve over seeds: run directories of one config but the seed give the median and range;
+# protocols over different seeds, or a run of another config, are refused.
+seedrun=(--model preact_resnet_small --rounds 4 --local-steps 2 --workers 2)
+for sd in 1 2 3; do
+  for p in resist local_sgd; do
+    mkdir -p "$tmp/$p$sd"
+    "$RESIST" schedule "${seedrun[@]}" --protocol $p --seed $sd -o "$tmp/$p$sd/schedule.json" > /dev/null
+    printf 'round,accuracy,loss,images,eval_s\n0,0.4,1,1,0\n1,0.%d,1,1,0\n3,0.8,1,1,0\n' $((4 + sd)) > "$tmp/$p$sd/eval.csv"
+  done
+done
+"$RESIST" simulate "${seedrun[@]}" --protocols resist,local_sgd --platform parametric:gpus_per_node=2 --format json \
+  --accuracy-curve "resist=$tmp/resist1,$tmp/resist2,$tmp/resist3" --target-accuracy 60 \
+  --accuracy-curve "local_sgd=$tmp/local_sgd1,$tmp/local_sgd2,$tmp/local_sgd3" > "$tmp/seeds.json" \
+  || { echo "FAIL simulate over seeds"; fail=1; }
+/usr/bin/python3 - "$tmp/seeds.json" <<'PY' || { echo "FAIL simulate over seeds: median and range"; fail=1; }
+import json, sys
+rows = {r["protocol"]: r for r in json.load(open(sys.argv[1]))["time_to_accuracy"]}
+r = rows["resist"]
+# 60%: seed 1 (50% after 2 rounds, 80% after 4) at round 4, seeds 2 and 3 (60, 70%) at round 2.
+assert (r["seeds"], r["seeds_reached"]) == (3, 3), r
+assert r["min_s"] == r["median_s"] < r["max_s"], r
+assert [s["seed"] for s in r["per_seed"]] == ["seed 1", "seed 2", "seed 3"], r
+PY
+check_exit 2 "seed sets differ" "$RESIST" simulate "${seedrun[@]}" --protocols resist,local_sgd \
+  --platform parametric:gpus_per_node=2 --accuracy-curve "resist=$tmp/resist1,$tmp/resist2,$tmp/resist3" \
+  --accuracy-curve "local_sgd=$tmp/local_sgd1,$tmp/local_sgd2"
+"$RESIST" schedule --model preact_resnet_small --rounds 4 --local-steps 3 --workers 2 --seed 5 -o "$tmp/resist3/schedule.json" > /dev/null
+check_exit 2 "a seed run of another config" "$RESIST" simulate "${seedrun[@]}" --protocols resist \
+  --platform parametric:gpus_per_node=2 --accuracy-curve "resist=$tmp/resist1,$tmp/resist3"
 exit $fail
