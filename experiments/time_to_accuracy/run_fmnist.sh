@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Time to accuracy, really trained and predicted: Fashion-MNIST (Debian's dataset-fashion-mnist), preact_resnet_small
+# at 1x28x28, ResIST / local SGD / data parallel on 2 and 4 CPU ranks (1 thread each), two seeds, the same budget in
+# global epochs (equal images over all workers), lr decayed x0.1 after 50% and 75% of it. For each run: the time to
+# each target accuracy measured (eval.csv's train_s: the rounds' own seconds, evaluation excluded) against predicted
+# (`resist validate`: the run's schedule simulated on this machine's profile), then the same curves re-timed on the
+# paper's p3.8xlarge and on one 8 x H100 node (`resist simulate --accuracy-curve`). About 30 min on 2 idle cores.
+# Usage: [RESIST=path/to/resist] [SEEDS='1 2'] [WORKERS='2 4'] [TARGETS=80,84,86] [OUT=dir] \
+#        experiments/time_to_accuracy/run_fmnist.sh      (then summarize_fmnist.py OUT prints the tables)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+resist=$(realpath "${RESIST:-$root/build/bin/resist}")
+out=$(realpath -m "${OUT:-$root/experiments/time_to_accuracy/fmnist_results}")
+targets=${TARGETS:-80,84,86}
+mkdir -p "$out"
+# The schedule's options: train and simulate must build the same schedule (its hash is checked).
+sched=(--model preact_resnet_small --in-channels 1 --image-size 28 --dataset fashion_mnist --train-size 5000
+       --global-epochs 6 --batch 128 --local-steps 5 --lr 0.05 --momentum 0.9 --weight-decay 5e-4)
+for seed in ${SEEDS:-1 2}; do
+  for S in ${WORKERS:-2 4}; do
+    for P in resist local_sgd data_parallel; do
+      d="$out/${P}_S${S}_seed$seed"
+      [ -s "$d/summary.json" ] && { echo "== $d exists, kept"; continue; }
+      rm -rf "$d"
+      echo "== $P, $S ranks, seed $seed; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+      # Evaluate about 12 times a run whatever S (rounds = 6 x 5000 / S / 128 / 5).
+      "$resist" train "${sched[@]}" --protocol "$P" --workers "$S" --nproc "$S" --seed "$seed" --threads 1 \
+        --test-size 2000 --eval-every $((S == 2 ? 2 : 1)) --timeout-s 600 -q --run-dir "$d" > "$d.log" 2>&1 ||
+        { echo "train failed: $d.log"; tail -3 "$d.log"; exit 1; }
+      # One profile per protocol and rank count and one platform per rank count, measured by validate for the
+      # first such run and reused by the others (the seed changes neither): 6 profiles, not 12.
+      for f in "$out/${P}_S${S}"_seed*/profile.csv; do [ -s "$f" ] && { cp "$f" "$d/"; break; }; done
+      for f in "$out"/*_S${S}_seed*/platform.toml; do
+        [ -s "$f" ] && { cp "$f" "${f%.toml}.comm.csv" "$d/" 2>/dev/null || cp "$f" "$d/"; break; }
+      done
+      "$resist" validate --run-dir "$d" --target-accuracy "$targets" --no-plot --format json > "$d.validate.json" \
+        2> "$d.validate.log" || { echo "validate failed: $d.validate.log"; tail -3 "$d.validate.log"; exit 1; }
+    done
+    for platform in "aws_p3_8xlarge reference" "hgx_h100_ndr nccl"; do
+      set -- $platform
+      "$resist" simulate "${sched[@]}" --workers "$S" --seed "$seed" --protocols resist,local_sgd,data_parallel \
+        --platform "$1" --algorithm "$2" --target-accuracy "$targets" \
+        --accuracy-curve "resist=$out/resist_S${S}_seed$seed" --accuracy-curve "local_sgd=$out/local_sgd_S${S}_seed$seed" \
+        --accuracy-curve "data_parallel=$out/data_parallel_S${S}_seed$seed" \
+        --accuracy-plot "$out/retimed_${1}_S${S}_seed$seed.png" --format json > "$out/retimed_${1}_S${S}_seed$seed.json"
+    done
+  done
+done
+/usr/bin/python3 "$root/experiments/time_to_accuracy/summarize_fmnist.py" "$out" "$targets"
