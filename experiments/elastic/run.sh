@@ -10,7 +10,8 @@
 # Expected: the elastic run ends about as fast as the full one plus its recovery (1.5 x --timeout-s), at a
 # slightly lower accuracy (3 workers' sub-networks after the loss); the restart pays the stop, a new start and
 # the lost round again, at the full run's accuracy.
-# Usage: [RESIST=path/to/resist] experiments/elastic/run.sh [OUT]   (default OUT: experiments/elastic/results)
+# Usage: [RESIST=path/to/resist] [PREDICT_ONLY=1] experiments/elastic/run.sh [OUT]
+#   (default OUT: experiments/elastic/results; PREDICT_ONLY=1: the predictions again, on the runs already in OUT)
 # Writes OUT/{full,elastic,restart}/ (run directories), OUT/*.log, OUT/times.csv and OUT/summary.md.
 set -euo pipefail
 RESIST=$(realpath -m "${RESIST:-$(dirname "$0")/../../build/bin/resist}") # before the cd: a relative RESIST is the caller's
@@ -20,10 +21,8 @@ cd "$HERE/../.."
 CFG=(--config "$HERE/config.toml")
 FAULT=(--fault-die-at-round 3 --fault-rank 3)
 mkdir -p "$OUT"
-rm -rf "$OUT/full" "$OUT/elastic" "$OUT/restart"
 now() { date +%s.%N; }
 load() { cut -d' ' -f1 /proc/loadavg; }
-echo "run,part,start_load,end_load,wall_s,exit" > "$OUT/times.csv"
 timed() { # NAME PART LOG: runs the rest, one times.csv row
   local name=$1 part=$2 log=$3 t0 l0 rc=0
   shift 3
@@ -33,15 +32,20 @@ timed() { # NAME PART LOG: runs the rest, one times.csv row
   echo "== $name $part: exit $rc, $(tail -1 "$log")"
 }
 T=("$RESIST" "${CFG[@]}" train --nproc 4 -q)
+if [ -z "${PREDICT_ONLY:-}" ]; then
+rm -rf "$OUT/full" "$OUT/elastic" "$OUT/restart"
+echo "run,part,start_load,end_load,wall_s,exit" > "$OUT/times.csv"
 timed full all "$OUT/full.log" "${T[@]}" --run-dir "$OUT/full"
 timed elastic all "$OUT/elastic.log" "${T[@]}" --elastic --run-dir "$OUT/elastic" "${FAULT[@]}"
 t_stop=$(now)
 timed restart stopped "$OUT/restart.1.log" "${T[@]}" --checkpoint-every 1 --run-dir "$OUT/restart" "${FAULT[@]}"
 timed restart resumed "$OUT/restart.2.log" "${T[@]}" --checkpoint-every 1 --run-dir "$OUT/restart" --resume
 echo "restart,whole,,,$(awk -v a="$(now)" -v b="$t_stop" "BEGIN { print a - b }"),0" >> "$OUT/times.csv"
+fi
 
 # The predictions: the full run's profile and platform of this machine, measured once by validate, for all.
-V=("$RESIST" validate --no-plot)
+rm -f "$OUT/predict.err"
+V=("$RESIST" validate --no-plot --background-threads auto) # other programs' load from the runs' load averages
 "${V[@]}" --run-dir "$OUT/full" --format json > "$OUT/full.validate.json" 2> "$OUT/predict.err"
 P=(--profile "$OUT/full/profile.csv" --platform "$OUT/full/platform.toml")
 "${V[@]}" "${P[@]}" --run-dir "$OUT/elastic" > "$OUT/elastic.validate.txt" 2>> "$OUT/predict.err"
