@@ -2,7 +2,8 @@
 // run's schedule (hash checked against its config), takes the run's profile and platform (or measures this
 // machine with `resist profile` when they are absent, saying so), simulates with the collective pattern
 // the trainer used and the threads it ran with, and compares round by round and phase by phase
-// (core/validation.hpp). Writes DIR/validation.csv and DIR/validation.png (plots/validation.py).
+// (core/validation.hpp). Writes DIR/validation.csv and DIR/validation.png (plots/validation.py). An elastic
+// run's losses are replayed too (cli/validate_events.hpp; DIR/validation_elastic.json).
 #include <fmt/format.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -18,6 +20,7 @@
 #include "cli/options.hpp"
 #include "cli/plot.hpp"
 #include "cli/time_to_accuracy.hpp"
+#include "cli/validate_events.hpp"
 #include "core/error.hpp"
 #include "core/input_file.hpp"
 #include "core/model_zoo.hpp"
@@ -40,7 +43,7 @@ namespace fs = std::filesystem;
 struct ValidateArgs {
   std::vector<std::string> run_dirs;
   std::string profile, platform, format = "table", basis = "auto", background = "0", gpu, gpu_sharing = "auto";
-  std::string step_variation = "profile";
+  std::string step_variation = "profile", recovery = "measured";
   std::vector<double> targets_pct; // --target-accuracy; empty = the curve's defaults
   bool no_plot = false, remeasure = false, speed_probe = false;
 };
@@ -124,6 +127,7 @@ struct RunDir {
   nlohmann::json config, summary;
   std::vector<TimelineEvent> measured;
   EvalRows evals;
+  ElasticRecord elastic; // present when the run lost workers
   double startup_s = 0, train_wall_s = 0, eval_s = 0;
 };
 
@@ -136,6 +140,7 @@ RunDir read_run_dir(const std::string& dir) {
       throw InputError(fmt::format("--run-dir '{}': no {} (is it a finished `resist train` run directory?)", dir, f));
   const auto path = [&](const char* f) { return (fs::path(dir) / f).string(); };
   check_output_path(path("validation.csv"));
+  check_output_path(path("validation_elastic.json"));
   RunDir r;
   r.dir = dir;
   r.sched = read_schedule(path("schedule.json"));
@@ -165,6 +170,7 @@ RunDir read_run_dir(const std::string& dir) {
       throw InputError(fmt::format("{}: no events of round {} (the schedule has {} rounds)", path("timeline.csv"),
                                    round, rounds));
   r.evals = read_evals(path("eval.csv"));
+  r.elastic = read_elastic_record(dir, r.sched, r.summary);
   return r;
 }
 
@@ -172,6 +178,7 @@ RunDir read_run_dir(const std::string& dir) {
 struct Outcome {
   Validation v;
   double predicted_total_s = 0, measured_total_s = 0;
+  std::optional<ElasticPrediction> elastic;
   std::string dir;
   std::string report;     // stdout
   std::string plot_title; // validation.png's
@@ -333,6 +340,9 @@ Outcome validate_dir(const RunDir& run, const ValidateArgs& a, Format format) {
                             measured_total);
   out.predicted_total_s = out.v.parts.back().predicted_s;
   out.measured_total_s = out.v.parts.back().measured_s;
+  if (run.elastic.present())
+    out.elastic = predict_elastic(run.elastic, run.measured, o, {a.recovery, train.value("timeout_s", 60.0)},
+                                  out.predicted_total_s, out.measured_total_s);
 
   const Validation& v = out.v;
   // Time to the run's own accuracy targets, measured (rounds' seconds, evaluation apart) and predicted.
@@ -352,6 +362,7 @@ Outcome validate_dir(const RunDir& run, const ValidateArgs& a, Format format) {
     j["step_cv_from"] = step_cv >= 0 ? "profile" : "platform";
     j["speed_factor"] = speed; // 1 unless --speed-probe
     j["gpus_time_shared"] = gpus_shared; // > 0: GPU time-sharing modelled (0: a CPU run, or measured by the profile)
+    if (out.elastic) j["elastic"] = out.elastic->json;
     out.report = j.dump(2) + "\n";
   } else {
     Table t({"round", "predicted_s", "measured_s", "error_pct", "compute_p", "compute_m", "comm_p", "comm_m",
@@ -391,6 +402,7 @@ Outcome validate_dir(const RunDir& run, const ValidateArgs& a, Format format) {
                             "rank(s)\n", local_ranks, gpus, prof.ranks_sharing())
               : fmt::format("on CUDA: GPU sharing as measured by the profile ({} rank(s) at once)\n",
                             prof.ranks_sharing()));
+      if (out.elastic) out.report += out.elastic->text;
     }
   }
   out.plot_title = fmt::format("{} {} x{}", to_string(c.protocol), c.model, c.workers);
@@ -401,6 +413,8 @@ Outcome validate_dir(const RunDir& run, const ValidateArgs& a, Format format) {
 void write_outcome(const Outcome& out, const ValidateArgs& a, Format format) {
   const std::string csv = (fs::path(out.dir) / "validation.csv").string();
   write_file_atomic(csv, out.v.rows_csv());
+  if (out.elastic)
+    write_file_atomic((fs::path(out.dir) / "validation_elastic.json").string(), out.elastic->json.dump(2) + "\n");
   std::cout << out.report;
   if (!a.no_plot) {
     const std::string png = (fs::path(out.dir) / "validation.png").string();
@@ -417,6 +431,8 @@ void run(const ValidateArgs& a) {
   if (a.run_dirs.empty() || a.run_dirs.size() > 2) throw InputError("give --run-dir once, or twice to compare two runs");
   for (double t : a.targets_pct)
     if (!(t > 0 && t <= 100)) throw InputError(fmt::format("--target-accuracy {}: must be in (0, 100] percent", t));
+  if (a.recovery != "measured" && a.recovery != "model")
+    throw InputError(fmt::format("--recovery '{}': measured or model", a.recovery));
   // Every directory's files are read and checked, then every comparison made, before anything is written.
   std::vector<RunDir> runs;
   std::vector<Outcome> outs;
@@ -476,6 +492,11 @@ void add_validate_command(CLI::App& app) {
   sub->add_flag("--speed-probe", a->speed_probe,
                 "Scale the profile by the machine's speed during the run over its speed during the profile (the "
                 "same fixed benchmark, run by both)");
+  sub->add_option("--recovery", a->recovery,
+                  "An elastic run's losses (events.csv, schedule.N.json) are replayed by the simulator: each loss "
+                  "priced as measured (its span in the run's timeline: failed collective, agreement, new group) or "
+                  "model (the run's --timeout-s to detect it, the platform's group creation to rebuild)")
+      ->capture_default_str();
   sub->add_flag("--remeasure", a->remeasure, "Measure the profile and platform again even when the run has them");
   sub->add_option("--target-accuracy", a->targets_pct,
                   "Target test accuracies in percent for the time-to-accuracy comparison (default: 90, 95 and 99% "

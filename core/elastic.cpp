@@ -1,8 +1,10 @@
 #include "core/elastic.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h> // fmt::join (in format.h before fmt 11)
 
 #include "core/error.hpp"
+#include "core/schedule_io.hpp"
 
 namespace resist {
 
@@ -50,6 +52,33 @@ Schedule make_segment(const Schedule& parent, const std::string& parent_hash, in
   seg.segment.parent_hash = parent_hash;
   for (int w : survivors) seg.segment.worker_origin.push_back(parent.origin_worker(w));
   return seg;
+}
+
+void check_segment_chain(const std::vector<Schedule>& chain, const std::vector<std::string>& names) {
+  if (names.size() != chain.size()) throw Error("check_segment_chain: one name per schedule");
+  for (std::size_t k = 1; k < chain.size(); ++k) {
+    const Schedule& parent = chain[k - 1];
+    const Schedule& seg = chain[k];
+    const std::string parent_hash = schedule_hash(parent);
+    if (seg.segment.parent_hash != parent_hash)
+      throw InputError(fmt::format("{}: its parent hash {} is not the hash {} of {} (a broken segment chain)", names[k],
+                                   seg.segment.parent_hash.empty() ? "(none)" : seg.segment.parent_hash, parent_hash,
+                                   names[k - 1]));
+    std::vector<int> survivors; // as workers of the parent
+    for (int w = 0; w < parent.config.workers; ++w)
+      for (int o : seg.segment.worker_origin)
+        if (o == parent.origin_worker(w)) survivors.push_back(w);
+    Schedule replan;
+    try {
+      replan = make_segment(parent, parent_hash, seg.segment.first_round - parent.segment.first_round, survivors);
+    } catch (const InputError& e) {
+      throw InputError(fmt::format("{}: not a re-plan of {} ({})", names[k], names[k - 1], e.what()));
+    }
+    if (schedule_hash(replan) != schedule_hash(seg))
+      throw InputError(fmt::format("{}: its hash {} is not the hash {} of {}'s re-plan from round {} for workers {}",
+                                   names[k], schedule_hash(seg), schedule_hash(replan), names[k - 1],
+                                   seg.segment.first_round, fmt::join(seg.segment.worker_origin, ",")));
+  }
 }
 
 } // namespace resist

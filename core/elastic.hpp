@@ -19,4 +19,10 @@ namespace resist {
 Schedule make_segment(const Schedule& parent, const std::string& parent_hash, int from_round,
                       const std::vector<int>& survivors);
 
+/// Checks an elastic run's chain as its files hold it (`names[k]` names chain[k] in errors: schedule.json,
+/// schedule.1.json, ...): each segment's parent hash is the hash of the one before it, and each segment is
+/// make_segment's re-plan of its parent for its own survivors, so a replay of the chain replays what ran.
+/// Throws InputError naming both hashes where a link is broken.
+void check_segment_chain(const std::vector<Schedule>& chain, const std::vector<std::string>& names);
+
 } // namespace resist

@@ -113,3 +113,35 @@ TEST_CASE("a segment document that lies about its place is rejected", "[core]") 
   j["hash"] = schedule_document_hash(j);
   CHECK_THROWS_AS(schedule_from_json(j), InputError);
 }
+
+TEST_CASE("a run's segment chain is checked link by link, a broken link named by both hashes", "[core]") {
+  const Schedule s = four_workers();
+  const Schedule g1 = make_segment(s, schedule_hash(s), 3, {0, 2, 3});
+  const Schedule g2 = make_segment(g1, schedule_hash(g1), 2, {0, 2}); // run round 5, workers 0 and 3 left
+  const std::vector<std::string> names{"schedule.json", "schedule.1.json", "schedule.2.json"};
+  CHECK_NOTHROW(check_segment_chain({s, g1, g2}, names));
+  CHECK_NOTHROW(check_segment_chain({s}, {"schedule.json"}));
+
+  // schedule.2.json chained to the original instead of schedule.1.json
+  const Schedule skipped = make_segment(s, schedule_hash(s), 5, {0, 3});
+  try {
+    check_segment_chain({s, g1, skipped}, names);
+    FAIL("a segment whose parent is not the one before it was accepted");
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    CHECK(m.find("schedule.2.json") != std::string::npos);
+    CHECK(m.find(schedule_hash(s)) != std::string::npos);  // the parent hash it states
+    CHECK(m.find(schedule_hash(g1)) != std::string::npos); // the hash it should state
+  }
+  // the right parent hash over rounds that are not the re-plan (another run's segment, edited by hand)
+  Schedule edited = g1;
+  edited.rounds.back().steps += 1;
+  try {
+    check_segment_chain({s, edited}, {"schedule.json", "schedule.1.json"});
+    FAIL("a segment that is not its parent's re-plan was accepted");
+  } catch (const InputError& e) {
+    const std::string m = e.what();
+    CHECK(m.find(schedule_hash(edited)) != std::string::npos);
+    CHECK(m.find(schedule_hash(g1)) != std::string::npos);
+  }
+}

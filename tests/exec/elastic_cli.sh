@@ -5,6 +5,8 @@
 #              before it evaluate exactly as a run without the fault; without a fault --elastic changes nothing
 #   hung       rank 1 of 3 stopped at round 2: the survivors finish and the launcher ends the stopped rank
 #   rank0      rank 0 of 3 killed at round 2: the new rank 0 writes the run's files to the end
+# In dead and rank0, `resist validate` replays the run's loss in the simulator (the events, the run's own
+# segments): the worker, its round and the workers at the end in its JSON; a broken segment chain is refused.
 #   below_min  rank 2 killed with --min-workers 3: the run stops (exit 1, one line naming --min-workers),
 #              and --resume from its checkpoint on 3 ranks finishes as an uninterrupted run
 set -u
@@ -31,6 +33,48 @@ check_survived() {
   sleep 0.5
   ! pgrep -f "run-dir $1" > /dev/null || fail "ranks of $1 still run"
 }
+# The simulator's replay of run $1 (worker $2 lost in round $3, $4 workers at the end) through `resist validate`,
+# on a profile and platform of this machine measured once.
+check_replayed() {
+  "$RESIST" validate --help > /dev/null 2>&1 || { echo "no simulator: validate not checked"; return; }
+  if [ ! -s "$D/pl.toml" ]; then
+    "$RESIST" profile --model preact_resnet_small --image-size 8 --dataset synthetic --train-size 256 --batch 16 \
+      --threads 1 --repeats 2 --warmup 1 --test-size 64 -q --out "$D/p.csv" > /dev/null 2> "$D/p.err" || fail "profile"
+    "$RESIST" profile --comm --nproc 3 --sizes 4K,64K --repeats 2 -q --out "$D/pl.toml" > /dev/null 2> "$D/pl.err" ||
+      fail "profile --comm"
+  fi
+  cp -r "$1" "$1.broken" # before validate writes into $1
+  V=("$RESIST" validate --profile "$D/p.csv" --platform "$D/pl.toml" --no-plot)
+  "${V[@]}" --run-dir "$1" --format json > "$1.v.json" 2> "$D/v.err" || fail "validate $1"
+  python3 - "$1.v.json" "$2" "$3" "$4" <<'PY' || fail "validate does not replay the loss: $(head -c 1500 "$1.v.json")"
+import json, sys
+e = json.load(open(sys.argv[1]))["elastic"]
+worker, round_, end = map(int, sys.argv[2:])
+assert e["workers_at_start"] == 3 and e["workers_at_end"] == end and e["failures"] == 1, e
+assert e["segments"] == ["schedule.json", "schedule.1.json"], e["segments"]
+[x] = e["events"]
+assert x["worker"] == worker and x["caught_in_round"] == round_ and x["replayed_at_round"] == round_ + 1, x
+assert x["workers_after"] == end and x["lost_s"] > 0, x
+assert e["recovery"] == "measured" and e["lost_s"] > 0, e
+assert abs(e["predicted_total_s"] - e["measured_total_s"]) < 10 * e["measured_total_s"], e
+PY
+  [ -s "$1/validation_elastic.json" ] || fail "no validation_elastic.json in $1"
+  "${V[@]}" --run-dir "$1" --recovery model > "$1.v.txt" 2>> "$D/v.err" || fail "validate --recovery model"
+  grep -q "detection 5 s (the run's --timeout-s)" "$1.v.txt" || fail "the model's recovery is not stated"
+  grep -Eq "whole run with its losses: predicted [0-9.]+ s .* on $4 of 3 workers at the end\), measured" "$1.v.txt" ||
+    fail "no whole-run line: $(tail -3 "$1.v.txt")"
+  # schedule.1.json chained to another parent: refused naming both hashes, nothing written
+  [ -n "${SCHEDULE_REHASH:-}" ] || return 0
+  local want
+  want=$(json_field "$1.broken/schedule.json" hash)
+  sed -i 's/"parent_hash": *"[^"]*"/"parent_hash": "xxh3-128:00000000000000000000000000000000"/' "$1.broken/schedule.1.json"
+  "$SCHEDULE_REHASH" "$1.broken/schedule.1.json" || fail "rehash"
+  "${V[@]}" --run-dir "$1.broken" > "$D/b.out" 2> "$D/b.err"
+  expect_rc $? 2 "a broken segment chain"
+  [ "$(wc -l < "$D/b.err")" -eq 1 ] && grep -q "schedule.1.json: its parent hash xxh3-128:0\{32\} is not the hash $want of schedule.json" \
+    "$D/b.err" || fail "the broken chain is not named by both hashes: $(cat "$D/b.err")"
+  [ ! -e "$1.broken/validation.csv" ] || fail "validate wrote into a run it refused"
+}
 
 case "${1:-}" in
 dead)
@@ -50,6 +94,7 @@ dead)
   check_survived "$D/f" 2 3 2
   [ "$(evals_before "$D/f" 3)" = "$(evals_before "$D/ok" 3)" ] || fail "rounds 0-2 differ from the fault-free run"
   [ "$(evals_before "$D/f" 6)" != "$(evals_before "$D/ok" 6)" ] || fail "the lost worker changed nothing"
+  check_replayed "$D/f" 2 3 2
   [ $((t1 - t0)) -lt 45 ] || fail "took $((t1 - t0)) s"
   ;;
 hung)
@@ -69,6 +114,7 @@ rank0)
   check_survived "$D/z" 0 2 2
   [ "$(awk -F, 'NR > 1 && $1 == 5' "$D/z/rounds.csv" | cut -d, -f2 | sort | tr '\n' ' ')" = "1 2 " ] ||
     fail "rounds.csv's last round should hold workers 1 and 2"
+  check_replayed "$D/z" 0 2 2
   ;;
 below_min)
   B=("${E[@]}" --min-workers 3 --checkpoint-every 1)
