@@ -99,8 +99,12 @@ void run(const CommArgs& a) {
   for (const auto& p : a.protocols) protocols.push_back(parse_protocol(p));
 
   const Model model = make_model(a.config.model, a.config.model_options);
-  Table t({"model", "classes", "protocol", "workers", "min_depth", "slots", "bytes_per_round", "gb_per_round",
-           "wire_bytes_per_round", "rounds", "bytes_per_run"});
+  // A local SGD warm-up (resist rows): its rounds and bytes in two more columns, only then (baselines stay).
+  const bool warmup = a.config.local_sgd_warmup_rounds > 0 || a.config.local_sgd_warmup_epochs > 0;
+  std::vector<std::string> columns{"model", "classes", "protocol", "workers", "min_depth", "slots", "bytes_per_round",
+                                   "gb_per_round", "wire_bytes_per_round", "rounds", "bytes_per_run"};
+  if (warmup) columns.insert(columns.end(), {"warmup_rounds", "warmup_bytes"});
+  Table t(columns);
   std::set<std::pair<int, int>> done_without_depth; // (protocol, workers): min depth only matters to resist
   for (Protocol p : protocols)
     for (auto [s, d] : shapes) {
@@ -109,10 +113,16 @@ void run(const CommArgs& a) {
       c.protocol = p;
       c.workers = s;
       c.min_depth = p == Protocol::resist ? d : 0;
+      if (p != Protocol::resist) { // the warm-up precedes ResIST only
+        c.local_sgd_warmup_rounds = 0;
+        c.local_sgd_warmup_epochs = 0;
+      }
       const CommVolume v = comm_volume(c, algorithm, a.gpus_per_node);
-      t.add_row({model.name, std::int64_t{model.classes}, std::string(to_string(p)), std::int64_t{s},
-                 std::int64_t{c.min_depth}, std::int64_t{v.slots}, v.bytes_per_round, v.bytes_per_round / 1e9,
-                 v.wire_bytes_per_round, std::int64_t{v.rounds}, v.bytes_per_run});
+      std::vector<Cell> row{model.name, std::int64_t{model.classes}, std::string(to_string(p)), std::int64_t{s},
+                            std::int64_t{c.min_depth}, std::int64_t{v.slots}, v.bytes_per_round, v.bytes_per_round / 1e9,
+                            v.wire_bytes_per_round, std::int64_t{v.rounds}, v.bytes_per_run};
+      if (warmup) row.insert(row.end(), {std::int64_t{v.warmup_rounds}, v.warmup_bytes});
+      t.add_row(row);
     }
   const nlohmann::json doc{{"model", model.name},
                            {"params", model.params()},
@@ -128,9 +138,12 @@ void run(const CommArgs& a) {
     return;
   }
   if (format == Format::table)
-    std::cout << fmt::format("{}: {} params ({:.1f} MB fp32), l = {}, GB = 1e9 bytes, wire = {} algorithm\n{}\n\n",
+    std::cout << fmt::format("{}: {} params ({:.1f} MB fp32), l = {}, GB = 1e9 bytes, wire = {} algorithm\n{}\n{}\n",
                              model.name, model.params(), model.param_bytes() / 1e6, a.config.local_steps,
-                             to_string(algorithm), kRule);
+                             to_string(algorithm), kRule,
+                             warmup ? "resist rows: a local SGD warm-up of warmup_rounds rounds moves warmup_bytes (in "
+                                      "bytes_per_run); the per-round columns are the first ResIST round's\n"
+                                    : "");
   print_table(t, format);
 }
 

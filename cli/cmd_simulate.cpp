@@ -17,6 +17,7 @@
 #include "core/error.hpp"
 #include "core/limits.hpp"
 #include "core/number.hpp"
+#include "core/phases.hpp"
 #include "core/profile.hpp"
 #include "core/schedule_io.hpp"
 #include "sim/comm_pattern.hpp"
@@ -181,6 +182,32 @@ Table results_table(const std::vector<sim::SimResult>& results) {
   return t;
 }
 
+/// The phases of each result whose schedule has more than one (a local SGD warm-up, then ResIST): a line for
+/// people, an object per phase for scripts.
+struct PhaseReport {
+  std::vector<std::string> lines;
+  nlohmann::json json = nlohmann::json::array();
+};
+PhaseReport phase_report(const std::vector<Schedule>& schedules, const std::vector<sim::SimResult>& results) {
+  PhaseReport out;
+  for (std::size_t i = 0; i < schedules.size() && i < results.size(); ++i) {
+    const auto spans = phase_spans(schedules[i]);
+    if (spans.size() < 2 || results[i].round_end_s.size() != schedules[i].rounds.size()) continue;
+    std::string line = fmt::format("phases of {}:", results[i].protocol);
+    nlohmann::json phases = nlohmann::json::array();
+    for (std::size_t k = 0; k < spans.size(); ++k) {
+      const double s = phase_seconds(spans[k], results[i].round_end_s);
+      line += fmt::format("{} {}: rounds {}-{}, {:.6g} s", k ? ";" : "", phase_name(spans[k].protocol),
+                          spans[k].first_round, spans[k].last_round, s);
+      phases.push_back({{"phase", phase_name(spans[k].protocol)}, {"protocol", to_string(spans[k].protocol)},
+                        {"first_round", spans[k].first_round}, {"last_round", spans[k].last_round}, {"total_s", s}});
+    }
+    out.lines.push_back(line);
+    out.json.push_back({{"protocol", results[i].protocol}, {"phases", phases}});
+  }
+  return out;
+}
+
 /// One line per result whose time is mostly one overhead: what a reader would otherwise miss.
 std::vector<std::string> dominance_notes(const std::vector<sim::SimResult>& results) {
   std::vector<std::string> notes;
@@ -245,7 +272,11 @@ void run_simulate(const SimulateArgs& a) {
     for (const auto& name : a.protocols) {
       RunConfig c = a.config;
       c.protocol = parse_protocol(name);
-      if (c.protocol != Protocol::resist) c.min_depth = 0;
+      if (c.protocol != Protocol::resist) { // ResIST's own options (its warm-up included) stay with it
+        c.min_depth = 0;
+        c.local_sgd_warmup_rounds = 0;
+        c.local_sgd_warmup_epochs = 0;
+      }
       schedules.push_back(make_schedule(c));
     }
   }
@@ -279,6 +310,7 @@ void run_simulate(const SimulateArgs& a) {
   const RunConfig& c = schedules.front().config;
   const double epochs_each = static_cast<double>(schedules.front().total_steps) / schedules.front().steps_per_epoch;
   const std::vector<std::string> notes = dominance_notes(results);
+  const PhaseReport phases = with_events ? PhaseReport{} : phase_report(schedules, results);
   const TimeToAccuracy tta = curves.empty() ? TimeToAccuracy{} : time_to_accuracy(a.accuracy, curves, results);
   if (format == Format::json) {
     nlohmann::json j{{"platform", a.platform}, {"model", c.model}, {"workers", c.workers},
@@ -286,6 +318,7 @@ void run_simulate(const SimulateArgs& a) {
                      {"nccl_algo", options.nccl_algo}, {"nccl_proto", options.nccl_proto},
                      {"epochs_per_worker", epochs_each}, {"global_epochs", epochs_each * c.workers},
                      {"results", t.to_json()}, {"notes", notes}};
+    if (!phases.json.empty()) j["phases"] = phases.json;
     if (!curves.empty()) j["time_to_accuracy"] = tta.json;
     if (a.accuracy.extrapolate) j["accuracy_fits"] = tta.fits;
     if (with_events) j["events"] = events.json;
@@ -298,8 +331,10 @@ void run_simulate(const SimulateArgs& a) {
                              c.model, a.platform, c.workers, c.local_steps, c.batch, schedules.front().rounds.size(),
                              epochs_convention(c, epochs_each), options.collective);
   print_table(t, format);
-  if (format == Format::table)
+  if (format == Format::table) {
     for (const auto& n : notes) std::cout << n << "\n";
+    for (const auto& l : phases.lines) std::cout << l << "\n";
+  }
   if (with_events) {
     if (format == Format::table) std::cout << "\nTime lost to the events, per protocol (total_s above includes it):\n";
     print_table(events.lost, format);

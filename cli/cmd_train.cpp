@@ -122,6 +122,13 @@ void check_before_spawn(const TrainArgs& a) {
   }
 }
 
+/// " after a local SGD warm-up of K rounds" (or E epochs), or nothing: the summary line names the phases.
+std::string warmup_note(const RunConfig& c) {
+  if (c.local_sgd_warmup_rounds > 0) return fmt::format(" after a local SGD warm-up of {} rounds", c.local_sgd_warmup_rounds);
+  if (c.local_sgd_warmup_epochs > 0) return fmt::format(" after a local SGD warm-up of {:g} epochs", c.local_sgd_warmup_epochs);
+  return "";
+}
+
 void run(TrainArgs& a) {
   exec::TrainOptions& o = a.train;
   o.config.protocol = parse_protocol(a.protocol);
@@ -161,7 +168,7 @@ void run(TrainArgs& a) {
   if (r.final_accuracy >= 0)
     std::cout << fmt::format("resist train: {} on {} workers, {} rounds, {}: test accuracy {:.2f}% ({}; payload bytes "
                              "{} core's accounting; run directory {})\n",
-                             a.protocol, o.config.workers, r.rounds, epochs_convention(o.config, r.epochs_per_worker),
+                             a.protocol + warmup_note(o.config), o.config.workers, r.rounds, epochs_convention(o.config, r.epochs_per_worker),
                              100 * r.final_accuracy, o.config.dataset,
                              r.bytes_match ? "equal to" : "DIFFER from", r.run_dir);
 }

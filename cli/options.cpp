@@ -70,6 +70,12 @@ void add_training_options(CLI::App& app, RunConfig& c) {
                  "protocols and worker counts compare at equal data")
       ->excludes(rounds)
       ->excludes(epochs);
+  auto* warm_rounds = app.add_option("--local-sgd-warmup-rounds", c.local_sgd_warmup_rounds,
+                                     "resist: the first K rounds are local SGD rounds (every worker trains and "
+                                     "averages the full model), then ResIST, as the paper ran ImageNet");
+  app.add_option("--local-sgd-warmup-epochs", c.local_sgd_warmup_epochs,
+                 "resist: a local SGD warm-up over the rounds covering these epochs (per worker), then ResIST")
+      ->excludes(warm_rounds);
   app.add_option("--train-size", c.train_size, "Images per epoch (0 = the data set's)")->capture_default_str();
   app.add_option("--dataset", c.dataset, "cifar10, cifar100, svhn, fashion_mnist, synthetic or imagefolder (JPEG/PNG in DIR/train/CLASS/: train and profile scan --data-dir, other commands need --train-size)")->capture_default_str();
   // layer_parallel is a reconstruction from the AuxNet paper's abstract (core/layer_parallel.hpp).
@@ -100,7 +106,9 @@ void check_protocol_options(const CLI::App& app, const std::vector<std::string>&
   const std::pair<const char*, Protocol> only[] = {{"--lp-method", Protocol::layer_parallel},
                                                    {"--lp-beta", Protocol::layer_parallel},
                                                    {"--lp-aux-width", Protocol::layer_parallel},
-                                                   {"--min-depth", Protocol::resist}};
+                                                   {"--min-depth", Protocol::resist},
+                                                   {"--local-sgd-warmup-rounds", Protocol::resist},
+                                                   {"--local-sgd-warmup-epochs", Protocol::resist}};
   for (const auto& [name, protocol] : only) {
     const CLI::Option* opt = app.get_option_no_throw(name);
     if (!opt || opt->count() == 0 || std::find(chosen.begin(), chosen.end(), protocol) != chosen.end()) continue;

@@ -26,7 +26,7 @@ FailOn parse_fail_on(const std::string& name) {
 const char* to_string(FailOn f) { return f == FailOn::increase ? "increase" : "change"; }
 
 nlohmann::json comm_settings(const RunConfig& c, const Model& model, Algorithm algorithm, int gpus_per_node) {
-  return {{"algorithm", to_string(algorithm)},
+  nlohmann::json j = {{"algorithm", to_string(algorithm)},
           {"gpus_per_node", gpus_per_node},
           {"in_channels", model.in_channels},
           {"image_size", model.image_size},
@@ -39,6 +39,10 @@ nlohmann::json comm_settings(const RunConfig& c, const Model& model, Algorithm a
           {"train_size", c.train_size},
           {"dataset", c.dataset},
           {"seed", c.seed}};
+  // Only when set, so baselines written without a warm-up keep their settings (and one with it differs).
+  if (c.local_sgd_warmup_rounds != 0) j["local_sgd_warmup_rounds"] = c.local_sgd_warmup_rounds;
+  if (c.local_sgd_warmup_epochs != 0) j["local_sgd_warmup_epochs"] = c.local_sgd_warmup_epochs;
+  return j;
 }
 
 namespace {

@@ -86,6 +86,16 @@ void validate(const RunConfig& c) {
     check_number(c.epochs, "--epochs", 0, limits::kEpochs);
     if (!(c.epochs > 0)) throw InputError(fmt::format("--epochs {}: must be > 0 (or give --rounds)", c.epochs));
   }
+  check_number(c.local_sgd_warmup_rounds, "--local-sgd-warmup-rounds", 0, limits::kRounds);
+  check_number(c.local_sgd_warmup_epochs, "--local-sgd-warmup-epochs", 0, limits::kEpochs);
+  if (c.local_sgd_warmup_rounds > 0 && c.local_sgd_warmup_epochs > 0)
+    throw InputError("--local-sgd-warmup-rounds and --local-sgd-warmup-epochs: give one warm-up length");
+  if ((c.local_sgd_warmup_rounds > 0 || c.local_sgd_warmup_epochs > 0) && c.protocol != Protocol::resist)
+    throw InputError(fmt::format("--local-sgd-warmup-{} {}: a local SGD warm-up precedes ResIST only, not protocol {}",
+                                 c.local_sgd_warmup_rounds > 0 ? "rounds" : "epochs",
+                                 c.local_sgd_warmup_rounds > 0 ? fmt::format("{}", c.local_sgd_warmup_rounds)
+                                                               : fmt::format("{:g}", c.local_sgd_warmup_epochs),
+                                 to_string(c.protocol)));
   check_number(static_cast<double>(c.train_size), "--train-size", 0, static_cast<double>(limits::kTrainSize));
   if (c.train_size == 0) dataset_train_size(c.dataset); // imagefolder needs its size here
   else check_dataset_name(c.dataset);
@@ -134,6 +144,8 @@ nlohmann::json to_json(const RunConfig& c) {
   if (c.lr_min != 0) j["lr_min"] = c.lr_min;
   if (c.lr_warmup_epochs != 0) j["lr_warmup_epochs"] = c.lr_warmup_epochs;
   if (c.global_epochs != 0) j["global_epochs"] = c.global_epochs;
+  if (c.local_sgd_warmup_rounds != 0) j["local_sgd_warmup_rounds"] = c.local_sgd_warmup_rounds;
+  if (c.local_sgd_warmup_epochs != 0) j["local_sgd_warmup_epochs"] = c.local_sgd_warmup_epochs;
   // Only under its protocol, so the other protocols' documents (and schedule hashes) stay as they were.
   if (c.protocol == Protocol::layer_parallel)
     j["layer_parallel"] = {{"method", to_string(c.layer_parallel.method)},
@@ -170,6 +182,10 @@ RunConfig run_config_from_json(const nlohmann::json& j) {
     if (j.contains("lr_min")) c.lr_min = json_double(j.at("lr_min"), "lr_min");
     if (j.contains("global_epochs")) c.global_epochs = json_double(j.at("global_epochs"), "global_epochs");
     if (j.contains("lr_warmup_epochs")) c.lr_warmup_epochs = json_double(j.at("lr_warmup_epochs"), "lr_warmup_epochs");
+    if (j.contains("local_sgd_warmup_rounds"))
+      c.local_sgd_warmup_rounds = json_int32(j, "local_sgd_warmup_rounds", 0, limits::kRounds);
+    if (j.contains("local_sgd_warmup_epochs"))
+      c.local_sgd_warmup_epochs = json_double(j.at("local_sgd_warmup_epochs"), "local_sgd_warmup_epochs");
     c.momentum = json_double(j.at("momentum"), "momentum");
     c.weight_decay = json_double(j.at("weight_decay"), "weight_decay");
     c.seed = json_uint64(j, "seed");

@@ -42,6 +42,8 @@ struct RunConfig {
   double epochs = 40;                   // epochs per worker (each worker sees the whole train set)
   double global_epochs = 0;             // > 0: the budget in epochs of all workers' images together
                                         // (epochs per worker = global_epochs / workers), replacing epochs
+  int local_sgd_warmup_rounds = 0;      // resist only: the first K rounds are local SGD rounds (full model)
+  double local_sgd_warmup_epochs = 0;   // resist only: the same in epochs per worker (rounds covering them)
   std::int64_t train_size = 0;          // images per epoch; 0 = the data set's (imagefolder: its scan sets it)
   std::string dataset = "cifar10";      // cifar10, cifar100, svhn, fashion_mnist, synthetic, imagefolder
   LayerParallelOptions layer_parallel;  // protocol layer_parallel only (in its JSON only then)

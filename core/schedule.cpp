@@ -54,8 +54,9 @@ std::vector<int> residual_blocks(const Model& model) {
   return out;
 }
 
-ResistPartition partition_for(const RunConfig& c, const std::vector<int>& partitionable, int round) {
-  if (c.protocol == Protocol::resist)
+ResistPartition partition_for(const RunConfig& c, const std::vector<int>& partitionable, int round,
+                              int warmup_rounds) {
+  if (c.protocol == Protocol::resist && round >= warmup_rounds)
     return resist_partition_for_round(partitionable, c.workers, c.min_depth, c.seed, round);
   if (c.protocol == Protocol::layer_parallel) {
     const Model model = make_model(c.model, c.model_options);
@@ -65,6 +66,25 @@ ResistPartition partition_for(const RunConfig& c, const std::vector<int>& partit
 }
 
 } // namespace
+
+int local_sgd_warmup_rounds(const RunConfig& c, int steps_per_epoch) {
+  if (c.local_sgd_warmup_rounds > 0) return c.local_sgd_warmup_rounds;
+  if (!(c.local_sgd_warmup_epochs > 0)) return 0;
+  const auto steps = static_cast<std::int64_t>(std::ceil(c.local_sgd_warmup_epochs * steps_per_epoch - 1e-9));
+  return static_cast<int>((steps + c.local_steps - 1) / c.local_steps);
+}
+
+Protocol round_protocol(const Schedule& schedule, int round) {
+  if (round >= 0 && round < static_cast<int>(schedule.rounds.size()))
+    return schedule.rounds[static_cast<std::size_t>(round)].protocol;
+  return schedule.run_round(round) < local_sgd_warmup_rounds(schedule.config, schedule.steps_per_epoch)
+             ? Protocol::local_sgd
+             : schedule.config.protocol;
+}
+
+double round_eval_scale(const Schedule& schedule, int round) {
+  return round_protocol(schedule, round) == Protocol::local_sgd ? 1.0 : schedule.eval_scale;
+}
 
 Schedule make_schedule(const RunConfig& config) {
   validate(config);
@@ -97,6 +117,14 @@ Schedule make_schedule(const RunConfig& config) {
     throw InputError(fmt::format("the run has {} rounds x {} workers: more than the limit of {} schedule entries",
                                  n_rounds, config.workers, limits::kScheduleCells));
 
+  const int warmup = local_sgd_warmup_rounds(config, s.steps_per_epoch);
+  if (warmup >= n_rounds)
+    throw InputError(fmt::format("--local-sgd-warmup-{} {}: {} warm-up rounds leave none of the run's {} rounds to ResIST",
+                                 config.local_sgd_warmup_rounds > 0 ? "rounds" : "epochs",
+                                 config.local_sgd_warmup_rounds > 0 ? fmt::format("{}", config.local_sgd_warmup_rounds)
+                                                                    : fmt::format("{:g}", config.local_sgd_warmup_epochs),
+                                 warmup, n_rounds));
+
   if (config.protocol == Protocol::layer_parallel) s.module_first_block = layer_parallel_cut(model, config.workers).first_block;
   std::vector<std::uint64_t> data_seeds;
   for (int w = 0; w < config.workers; ++w) // layer_parallel: every module sees the same batch, sample by sample
@@ -109,12 +137,13 @@ Schedule make_schedule(const RunConfig& config) {
     round.round = r;
     round.first_step = std::int64_t{r} * config.local_steps;
     round.steps = static_cast<int>(std::min<std::int64_t>(config.local_steps, s.total_steps - round.first_step));
+    round.protocol = r < warmup ? Protocol::local_sgd : config.protocol;
     for (int k = 0; k < round.steps; ++k) {
       const double lr = lr_for_step(config, round.first_step + k, s.steps_per_epoch, epochs, s.total_steps);
       if (round.lr.empty() || round.lr.back().lr != lr) round.lr.push_back({k, lr});
     }
     const ResistPartition part = lp ? layer_parallel_partition(LayerParallelCut{s.module_first_block}, s.partitionable)
-                                    : partition_for(config, s.partitionable, r);
+                                    : partition_for(config, s.partitionable, r, warmup);
     for (int w = 0; w < config.workers; ++w)
       round.workers.push_back({w, part.worker_blocks[static_cast<std::size_t>(w)], data_seeds[static_cast<std::size_t>(w)]});
     s.rounds.push_back(std::move(round));
@@ -124,7 +153,8 @@ Schedule make_schedule(const RunConfig& config) {
 
 ResistPartition round_partition(const Schedule& schedule, int round) {
   if (round < 0 || round >= static_cast<int>(schedule.rounds.size())) // drawn as the run draws it (segments too)
-    return partition_for(schedule.config, schedule.partitionable, schedule.run_round(round));
+    return partition_for(schedule.config, schedule.partitionable, schedule.run_round(round),
+                         local_sgd_warmup_rounds(schedule.config, schedule.steps_per_epoch));
   ResistPartition p;
   p.partitionable = schedule.partitionable;
   for (const auto& w : schedule.rounds[static_cast<std::size_t>(round)].workers) p.worker_blocks.push_back(w.blocks);
@@ -136,6 +166,10 @@ CommPlan round_comm_plan(const Schedule& schedule, const Model& model, int round
   const int steps = round < static_cast<int>(schedule.rounds.size())
                         ? schedule.rounds[static_cast<std::size_t>(round)].steps
                         : c.local_steps;
+  // A warm-up round averages the full model; the last one's receivers are the first ResIST round's holders.
+  if (round_protocol(schedule, round) == Protocol::local_sgd && c.protocol == Protocol::resist &&
+      round_protocol(schedule, round + 1) == Protocol::local_sgd)
+    return local_sgd_plan(model, c.workers);
   switch (c.protocol) {
   case Protocol::resist: return resist_plan(model, round_partition(schedule, round), round_partition(schedule, round + 1));
   case Protocol::local_sgd: return local_sgd_plan(model, c.workers);

@@ -25,6 +25,7 @@ struct Round {
   int round = 0;
   std::int64_t first_step = 0; // global step index of the round's first local step
   int steps = 0;
+  Protocol protocol = Protocol::resist; // the round's phase: the config's protocol, or local_sgd in a warm-up
   std::vector<LrSegment> lr;   // piecewise-constant learning rate inside the round
   std::vector<WorkerRound> workers;
 
@@ -67,11 +68,25 @@ struct Schedule {
 /// Builds the schedule of a validated config (validate() is called first; throws InputError).
 Schedule make_schedule(const RunConfig& config);
 
+/// Rounds of the run's local SGD warm-up (the run's rounds 0..K-1): --local-sgd-warmup-rounds, or the rounds
+/// whose first step falls inside --local-sgd-warmup-epochs epochs per worker; 0 without a warm-up.
+int local_sgd_warmup_rounds(const RunConfig& config, int steps_per_epoch);
+
+/// Protocol of round r of the schedule (its phase): a listed round's own; rounds beyond the list (the round
+/// after the last, or before a segment) as the run would have them.
+Protocol round_protocol(const Schedule& schedule, int round);
+
+/// Evaluation scale of the partitioned blocks after round r: 1 after a local SGD warm-up round (every block
+/// trained in every worker's full model), the schedule's eval_scale otherwise.
+double round_eval_scale(const Schedule& schedule, int round);
+
 /// The partition a schedule round encodes (ResIST; everyone-holds-everything for other protocols).
 ResistPartition round_partition(const Schedule& schedule, int round);
 
 /// Communication plan of round r: its sync plus the dispatch for round r + 1 (the round after the last
-/// is derived the same way, so every round carries the same kind of traffic).
+/// is derived the same way, so every round carries the same kind of traffic). A warm-up round is a local SGD
+/// round; the last one's all-reduce also dispatches the first ResIST round's sub-networks (its receivers are
+/// that round's holders, as ResIST's own plan counts them).
 CommPlan round_comm_plan(const Schedule& schedule, const Model& model, int round);
 
 /// Learning rate of global step `step` of a run of `total_steps` under the config's step decay.

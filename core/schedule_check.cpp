@@ -42,6 +42,7 @@ void check_lr(const Round& r) {
 
 void check_workers(const Schedule& s, const Round& r) {
   const RunConfig& c = s.config;
+  const Protocol protocol = r.protocol; // checked against the run's phases before
   if (static_cast<int>(r.workers.size()) != c.workers)
     throw InputError(fmt::format("round {}: {} workers listed, the config has {}", r.round, r.workers.size(), c.workers));
   std::vector<int> held(s.partitionable.size(), 0);
@@ -59,16 +60,16 @@ void check_workers(const Schedule& s, const Round& r) {
         throw InputError(fmt::format("round {}, worker {}: blocks are not ascending and distinct at {}", r.round, w, b));
       ++held[static_cast<std::size_t>(it - s.partitionable.begin())];
     }
-    if (c.protocol == Protocol::resist) {
+    if (protocol == Protocol::resist) {
       if (wr.blocks.empty() || static_cast<int>(wr.blocks.size()) < c.min_depth)
         throw InputError(fmt::format("round {}, worker {}: holds {} blocks, fewer than the minimum depth {} (and 1)",
                                      r.round, w, wr.blocks.size(), c.min_depth));
-    } else if (c.protocol == Protocol::layer_parallel) {
+    } else if (protocol == Protocol::layer_parallel) {
       if (wr.blocks != layer_parallel_partition(LayerParallelCut{s.module_first_block}, s.partitionable).worker_blocks[w])
         throw InputError(fmt::format("round {}, worker {}: the blocks are not module {} of the cut", r.round, w, w));
     } else if (wr.blocks != s.partitionable) {
       throw InputError(fmt::format("round {}, worker {}: under {} every worker holds every block", r.round, w,
-                                   to_string(c.protocol)));
+                                   to_string(protocol)));
     }
   }
   for (std::size_t i = 0; i < held.size(); ++i)
@@ -123,6 +124,10 @@ void check_schedule(const Schedule& s) {
   }
   if (static_cast<std::int64_t>(s.rounds.size()) != n_rounds)
     throw InputError(fmt::format("{} rounds listed, the config gives {}", s.rounds.size(), n_rounds));
+  const int warmup = local_sgd_warmup_rounds(c, s.steps_per_epoch);
+  if (warmup >= g.first_round + n_rounds)
+    throw InputError(fmt::format("{} local SGD warm-up rounds leave none of the run's {} rounds to ResIST", warmup,
+                                 g.first_round + n_rounds));
   std::int64_t step = std::int64_t{g.first_round} * c.local_steps;
   for (std::size_t i = 0; i < s.rounds.size(); ++i) {
     const Round& r = s.rounds[i];
@@ -131,6 +136,10 @@ void check_schedule(const Schedule& s) {
       throw InputError(fmt::format("round {}: first_step {}, expected {}", r.round, r.first_step, step));
     const std::int64_t want = std::min<std::int64_t>(c.local_steps, s.total_steps - step);
     if (r.steps != want) throw InputError(fmt::format("round {}: steps {}, expected {}", r.round, r.steps, want));
+    const Protocol want_protocol = s.run_round(static_cast<int>(i)) < warmup ? Protocol::local_sgd : c.protocol;
+    if (r.protocol != want_protocol)
+      throw InputError(fmt::format("round {}: protocol {}, but the config gives {} (local SGD warm-up: {} rounds)",
+                                   r.round, to_string(r.protocol), to_string(want_protocol), warmup));
     check_lr(r);
     check_workers(s, r);
     step += r.steps;

@@ -26,8 +26,11 @@ nlohmann::json content_json(const Schedule& s) {
     nlohmann::json workers = nlohmann::json::array();
     for (const auto& w : r.workers)
       workers.push_back({{"worker", w.worker}, {"blocks", w.blocks}, {"data_seed", w.data_seed}});
-    rounds.push_back({{"round", r.round}, {"first_step", r.first_step}, {"steps", r.steps}, {"lr", lr},
-                      {"workers", workers}});
+    nlohmann::json jr = {{"round", r.round}, {"first_step", r.first_step}, {"steps", r.steps}, {"lr", lr},
+                         {"workers", workers}};
+    // Only in a phase other than the run's (a local SGD warm-up), so other schedules' hashes stay as they were.
+    if (r.protocol != s.config.protocol) jr["protocol"] = to_string(r.protocol);
+    rounds.push_back(std::move(jr));
   }
   nlohmann::json j = {{"format", kScheduleFormat},
           {"config", to_json(s.config)},
@@ -113,6 +116,7 @@ Schedule schedule_from_json(const nlohmann::json& j) {
       r.round = json_int32(jr, "round");
       r.first_step = json_int(jr, "first_step", 0, std::numeric_limits<std::int64_t>::max());
       r.steps = json_int32(jr, "steps", 1, limits::kLocalSteps);
+      r.protocol = jr.contains("protocol") ? parse_protocol(jr.at("protocol").get<std::string>()) : s.config.protocol;
       for (const auto& seg : jr.at("lr")) {
         if (!seg.is_array() || seg.size() != 2) throw InputError(fmt::format("round {}: lr entries are [step, lr] pairs", r.round));
         r.lr.push_back({json_int32(nlohmann::json{{"lr step", seg.at(0)}}, "lr step"), json_double(seg.at(1), "lr")});

@@ -347,9 +347,11 @@ TrainResult train(const TrainOptions& o) {
     elastic = std::make_unique<ElasticRun>(ElasticOptions{true, o.min_workers}, sched, s.hash,
                                            static_cast<int>(s.model.blocks.size()));
   const Schedule* cur = &sched; // the schedule followed now: an elastic run's latest segment
-  auto eval_scales_now = [&] { // what evaluation and the exports scale (an elastic re-plan changes it)
+  // What evaluation and the exports scale after round k of the current schedule (an elastic re-plan changes
+  // it; after a local SGD warm-up round every block trained in the full model: 1).
+  auto eval_scales_now = [&](int k) {
     std::vector<double> scales(s.model.blocks.size(), 1.0);
-    for (int b : partitioned) scales[static_cast<std::size_t>(b)] = cur->eval_scale;
+    for (int b : partitioned) scales[static_cast<std::size_t>(b)] = round_eval_scale(*cur, k);
     return scales;
   };
   int eval_added = -1;          // rank 0: the last round whose evaluation it recorded
@@ -419,7 +421,7 @@ TrainResult train(const TrainOptions& o) {
           else if (recovered) agg->gather_for_eval(now, next, fmt::format("round {}", r));
           else agg->gather_for_eval(k);
           if (rank == 0 && eval_now && eval_added < r) {
-            const EvalResult ev = evaluate(*net, test_set, partitioned, cur->eval_scale, s.device, 100, s.precision);
+            const EvalResult ev = evaluate(*net, test_set, partitioned, round_eval_scale(*cur, k), s.device, 100, s.precision);
             last_acc = ev.accuracy;
             EvalRow erow{r, ev.accuracy, ev.loss, ev.images, std::chrono::duration<double>(Clock::now() - e0).count()};
             erow.elapsed_s = t3 - loop_start_s;
@@ -429,7 +431,7 @@ TrainResult train(const TrainOptions& o) {
             eval_added = r;
           }
           if (rank == 0 && export_now) // rank 0 holds the whole network now, as to evaluate
-            export_weights(fmt::format("{}/state_dict.r{}.pt", dir, r), *net, s.model, eval_scales_now(), sampler,
+            export_weights(fmt::format("{}/state_dict.r{}.pt", dir, r), *net, s.model, eval_scales_now(k), sampler,
                            o.export_bn_batches);
           comm->barrier(fmt::format("round {} evaluation", r), o.timeout_s + kSlowPhaseS);
         }
@@ -476,7 +478,7 @@ TrainResult train(const TrainOptions& o) {
   }
   if (start >= rounds) { // resumed a finished run: evaluate what the checkpoint holds
     agg->gather_for_eval(rounds - 1);
-    if (rank == 0) last_acc = evaluate(*net, test_set, partitioned, sched.eval_scale, s.device).accuracy;
+    if (rank == 0) last_acc = evaluate(*net, test_set, partitioned, round_eval_scale(sched, rounds - 1), s.device).accuracy;
   }
   const double train_wall_s = std::chrono::duration<double>(Clock::now() - t_start).count();
   // Every rank's core speed after its rounds (outside train_wall_s), for `resist validate --speed-probe`;
@@ -488,10 +490,10 @@ TrainResult train(const TrainOptions& o) {
   }
   if (rank == 0) {
     save_params(dir + "/model.pt", rounds - 1, elastic ? elastic->hash() : s.hash, *net);
-    if (!o.export_path.empty()) export_weights(o.export_path, *net, s.model, eval_scales_now(), sampler, o.export_bn_batches);
+    if (!o.export_path.empty()) export_weights(o.export_path, *net, s.model, eval_scales_now(rounds - 1 - cur->segment.first_round), sampler, o.export_bn_batches);
     if (!o.export_logits.empty())
       write_torch_file(o.export_logits, {{"input", logits_x}, {"logits_start", logits_start},
-                                         {"logits_end", logits_of(*net, logits_x, eval_scales_now())}});
+                                         {"logits_end", logits_of(*net, logits_x, eval_scales_now(rounds - 1 - cur->segment.first_round))}});
     result.final_accuracy = last_acc;
     result.params_hash = params_hash(*net);
     std::vector<RoundRow> all_rows = files->rounds();

@@ -36,7 +36,7 @@ std::vector<bool> held_blocks(const RunContext& ctx, int round, int w) {
     for (std::size_t b = 0; b < held.size(); ++b) held[b] = cut.module_of(static_cast<int>(b)) == w;
     return held;
   }
-  if (ctx.schedule.config.protocol != Protocol::resist) return held;
+  if (round_protocol(ctx.schedule, round) != Protocol::resist) return held; // a warm-up round: the full model
   for (int b : part) held[static_cast<std::size_t>(b)] = false;
   for (int b : ctx.schedule.rounds[static_cast<std::size_t>(round)].workers[static_cast<std::size_t>(w)].blocks)
     held[static_cast<std::size_t>(b)] = true;
@@ -169,7 +169,11 @@ double round_compute_s(const RunContext& ctx, int round, int w, int steps) {
 
 RoundInput build_round(const RunContext& ctx, int round, int overlap_steps) {
   const Schedule& sched = ctx.schedule;
-  const Protocol protocol = sched.config.protocol;
+  // The protocol whose plan round_comm_plan gives: a warm-up round's is local SGD's, but the last warm-up
+  // round's (its receivers are the first ResIST round's holders) is ResIST's, exchange by exchange.
+  const bool local_sgd_plan = round_protocol(sched, round) == Protocol::local_sgd &&
+                              round_protocol(sched, round + 1) == Protocol::local_sgd;
+  const Protocol protocol = local_sgd_plan ? Protocol::local_sgd : sched.config.protocol;
   RoundInput in;
   in.round = round;
   in.workers = sched.config.workers;

@@ -20,6 +20,8 @@
 #              gone when the run is stopped
 #   torchrun   torchrun --no-python runs the binary unchanged, with its agent store and with --standalone
 #              (skipped, status 77, without Debian's python3-torch)
+#   warmup     --local-sgd-warmup-rounds 2 of 4 on 2 ranks: bytes equal core's in every phase, the schedule
+#              marks the warm-up rounds, and simulating it prints both phases
 #   imagefolder  --dataset imagefolder on a small JPEG/PNG tree (MAKE_IMAGE_TREE writes it): 2 ranks, 2 rounds;
 #              the schedule records the scanned size and classes; a file corrupted after the scan fails the
 #              run (exit 1) with a line naming it
@@ -42,6 +44,17 @@ start_rank() {
 }
 
 case "${1:-}" in
+warmup)
+  "$RESIST" train --nproc 2 "${T[@]}" --rounds 4 --local-sgd-warmup-rounds 2 --eval-every 1 --run-dir "$D/w" \
+    > "$D/w.out" 2> "$D/w.err"
+  expect_rc $? 0 "train with a local SGD warm-up"
+  [ "$(json_field "$D/w/summary.json" bytes_match_core)" = true ] || fail "bytes differ from core's accounting"
+  [ "$(grep -c '"protocol": "local_sgd"' "$D/w/schedule.json")" -eq 2 ] || fail "schedule should mark 2 warm-up rounds"
+  [ "$(wc -l < "$D/w/eval.csv")" -eq 5 ] || fail "eval.csv should have 4 evaluations"
+  "$RESIST" simulate --schedule "$D/w/schedule.json" > "$D/ws.out" 2> "$D/ws.err"
+  expect_rc $? 0 "simulate the warm-up schedule"
+  grep -q "local SGD warm-up: rounds 0-1, .*ResIST: rounds 2-3" "$D/ws.out" || fail "simulate should print both phases"
+  ;;
 nproc_run)
   "$RESIST" train --nproc 2 "${T[@]}" --rounds 4 --eval-every 2 --run-dir "$D/a" > "$D/a.out" 2> "$D/a.err"
   expect_rc $? 0 "train --nproc 2"
