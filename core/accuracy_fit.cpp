@@ -112,6 +112,11 @@ std::vector<LrPhase> lr_phases(const Schedule& s) {
   const bool steps = s.config.lr_shape == LrShape::step;
   for (std::size_t r = 0; r < s.rounds.size(); ++r) {
     const Round& round = s.rounds[r];
+    // A local SGD warm-up handing over to ResIST changes the curve's shape as a decay does: a phase boundary.
+    if (r > 0 && round.protocol != s.rounds[r - 1].protocol) {
+      out.back().end_round = static_cast<double>(r);
+      out.push_back({static_cast<double>(r), static_cast<double>(r), out.back().lr});
+    }
     for (const LrSegment& seg : round.lr) {
       if (steps && prev > 0 && seg.lr <= kDecayRatio * prev) {
         const double at = static_cast<double>(r) + (round.steps > 0 ? double(seg.first_step) / round.steps : 0);

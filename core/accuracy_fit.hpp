@@ -2,7 +2,8 @@
 // learning-rate phase and extended to the end of the phase its last evaluation lies in, never further.
 //
 // A phase is a stretch of rounds between two step decays of the schedule's learning rate (a drop to 90% or less
-// from one step to the next; a linear warm-up belongs to the first phase). Within the phase of the last
+// from one step to the next; a linear warm-up belongs to the first phase), or between a local SGD warm-up and
+// the ResIST rounds after it. Within the phase of the last
 // evaluation the curve is fitted by Optimus' inverse form acc(k) = a - 1/(b k + c), k = completed rounds since
 // the phase began (Peng et al., EuroSys 2018), least squares in accuracy points, on the phase's first
 // evaluations; the last quarter of them is held back. The fit gives the shape; its level is moved to pass through

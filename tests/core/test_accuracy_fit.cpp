@@ -47,6 +47,18 @@ TEST_CASE("learning-rate phases: split at the step decays, one phase for a cosin
   CHECK(lr_phases(decaying_schedule(LrShape::cosine)).size() == 1);
 }
 
+TEST_CASE("learning-rate phases: a local SGD warm-up's hand-over to ResIST is a boundary", "[core][accuracy]") {
+  RunConfig c = decaying_schedule().config;
+  c.min_depth = 1;
+  c.local_sgd_warmup_rounds = 5;
+  const auto p = lr_phases(make_schedule(c));
+  REQUIRE(p.size() == 4); // warm-up, ResIST until the first decay, and the two decayed phases
+  CHECK(p[0].end_round == 5);
+  CHECK(p[1].first_round == 5);
+  CHECK(p[1].lr == Approx(p[0].lr)); // the same rate on both sides of the hand-over
+  CHECK(p[1].end_round == Approx(20));
+}
+
 TEST_CASE("inverse fit: recovers known parameters; fewer than 3 points or a falling curve refused",
           "[core][accuracy]") {
   std::vector<double> k, y;
