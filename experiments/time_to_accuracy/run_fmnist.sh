@@ -23,9 +23,9 @@ for seed in ${SEEDS:-1 2}; do
       [ -s "$d/summary.json" ] && { echo "== $d exists, kept"; continue; }
       rm -rf "$d"
       echo "== $P, $S ranks, seed $seed; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-      # Evaluate about 12 times a run whatever S (rounds = 6 x 5000 / S / 128 / 5).
+      # Evaluate 6-8 times a run (24 rounds at S = 2, 12 at S = 4).
       "$resist" train "${sched[@]}" --protocol "$P" --workers "$S" --nproc "$S" --seed "$seed" --threads 1 \
-        --test-size 2000 --eval-every $((S == 2 ? 2 : 1)) --timeout-s 600 -q --run-dir "$d" > "$d.log" 2>&1 ||
+        --test-size 2000 --eval-every $((S == 2 ? 3 : 2)) --timeout-s 600 -q --run-dir "$d" > "$d.log" 2>&1 ||
         { echo "train failed: $d.log"; tail -3 "$d.log"; exit 1; }
       # One profile per protocol and rank count and one platform per rank count, measured by validate for the
       # first such run and reused by the others (the seed changes neither): 6 profiles, not 12.
