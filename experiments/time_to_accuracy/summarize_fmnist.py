@@ -75,21 +75,27 @@ for s in sorted({k[1] for k in runs}):
               for i in (0, 1)]
         print(f"| {s} | {t:g}% | " + " | ".join(cells) + f" | {fmt(sp[0], '.2f')} / {fmt(sp[1], '.2f')} |")
 
-print("\n## The same curves re-timed (resist simulate --accuracy-curve; median over seeds, seconds)\n")
+print("\n## The same curves re-timed (resist simulate --accuracy-curve over the seeds: median [min-max] seconds)\n")
 print("| platform | S | target | " + " | ".join(PROTOCOLS) + " | ResIST speedup at target | fixed-budget |")
 print("|---|---|---|" + "---|" * (len(PROTOCOLS) + 2))
-retimed = {}
-for f in glob.glob(os.path.join(out, "retimed_*_S*_seed*.json")):
-    base = os.path.basename(f)[len("retimed_"):-len(".json")]
-    plat, rest = base.rsplit("_S", 1)
-    s, seed = rest.split("_seed")
-    for e in json.load(open(f)).get("time_to_accuracy", []):
-        retimed.setdefault((plat, int(s), e["target_pct"], e["protocol"]), []).append(e)
-for plat in sorted({k[0] for k in retimed}):
-    for s in sorted({k[1] for k in retimed if k[0] == plat}):
-        for t in targets:
-            med = {p: median_or_none([e["time_s"] for e in retimed.get((plat, s, t, p), [])]) for p in PROTOCOLS}
-            budget = median_or_none([e["fixed_budget_speedup"] for e in retimed.get((plat, s, t, "resist"), [])])
-            sp = med["local_sgd"] / med["resist"] if med["resist"] and med["local_sgd"] else None
-            print(f"| {plat} | {s} | {t:g}% | " + " | ".join(fmt(med[p], ".2f") for p in PROTOCOLS) +
-                  f" | {fmt(sp, '.2f')} | {fmt(budget, '.2f')} |")
+
+
+def spread(e):
+    if e is None:
+        return "-"
+    if "median_s" not in e:  # one seed
+        return fmt(e.get("time_s"), ".2f") if e.get("reached") else "not reached"
+    if e["median_s"] is None:
+        return "not reached"
+    rng = f" [{fmt(e['min_s'], '.2f')}-{fmt(e['max_s'], '.2f')}]" if e.get("max_s") is not None else " [max: not reached]"
+    return fmt(e["median_s"], ".2f") + rng
+
+
+for f in sorted(glob.glob(os.path.join(out, "retimed_*_S*.json"))):
+    plat, s = os.path.basename(f)[len("retimed_"):-len(".json")].rsplit("_S", 1)
+    entries = json.load(open(f)).get("time_to_accuracy", [])
+    for t in targets:
+        by = {e["protocol"]: e for e in entries if e["target_pct"] == t}
+        r = by.get("resist", {})
+        print(f"| {plat} | {s} | {t:g}% | " + " | ".join(spread(by.get(p)) for p in PROTOCOLS) +
+              f" | {fmt(r.get('speedup_vs_local_sgd'), '.2f')} | {fmt(r.get('fixed_budget_speedup'), '.2f')} |")
