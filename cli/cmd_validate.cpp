@@ -429,8 +429,7 @@ void write_outcome(const Outcome& out, const ValidateArgs& a, Format format) {
 void run(const ValidateArgs& a) {
   const Format format = parse_format(a.format);
   if (a.run_dirs.empty() || a.run_dirs.size() > 2) throw InputError("give --run-dir once, or twice to compare two runs");
-  for (double t : a.targets_pct)
-    if (!(t > 0 && t <= 100)) throw InputError(fmt::format("--target-accuracy {}: must be in (0, 100] percent", t));
+  check_targets(a.targets_pct);
   if (a.recovery != "measured" && a.recovery != "model")
     throw InputError(fmt::format("--recovery '{}': measured or model", a.recovery));
   // Every directory's files are read and checked, then every comparison made, before anything is written.

@@ -68,8 +68,7 @@ std::vector<ProtocolCurves> read_curves(const AccuracyOptions& o, const std::vec
     out.push_back(std::move(pc));
   }
   check_seed_sets(seed_sets);
-  for (double t : o.targets_pct)
-    if (!(t > 0 && t <= 100)) throw InputError(fmt::format("--target-accuracy {}: must be in (0, 100] percent", t));
+  check_targets(o.targets_pct);
   return out;
 }
 

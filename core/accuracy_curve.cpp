@@ -128,6 +128,11 @@ std::vector<TargetTime> time_to_targets(const AccuracyCurve& curve, const std::v
   return out;
 }
 
+void check_targets(const std::vector<double>& targets_pct) {
+  for (double t : targets_pct)
+    if (!(t > 0 && t <= 100)) throw InputError(fmt::format("--target-accuracy {}: must be in (0, 100] percent", t));
+}
+
 std::vector<double> default_targets(const std::vector<AccuracyCurve>& curves) {
   double final_pct = 100; // the lowest among the curves' best accuracies
   for (const auto& c : curves) {

@@ -63,4 +63,7 @@ double time_at_rounds(const std::vector<double>& round_end_s, double rounds);
 /// rounded down to 0.1 point.
 std::vector<double> default_targets(const std::vector<AccuracyCurve>& curves);
 
+/// Throws InputError naming the first target outside (0, 100] percent (--target-accuracy of every command).
+void check_targets(const std::vector<double>& targets_pct);
+
 } // namespace resist

@@ -1,9 +1,9 @@
 #include "core/accuracy_seeds.hpp"
 
 #include <fmt/format.h>
-#include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -12,11 +12,6 @@
 
 namespace resist {
 namespace {
-
-bool is_directory(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
 
 std::string seed_list(const std::vector<SeedCurve>& runs) {
   std::vector<std::uint64_t> seeds;
@@ -28,7 +23,8 @@ std::string seed_list(const std::vector<SeedCurve>& runs) {
 } // namespace
 
 SeedCurve read_seed_curve(const std::string& path, const Schedule& schedule) {
-  if (!is_directory(path)) return {read_accuracy_curve(path, schedule), false, 0};
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) return {read_accuracy_curve(path, schedule), false, 0};
   const Schedule ran = read_schedule(path + "/schedule.json");
   if (schedule_hash(ran) == schedule_hash(schedule)) return {read_accuracy_curve(path, schedule), true, ran.config.seed};
   nlohmann::json want = to_json(schedule.config), got = to_json(ran.config);

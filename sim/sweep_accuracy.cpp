@@ -28,8 +28,7 @@ SweepCurves read_sweep_curves(const SweepGrid& g, const std::vector<Schedule>& s
     throw InputError("--accuracy-curve: not with --events or --failure-every-s (a run with events is several "
                      "simulations; its rounds are not joined)");
   if (g.slice_count > 1) throw InputError("--accuracy-curve: not with --slice (the slices' columns are not merged)");
-  for (double t : g.targets_pct)
-    if (!(t > 0 && t <= 100)) throw InputError(fmt::format("--target-accuracy {}: must be in (0, 100] percent", t));
+  check_targets(g.targets_pct);
   for (const auto& item : g.accuracy_curves) {
     const std::string& protocol = item.first; // named, not bound: clang's lambdas cannot capture bindings
     const std::string& path = item.second;
